@@ -1,0 +1,229 @@
+"""Load the TOML configuration and its environment overrides into validated, typed settings."""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+from paperwire import __version__
+from paperwire.errors import ConfigError
+from paperwire.models import AnnounceType
+
+ENV_PREFIX = "PAPERWIRE_"
+# arXiv archives ("cs", "astro-ph") and categories ("cs.LG", "physics.bio-ph", "q-bio.NC").
+_CATEGORY = re.compile(r"^[a-z][a-z\-]*(\.[A-Za-z][A-Za-z\-]*)?$")
+
+
+class _Section(BaseModel):
+    # A misspelt key is an error that names it, not a silently ignored setting.
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+def _split_commas(value: Any) -> Any:
+    """Let a list be written as "a, b" (handy in environment variables)."""
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+def _http_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"must be an http:// or https:// URL, got {value!r}")
+    return value.rstrip("/")
+
+
+def _categories(value: list[str]) -> list[str]:
+    for category in value:
+        if not _CATEGORY.match(category):
+            raise ValueError(f"{category!r} is not an arXiv category such as 'cs.LG' or 'astro-ph'")
+    return value
+
+
+class DatabaseSettings(_Section):
+    url: str = Field(default="", description="SQLAlchemy URL; empty: a SQLite file in XDG_DATA_HOME")
+
+
+class ArxivSettings(_Section):
+    categories: list[str] = ["cs.LG", "cs.CL"]
+    rss_url: str = "https://rss.arxiv.org"
+    listing_url: str = "https://arxiv.org"
+    api_url: str = "https://export.arxiv.org/api/query"
+    announce_types: list[AnnounceType] = [AnnounceType.NEW, AnnounceType.CROSS]
+    api_page_size: int = Field(default=200, ge=1, le=2000)
+
+    _split = field_validator("categories", "announce_types", mode="before")(_split_commas)
+    _urls = field_validator("rss_url", "listing_url", "api_url")(_http_url)
+    _cats = field_validator("categories")(_categories)
+
+    @field_validator("categories")
+    @classmethod
+    def _not_empty(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("name at least one arXiv category")
+        return value
+
+
+class HuggingFaceSettings(_Section):
+    enabled: bool = False
+    api_url: str = "https://huggingface.co/api/daily_papers"
+
+    _urls = field_validator("api_url")(_http_url)
+
+
+class SourcesSettings(_Section):
+    arxiv: ArxivSettings = ArxivSettings()
+    huggingface: HuggingFaceSettings = HuggingFaceSettings()
+
+
+class HttpSettings(_Section):
+    user_agent: str = f"paperwire/{__version__} (+https://pypi.org/project/paperwire/)"
+    min_interval: float = Field(default=3.0, ge=0)
+    timeout: float = Field(default=30.0, gt=0)
+    retries: int = Field(default=4, ge=0, le=20)
+    max_wait: float = Field(default=120.0, ge=0)
+
+
+class SmtpSettings(_Section):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    host: str = ""
+    port: int = Field(default=587, ge=1, le=65535)
+    security: Literal["ssl", "starttls", "none"] = "starttls"
+    username: str = ""
+    password: SecretStr = SecretStr("")
+    from_address: str = Field(default="paperwire <digest@example.org>", alias="from")
+
+
+class DigestSettings(_Section):
+    max_papers: int = Field(default=25, ge=1)
+    min_score: float = 0.0
+
+
+class SubscriberSettings(_Section):
+    email: str
+    name: str = ""
+    categories: list[str] = []
+    keywords: list[str] = []
+    exclude: list[str] = []
+    authors: list[str] = []
+
+    _split = field_validator("categories", "keywords", "exclude", "authors", mode="before")(
+        _split_commas
+    )
+    _cats = field_validator("categories")(_categories)
+
+
+class Settings(_Section):
+    """Everything paperwire can be told. Built by `load_settings`; passed in, never global."""
+
+    database: DatabaseSettings = DatabaseSettings()
+    sources: SourcesSettings = SourcesSettings()
+    http: HttpSettings = HttpSettings()
+    smtp: SmtpSettings = SmtpSettings()
+    digest: DigestSettings = DigestSettings()
+    subscribers: list[SubscriberSettings] = []
+
+
+def find_config_file(
+    explicit: Path | None, env: Mapping[str, str], cwd: Path
+) -> Path | None:
+    """The file to read, in SPEC order: --config, $PAPERWIRE_CONFIG, ./paperwire.toml, XDG."""
+    if explicit is not None:
+        if not explicit.is_file():
+            raise ConfigError(f"config file {explicit} does not exist (from --config)")
+        return explicit
+    if env.get("PAPERWIRE_CONFIG"):
+        path = Path(env["PAPERWIRE_CONFIG"]).expanduser()
+        if not path.is_file():
+            raise ConfigError(f"config file {path} does not exist (from $PAPERWIRE_CONFIG)")
+        return path
+    local = cwd / "paperwire.toml"
+    if local.is_file():
+        return local
+    xdg = Path(env.get("XDG_CONFIG_HOME") or Path(env.get("HOME", "~")) / ".config")
+    candidate = (xdg / "paperwire" / "config.toml").expanduser()
+    return candidate if candidate.is_file() else None
+
+
+def default_database_url(env: Mapping[str, str]) -> str:
+    data_home = Path(env.get("XDG_DATA_HOME") or Path(env.get("HOME", "~")) / ".local" / "share")
+    return f"sqlite:///{(data_home / 'paperwire' / 'paperwire.sqlite3').expanduser()}"
+
+
+def _env_value(raw: str) -> Any:
+    """Read an override as a TOML value when it is one (3.0, true, ["a"]), else as text."""
+    try:
+        return tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        return raw
+
+
+def _apply_env_overrides(data: dict[str, Any], env: Mapping[str, str]) -> dict[str, str]:
+    """Write PAPERWIRE_<SECTION>__<KEY> values into `data`; return dotted key → variable name."""
+    origins: dict[str, str] = {}
+    for name in sorted(env):
+        if not name.startswith(ENV_PREFIX) or "__" not in name:
+            continue
+        path = [part.lower() for part in name[len(ENV_PREFIX) :].split("__")]
+        if not all(path):
+            raise ConfigError(f"environment variable {name}: empty key between '__'")
+        node = data
+        for part in path[:-1]:
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                raise ConfigError(f"environment variable {name}: {part} is not a section")
+            node = child
+        node[path[-1]] = _env_value(env[name])
+        origins[".".join(path)] = name
+    return origins
+
+
+def _key_of(loc: tuple[int | str, ...]) -> str:
+    key = ""
+    for part in loc:
+        key += f"[{part}]" if isinstance(part, int) else (f".{part}" if key else str(part))
+    return key
+
+
+def load_settings(
+    explicit: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> Settings:
+    """Find, read and validate the configuration. Raises ConfigError with one clear line."""
+    env = os.environ if env is None else env
+    cwd = Path.cwd() if cwd is None else cwd
+    path = find_config_file(explicit, env, cwd)
+    where = str(path) if path else "built-in defaults"
+    data: dict[str, Any] = {}
+    if path is not None:
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path}: cannot read: {exc}") from None
+    origins = _apply_env_overrides(data, env)
+    try:
+        settings = Settings.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        key = _key_of(tuple(error["loc"]))
+        top = next((k for k in origins if key == k or key.startswith(k + "[")), None)
+        origin = f"environment variable {origins[top]}" if top else where
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            message = "unknown key"
+        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        raise ConfigError(f"{origin}: {key}: {message}{more}") from None
+    if not settings.database.url:
+        settings.database.url = default_database_url(env)
+    return settings

@@ -1,0 +1,49 @@
+"""PaperwireError and its children; each knows the exit status the CLI should use."""
+
+from __future__ import annotations
+
+
+class PaperwireError(Exception):
+    """Base of every error paperwire reports to a user: one line, no traceback."""
+
+    exit_code: int = 1
+
+
+class ConfigError(PaperwireError):
+    """The configuration file or an override is wrong (exit 2)."""
+
+    exit_code = 2
+
+
+class UsageError(PaperwireError):
+    """A command was called with arguments that cannot work (exit 2)."""
+
+    exit_code = 2
+
+
+class FetchError(PaperwireError):
+    """A source could not be fetched or its response could not be used (exit 1).
+
+    The message names the URL and the reason.
+    """
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(f"{url}: {reason}")
+        self.url = url
+        self.reason = reason
+
+
+class HTTPError(FetchError):
+    """The server kept answering with an error status after all retries."""
+
+    def __init__(self, url: str, status: int, reason: str) -> None:
+        super().__init__(url, reason)
+        self.status = status
+
+
+class FeedFormatError(FetchError):
+    """The response is not the feed, page or record list it should be."""
+
+
+class StoreError(PaperwireError):
+    """The database could not be opened, migrated or written (exit 1)."""

@@ -1,0 +1,118 @@
+"""Plain data that flows between the stages: sources → store → scoring → digest → delivery."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class AnnounceType(StrEnum):
+    """How arXiv announced a paper on a given day (the RSS `arxiv:announce_type`)."""
+
+    NEW = "new"
+    CROSS = "cross"
+    REPLACE = "replace"
+    REPLACE_CROSS = "replace-cross"
+
+
+# When one paper is seen with two announce types on the same day (a combined feed says "new",
+# another category's listing says "cross"), the stronger one wins.
+ANNOUNCE_TYPE_RANK: dict[AnnounceType, int] = {
+    AnnounceType.NEW: 4,
+    AnnounceType.CROSS: 3,
+    AnnounceType.REPLACE: 2,
+    AnnounceType.REPLACE_CROSS: 1,
+}
+
+
+class Source(StrEnum):
+    """Where a paper was seen. Values double as bit positions in the store (see `source_bit`)."""
+
+    RSS = "rss"
+    LISTING = "listing"
+    API = "api"
+    OAI = "oai"
+    HUGGINGFACE = "huggingface"
+
+
+SOURCE_ORDER: tuple[Source, ...] = tuple(Source)
+
+
+def source_bit(source: Source) -> int:
+    return 1 << SOURCE_ORDER.index(source)
+
+
+def sources_from_bits(bits: int) -> list[Source]:
+    return [s for s in SOURCE_ORDER if bits & source_bit(s)]
+
+
+_VERSIONED_ID = re.compile(
+    r"(?P<id>(?:\d{4}\.\d{4,5})|(?:[a-z][a-z\-]*(?:\.[A-Za-z\-]+)?/\d{7}))(?:v(?P<version>\d+))?"
+)
+
+
+def split_arxiv_id(text: str) -> tuple[str, int | None]:
+    """Return (id without version, version or None) from an id, an abs/pdf URL or an OAI id.
+
+    Accepts `2403.15527v2`, `https://arxiv.org/abs/2403.15527v2`, `oai:arXiv.org:2403.15527v1`,
+    `arXiv:2403.15527`, and old-style ids such as `astro-ph/0601001v1` or `math.GT/0309136`.
+    Raises ValueError when no id is found.
+    """
+    match = None
+    for match in _VERSIONED_ID.finditer(text):
+        pass  # the last id in the string: URLs carry hosts and paths before it
+    if match is None:
+        raise ValueError(f"no arXiv id in {text!r}")
+    version = match.group("version")
+    return match.group("id"), int(version) if version else None
+
+
+@dataclass(slots=True)
+class Paper:
+    """One paper as a source saw it. `arxiv_id` never carries a version suffix."""
+
+    arxiv_id: str
+    title: str
+    abstract: str = ""
+    authors: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)  # all of them, primary first
+    primary_category: str | None = None
+    version: int | None = None
+    announce_type: AnnounceType | None = None
+    announced: dt.date | None = None  # the arXiv announcement (mailing) date
+    submitted: dt.datetime | None = None  # first version, UTC
+    updated: dt.datetime | None = None  # latest version, UTC
+    comments: str | None = None
+    journal_ref: str | None = None
+    doi: str | None = None
+    license: str | None = None
+    source: Source = Source.RSS
+
+    @property
+    def abs_url(self) -> str:
+        return f"https://arxiv.org/abs/{self.arxiv_id}"
+
+    @property
+    def pdf_url(self) -> str:
+        return f"https://arxiv.org/pdf/{self.arxiv_id}"
+
+    @property
+    def html_url(self) -> str:
+        return f"https://arxiv.org/html/{self.arxiv_id}"
+
+
+@dataclass(slots=True)
+class FeedBatch:
+    """What one response said: its papers and the announcement date it claims to be for.
+
+    `announced` is read from the response itself (the feed's pubDate, the listing's heading).
+    It is None when the response carries no date (API search results).
+    """
+
+    papers: list[Paper]
+    announced: dt.date | None
+    url: str = ""
+    total_results: int | None = None  # API / OAI: how many the server says exist
+    next_token: str | None = None  # OAI resumptionToken; None or "" at the end
