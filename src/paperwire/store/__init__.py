@@ -1,0 +1,214 @@
+"""The local store: papers, announcements, fetch history and HTTP validators, in any SQL database."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, Engine, and_, func, select
+from sqlalchemy.exc import OperationalError
+
+from paperwire.errors import StoreError
+from paperwire.models import AnnounceType, Paper, Source, sources_from_bits
+from paperwire.store.engine import (
+    create_store_engine,
+    schema_revision,
+    short_error,
+    upgrade_schema,
+)
+from paperwire.store.search import search_papers
+from paperwire.store.tables import AnnouncementRow, FeedDayRow, HttpValidatorRow, PaperRow
+from paperwire.store.upsert import PAPERS, UpsertCounts, dialect_insert, upsert_papers
+
+__all__ = ["Store", "UpsertCounts", "open_store"]
+
+FEED_DAYS = FeedDayRow.__table__
+VALIDATORS = HttpValidatorRow.__table__
+ANNOUNCEMENTS = AnnouncementRow.__table__
+
+
+def paper_from_row(row: Any) -> Paper:
+    sources = sources_from_bits(row.sources)
+    return Paper(
+        arxiv_id=row.arxiv_id,
+        title=row.title,
+        abstract=row.abstract,
+        authors=list(row.authors),
+        categories=list(row.categories),
+        primary_category=row.primary_category,
+        version=row.version,
+        announce_type=AnnounceType(row.announce_type) if row.announce_type else None,
+        announced=row.announced,
+        submitted=row.submitted,
+        updated=row.updated,
+        comments=row.comments,
+        journal_ref=row.journal_ref,
+        doi=row.doi,
+        license=row.license,
+        source=sources[0] if sources else Source.RSS,
+    )
+
+
+class Store:
+    """The database behind paperwire. Writes happen in `transaction()` blocks: all or nothing."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @property
+    def url(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def schema_revision(self) -> tuple[str | None, str]:
+        return schema_revision(self.engine)
+
+    def upgrade(self) -> bool:
+        return upgrade_schema(self.engine)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """One transaction; rolled back whole when anything inside raises."""
+        try:
+            with self.engine.begin() as connection:
+                yield connection
+        except OperationalError as exc:
+            raise StoreError(f"database {self.url}: {short_error(exc)}") from None
+
+    # --- papers -------------------------------------------------------------------------------
+
+    def upsert_papers(
+        self, connection: Connection, papers: Sequence[Paper], now: dt.datetime
+    ) -> UpsertCounts:
+        return upsert_papers(connection, papers, now)
+
+    def count_papers(self) -> int:
+        with self.engine.connect() as connection:
+            return int(connection.execute(select(func.count()).select_from(PAPERS)).scalar_one())
+
+    def get_paper(self, arxiv_id: str) -> Paper | None:
+        with self.engine.connect() as connection:
+            row = connection.execute(select(PAPERS).where(PAPERS.c.arxiv_id == arxiv_id)).first()
+        return paper_from_row(row) if row else None
+
+    def papers_announced(
+        self,
+        first: dt.date,
+        last: dt.date,
+        announce_types: Sequence[str] | None = None,
+    ) -> list[Paper]:
+        """Papers announced between two dates (inclusive), each with that day's announce type."""
+        query = (
+            select(PAPERS, ANNOUNCEMENTS.c.announced.label("day"), ANNOUNCEMENTS.c.announce_type)
+            .join(ANNOUNCEMENTS, ANNOUNCEMENTS.c.arxiv_id == PAPERS.c.arxiv_id)
+            .where(and_(ANNOUNCEMENTS.c.announced >= first, ANNOUNCEMENTS.c.announced <= last))
+            .order_by(ANNOUNCEMENTS.c.announced.desc(), PAPERS.c.arxiv_id)
+        )
+        if announce_types:
+            query = query.where(ANNOUNCEMENTS.c.announce_type.in_(list(announce_types)))
+        seen: dict[str, Paper] = {}
+        with self.engine.connect() as connection:
+            for row in connection.execute(query):
+                if row.arxiv_id in seen:
+                    continue
+                paper = paper_from_row(row)
+                paper.announced = row.day
+                paper.announce_type = AnnounceType(row.announce_type)
+                seen[row.arxiv_id] = paper
+        return list(seen.values())
+
+    def search(self, query: str, limit: int = 20) -> list[Paper]:
+        with self.engine.connect() as connection:
+            rows = search_papers(connection, query, limit)
+        return [paper_from_row(row) for row in rows]
+
+    # --- fetch history ------------------------------------------------------------------------
+
+    def latest_feed_day(self, feed_key: str) -> tuple[dt.date, str] | None:
+        """The newest announcement date recorded for a set of categories, and its status."""
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                select(FEED_DAYS.c.announced, FEED_DAYS.c.status)
+                .where(FEED_DAYS.c.feed_key == feed_key)
+                .order_by(FEED_DAYS.c.announced.desc())
+                .limit(1)
+            ).first()
+        return (row.announced, row.status) if row else None
+
+    def feed_day(self, feed_key: str, announced: dt.date) -> str | None:
+        with self.engine.connect() as connection:
+            return connection.execute(
+                select(FEED_DAYS.c.status).where(
+                    FEED_DAYS.c.feed_key == feed_key, FEED_DAYS.c.announced == announced
+                )
+            ).scalar_one_or_none()
+
+    def record_feed_day(
+        self,
+        connection: Connection,
+        *,
+        feed_key: str,
+        announced: dt.date,
+        route: str,
+        status: str,
+        items: int,
+        now: dt.datetime,
+    ) -> None:
+        values = {
+            "feed_key": feed_key,
+            "announced": announced,
+            "route": route,
+            "status": status,
+            "items": items,
+            "fetched_at": now,
+        }
+        _upsert_one(connection, FEED_DAYS, ["feed_key", "announced"], values)
+
+    # --- HTTP validators ----------------------------------------------------------------------
+
+    def validators(self, url: str) -> tuple[str | None, str | None]:
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                select(VALIDATORS.c.etag, VALIDATORS.c.last_modified).where(
+                    VALIDATORS.c.url == url
+                )
+            ).first()
+        return (row.etag, row.last_modified) if row else (None, None)
+
+    def save_validators(
+        self,
+        connection: Connection,
+        url: str,
+        etag: str | None,
+        last_modified: str | None,
+        now: dt.datetime,
+    ) -> None:
+        """Remember a response's validators; call in the transaction that stored its data."""
+        if not etag and not last_modified:
+            return
+        values = {"url": url, "etag": etag, "last_modified": last_modified, "saved_at": now}
+        _upsert_one(connection, VALIDATORS, ["url"], values)
+
+
+def _upsert_one(connection: Connection, table: Any, keys: list[str], values: dict[str, Any]) -> None:
+    statement = dialect_insert(connection, table).values(**values)
+    update = {k: v for k, v in values.items() if k not in keys}
+    connection.execute(statement.on_conflict_do_update(index_elements=keys, set_=update))
+
+
+def open_store(url: str, *, upgrade: bool = True) -> Store:
+    """Open the database at `url`, applying pending migrations unless told not to."""
+    store = Store(create_store_engine(url))
+    if upgrade:
+        store.upgrade()
+    return store

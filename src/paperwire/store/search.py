@@ -1,0 +1,72 @@
+"""Full-text search over stored papers: SQLite FTS5 or PostgreSQL tsvector, same query language.
+
+The query language is the familiar web-search one: words (all must match), "quoted phrases",
+-word to exclude, OR between alternatives. User input never reaches the engine's own query
+syntax unquoted, so `C++`, `(` or `NEAR` are just text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, func, literal_column, select, text
+
+from paperwire.store.upsert import PAPERS
+
+_TOKEN = re.compile(r'(-?)"([^"]*)"|(\S+)')
+_WORD = re.compile(r"\w+")
+
+
+def fts5_query(query: str) -> str:
+    """Translate a web-search style query into a safe FTS5 MATCH expression ('' if empty)."""
+    groups: list[list[str]] = [[]]  # OR-separated groups of ANDed terms
+    negated: list[str] = []
+    for match in _TOKEN.finditer(query):
+        minus, phrase, word = match.group(1), match.group(2), match.group(3)
+        if word == "OR":
+            groups.append([])
+            continue
+        if word is not None and word.startswith("-") and len(word) > 1:
+            minus, word = "-", word[1:]
+        words = _WORD.findall(phrase if phrase is not None else word or "")
+        if not words:
+            continue
+        term = '"' + " ".join(words) + '"'
+        (negated if minus else groups[-1]).append(term)
+    alternatives = [" AND ".join(group) for group in groups if group]
+    if not alternatives:
+        return ""
+    expression = " OR ".join(f"({alt})" for alt in alternatives)
+    for term in negated:
+        expression = f"({expression}) NOT {term}"
+    return expression
+
+
+def search_papers(connection: Connection, query: str, limit: int) -> Sequence[Any]:
+    """Stored papers matching `query`, best first (title matches weigh most)."""
+    if connection.dialect.name == "postgresql":
+        tsquery = func.websearch_to_tsquery("english", query)
+        rank = func.ts_rank(literal_column("papers.search_vector"), tsquery)
+        statement = (
+            select(PAPERS)
+            .where(literal_column("papers.search_vector").op("@@")(tsquery))
+            .order_by(rank.desc(), PAPERS.c.announced.desc().nulls_last(), PAPERS.c.arxiv_id)
+            .limit(limit)
+        )
+        return connection.execute(statement).all()
+    match = fts5_query(query)
+    if not match:
+        return []
+    # bm25() weights: title 10, abstract 1, authors 5. Lower is better in FTS5.
+    rows = connection.execute(
+        text(
+            "SELECT papers.* FROM papers_fts JOIN papers ON papers.rowid = papers_fts.rowid "
+            "WHERE papers_fts MATCH :match "
+            "ORDER BY bm25(papers_fts, 10.0, 1.0, 5.0), papers.announced DESC, papers.arxiv_id "
+            "LIMIT :limit"
+        ).columns(*PAPERS.c),
+        {"match": match, "limit": limit},
+    )
+    return rows.all()

@@ -1,0 +1,83 @@
+"""The database schema as SQLAlchemy 2.0 typed ORM classes (migrations live in migrations/)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON}
+
+
+class PaperRow(Base):
+    """One paper, keyed by its arXiv id without version; every source merges onto this row."""
+
+    __tablename__ = "papers"
+
+    arxiv_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int | None] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(Text)
+    abstract: Mapped[str] = mapped_column(Text)
+    authors: Mapped[list[str]] = mapped_column(JSON)  # in the paper's order
+    categories: Mapped[list[str]] = mapped_column(JSON)  # primary first
+    primary_category: Mapped[str | None] = mapped_column(String(32), index=True)
+    announce_type: Mapped[str | None] = mapped_column(String(16))  # of the latest announcement
+    announced: Mapped[dt.date | None] = mapped_column(Date, index=True)  # latest announcement
+    first_announced: Mapped[dt.date | None] = mapped_column(Date)
+    submitted: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    updated: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    comments: Mapped[str | None] = mapped_column(Text)
+    journal_ref: Mapped[str | None] = mapped_column(Text)
+    doi: Mapped[str | None] = mapped_column(Text)
+    license: Mapped[str | None] = mapped_column(Text)
+    links: Mapped[dict[str, Any]] = mapped_column(JSON)  # abs, pdf, html
+    sources: Mapped[int] = mapped_column(Integer)  # bit set of models.Source
+    first_seen_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AnnouncementRow(Base):
+    """That arXiv announced a paper on a day, and how (new, cross, replace, replace-cross)."""
+
+    __tablename__ = "announcements"
+
+    arxiv_id: Mapped[str] = mapped_column(
+        ForeignKey("papers.arxiv_id", ondelete="CASCADE"), primary_key=True
+    )
+    announced: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    announce_type: Mapped[str] = mapped_column(String(16))
+    version: Mapped[int | None] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_announcements_announced", "announced"),)
+
+
+class FeedDayRow(Base):
+    """What a fetch found for one set of categories on one announcement date.
+
+    status is "announced" (papers arrived) or "empty" (the feed said: nothing announced today —
+    weekends and holidays), so a later run can tell a quiet day from a day it never fetched.
+    """
+
+    __tablename__ = "feed_days"
+
+    feed_key: Mapped[str] = mapped_column(String(512), primary_key=True)  # "cs.CL+cs.LG"
+    announced: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    route: Mapped[str] = mapped_column(String(16))  # rss, listing, api
+    status: Mapped[str] = mapped_column(String(16))
+    items: Mapped[int] = mapped_column(Integer)
+    fetched_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class HttpValidatorRow(Base):
+    """ETag / Last-Modified of the last stored response of a URL, for conditional GETs."""
+
+    __tablename__ = "http_validators"
+
+    url: Mapped[str] = mapped_column(String(2048), primary_key=True)
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    saved_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,254 @@
+"""Merge incoming papers with stored rows and write them with one bulk INSERT … ON CONFLICT."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, Table, select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
+
+from paperwire.models import ANNOUNCE_TYPE_RANK, AnnounceType, Paper, source_bit
+from paperwire.store.tables import AnnouncementRow, PaperRow
+
+PAPERS: Table = PaperRow.__table__  # type: ignore[assignment]
+ANNOUNCEMENTS: Table = AnnouncementRow.__table__  # type: ignore[assignment]
+# Stay well under SQLite's 32,766 bound parameters per statement.
+_SELECT_CHUNK = 900
+_CONTENT = ("title", "abstract", "comments", "journal_ref", "doi", "license")
+_COMPARED = (
+    *_CONTENT,
+    "version",
+    "authors",
+    "categories",
+    "primary_category",
+    "announce_type",
+    "announced",
+    "first_announced",
+    "submitted",
+    "updated",
+    "links",
+    "sources",
+)
+
+
+@dataclass(slots=True)
+class UpsertCounts:
+    """What one batch did to the store, overall and by announce type."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    by_type: Counter[str] = field(default_factory=Counter)
+
+    def __iadd__(self, other: UpsertCounts) -> UpsertCounts:
+        self.added += other.added
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.by_type.update(other.by_type)
+        return self
+
+    @property
+    def total(self) -> int:
+        return self.added + self.updated + self.unchanged
+
+
+def _row_from_paper(paper: Paper, now: dt.datetime) -> dict[str, Any]:
+    return {
+        "arxiv_id": paper.arxiv_id,
+        "version": paper.version,
+        "title": paper.title,
+        "abstract": paper.abstract,
+        "authors": list(paper.authors),
+        "categories": list(paper.categories),
+        "primary_category": paper.primary_category,
+        "announce_type": paper.announce_type.value if paper.announce_type else None,
+        "announced": paper.announced,
+        "first_announced": paper.announced,
+        "submitted": paper.submitted,
+        "updated": paper.updated,
+        "comments": paper.comments,
+        "journal_ref": paper.journal_ref,
+        "doi": paper.doi,
+        "license": paper.license,
+        "links": {"abs": paper.abs_url, "pdf": paper.pdf_url, "html": paper.html_url},
+        "sources": source_bit(paper.source),
+        "first_seen_at": now,
+        "updated_at": now,
+    }
+
+
+def _stronger(a: str | None, b: str | None) -> str | None:
+    if a is None or b is None:
+        return a or b
+    return a if ANNOUNCE_TYPE_RANK[AnnounceType(a)] >= ANNOUNCE_TYPE_RANK[AnnounceType(b)] else b
+
+
+def _min(a: Any, b: Any) -> Any:
+    return b if a is None else a if b is None else min(a, b)
+
+
+def _max(a: Any, b: Any) -> Any:
+    return b if a is None else a if b is None else max(a, b)
+
+
+def merge_rows(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """One row from what the store had and what a source just said about the same paper.
+
+    A newer version replaces the content; the same version only fills what was missing (the
+    listing has no license, the feed no submission date), so sources never undo each other.
+    The latest announcement wins; on the same day the stronger type wins (new over cross).
+    """
+    merged = dict(old)
+    newer = (new["version"] or 0) > (old["version"] or 0)
+    for key in _CONTENT:
+        if new[key] and (newer or not old[key]):
+            merged[key] = new[key]
+    if new["authors"] and (newer or not old["authors"]):
+        merged["authors"] = new["authors"]
+    categories = list(new["categories"] if newer else old["categories"])
+    extra = old["categories"] if newer else new["categories"]
+    merged["categories"] = categories + [c for c in extra if c not in categories]
+    merged["primary_category"] = old["primary_category"] or new["primary_category"]
+    if newer and new["primary_category"]:
+        merged["primary_category"] = new["primary_category"]
+    merged["version"] = _max(old["version"], new["version"])
+    if new["announced"] is not None and (
+        old["announced"] is None or new["announced"] > old["announced"]
+    ):
+        merged["announced"], merged["announce_type"] = new["announced"], new["announce_type"]
+    elif new["announced"] is not None and new["announced"] == old["announced"]:
+        merged["announce_type"] = _stronger(old["announce_type"], new["announce_type"])
+    merged["first_announced"] = _min(old["first_announced"], new["first_announced"])
+    merged["submitted"] = _min(old["submitted"], new["submitted"])
+    merged["updated"] = _max(old["updated"], new["updated"])
+    if newer or not old["links"]:
+        merged["links"] = new["links"]
+    merged["sources"] = old["sources"] | new["sources"]
+    merged["first_seen_at"] = old["first_seen_at"]
+    merged["updated_at"] = (
+        new["updated_at"] if any(merged[k] != old[k] for k in _COMPARED) else old["updated_at"]
+    )
+    return merged
+
+
+def _same_instant(a: Any, b: Any) -> bool:
+    # SQLite hands back naive datetimes for timezone-aware columns; compare as UTC.
+    if isinstance(a, dt.datetime) and isinstance(b, dt.datetime):
+        a = a if a.tzinfo else a.replace(tzinfo=dt.UTC)
+        b = b if b.tzinfo else b.replace(tzinfo=dt.UTC)
+    return bool(a == b)
+
+
+def _normalise(row: dict[str, Any]) -> dict[str, Any]:
+    for key in ("submitted", "updated", "first_seen_at", "updated_at"):
+        value = row.get(key)
+        if isinstance(value, dt.datetime) and value.tzinfo is None:
+            row[key] = value.replace(tzinfo=dt.UTC)
+    return row
+
+
+def dialect_insert(connection: Connection, table: Table) -> Any:
+    if connection.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    if connection.dialect.name == "sqlite":
+        return sqlite.insert(table)
+    raise NotImplementedError(f"bulk upsert is written for SQLite and PostgreSQL, not {table}")
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def upsert_papers(
+    connection: Connection, papers: Iterable[Paper], now: dt.datetime
+) -> UpsertCounts:
+    """Store `papers` (one source's batch) inside the caller's transaction; count what changed."""
+    incoming: dict[str, dict[str, Any]] = {}
+    for paper in papers:
+        row = _row_from_paper(paper, now)
+        # One batch may hold a paper twice (a per-category listing crawl): merge in memory first.
+        previous = incoming.get(paper.arxiv_id)
+        incoming[paper.arxiv_id] = merge_rows(previous, row) if previous else row
+    counts = UpsertCounts()
+    if not incoming:
+        return counts
+
+    ids = list(incoming)
+    stored: dict[str, dict[str, Any]] = {}
+    for chunk in _chunks(ids, _SELECT_CHUNK):
+        result = connection.execute(select(PAPERS).where(PAPERS.c.arxiv_id.in_(chunk)))
+        for mapping in result.mappings():
+            stored[mapping["arxiv_id"]] = _normalise(dict(mapping))
+
+    to_write: list[dict[str, Any]] = []
+    for arxiv_id, row in incoming.items():
+        counts.by_type[row["announce_type"] or "unknown"] += 1
+        old = stored.get(arxiv_id)
+        if old is None:
+            counts.added += 1
+            to_write.append(row)
+            continue
+        merged = merge_rows(old, row)
+        if all(_same_instant(merged[k], old[k]) for k in _COMPARED):
+            counts.unchanged += 1
+        else:
+            counts.updated += 1
+            to_write.append(merged)
+
+    if to_write:
+        statement = dialect_insert(connection, PAPERS)
+        columns = {c.name: statement.excluded[c.name] for c in PAPERS.c if c.name != "arxiv_id"}
+        connection.execute(
+            statement.on_conflict_do_update(index_elements=["arxiv_id"], set_=columns),
+            to_write,
+        )
+    _upsert_announcements(connection, list(incoming.values()))
+    return counts
+
+
+def _upsert_announcements(connection: Connection, rows: list[dict[str, Any]]) -> None:
+    wanted = {
+        (row["arxiv_id"], row["announced"]): row
+        for row in rows
+        if row["announced"] is not None and row["announce_type"] is not None
+    }
+    if not wanted:
+        return
+    keys = list(wanted)
+    existing: dict[tuple[str, dt.date], str] = {}
+    for chunk in _chunks(keys, _SELECT_CHUNK // 2):
+        result = connection.execute(
+            select(
+                ANNOUNCEMENTS.c.arxiv_id, ANNOUNCEMENTS.c.announced, ANNOUNCEMENTS.c.announce_type
+            ).where(tuple_(ANNOUNCEMENTS.c.arxiv_id, ANNOUNCEMENTS.c.announced).in_(chunk))
+        )
+        existing.update({(a, d): t for a, d, t in result})
+    to_write = []
+    for key, row in wanted.items():
+        kind = _stronger(existing.get(key), row["announce_type"])
+        if key not in existing or kind != existing[key]:
+            to_write.append(
+                {
+                    "arxiv_id": key[0],
+                    "announced": key[1],
+                    "announce_type": kind,
+                    "version": row["version"],
+                }
+            )
+    if to_write:
+        statement = dialect_insert(connection, ANNOUNCEMENTS)
+        connection.execute(
+            statement.on_conflict_do_update(
+                index_elements=["arxiv_id", "announced"],
+                set_={
+                    "announce_type": statement.excluded.announce_type,
+                    "version": statement.excluded.version,
+                },
+            ),
+            to_write,
+        )
