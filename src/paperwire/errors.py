@@ -36,9 +36,10 @@ class FetchError(PaperwireError):
 class HTTPError(FetchError):
     """The server kept answering with an error status after all retries."""
 
-    def __init__(self, url: str, status: int, reason: str) -> None:
+    def __init__(self, url: str, status: int, reason: str, body: bytes = b"") -> None:
         super().__init__(url, reason)
         self.status = status
+        self.body = body  # the arXiv API explains a 400 in an Atom body
 
 
 class FeedFormatError(FetchError):
