@@ -1,0 +1,1 @@
+"""One module per source; each turns responses into Papers, nothing more."""

@@ -1,0 +1,115 @@
+"""Text helpers: one-line text, size limits, author lists, TeX accents in names only."""
+
+from __future__ import annotations
+
+import pytest
+
+from paperwire.sources._text import (
+    ABSTRACT_LIMIT,
+    AUTHOR_NAME_LIMIT,
+    MAX_AUTHORS,
+    author_names,
+    clean_field,
+    clean_text,
+    clip,
+    decode_tex_accents,
+    split_authors,
+)
+
+
+def test_clean_text_collapses_hard_wraps_and_indentation_into_one_line() -> None:
+    wrapped = "  Theoretical description of anisotropic\n                        systems\n"
+    assert clean_text(wrapped) == "Theoretical description of anisotropic systems"
+
+
+def test_clean_text_drops_c0_and_c1_control_characters() -> None:
+    assert clean_text("a\x00b\x07c\x85d\x9fe\x7ff\x0bg") == "abc def g"
+
+
+def test_clean_text_keeps_markup_characters_as_text() -> None:
+    assert clean_text("<script>alert(1)</script> &amp;") == "<script>alert(1)</script> &amp;"
+
+
+def test_clip_leaves_short_text_alone() -> None:
+    assert clip("short", 10) == "short"
+
+
+def test_clip_cuts_to_the_limit_with_an_ellipsis() -> None:
+    clipped = clip("x" * 50, 10)
+    assert len(clipped) == 10
+    assert clipped.endswith("…")
+
+
+def test_clean_field_clips_a_ten_megabyte_value() -> None:
+    assert (
+        ABSTRACT_LIMIT - 10
+        < len(clean_field("word " * 2_000_000, ABSTRACT_LIMIT))
+        <= ABSTRACT_LIMIT
+    )
+
+
+@pytest.mark.parametrize(
+    ("tex", "text"),
+    [
+        (r"Rodr\'iguez", "Rodríguez"),
+        (r"Pi\v{z}urica", "Pižurica"),
+        (r"J\"org", "Jörg"),
+        (r"Bal\'azs", "Balázs"),
+        (r"D\'{\i}az", "Díaz"),
+        (r"{\c C}a\u{g}lar", "Çağlar"),
+        (r"{\o}ystein", "øystein"),
+        (r"{\L}ukasz", "Łukasz"),
+        (r"\AA{}ngstr\"om", "Ångström"),
+    ],
+)
+def test_tex_accents_in_names_become_unicode(tex: str, text: str) -> None:
+    assert decode_tex_accents(tex) == text
+
+
+def test_names_without_tex_are_returned_as_the_same_object() -> None:
+    name = "Zoltán Harman"
+    assert decode_tex_accents(name) is name
+
+
+def test_percent_sign_does_not_swallow_the_rest_of_a_name() -> None:
+    assert decode_tex_accents(r"{\o}ystein 100% B") == "øystein 100% B"
+
+
+def test_broken_tex_is_returned_unchanged_instead_of_raising() -> None:
+    nested = "{" * 5000 + r"\'e"
+    assert decode_tex_accents(nested) == nested
+
+
+def test_rss_author_list_is_split_on_commas() -> None:
+    assert split_authors("Matteo Gasparin, Aaditya Ramdas") == ["Matteo Gasparin", "Aaditya Ramdas"]
+
+
+def test_old_author_list_is_split_on_commas_and_and() -> None:
+    raw = "Carl Lagoze, Herbert Van de Sompel and\n  Michael L. Nelson"
+    assert split_authors(raw) == ["Carl Lagoze", "Herbert Van de Sompel", "Michael L. Nelson"]
+
+
+def test_oxford_comma_does_not_leave_a_name_starting_with_and() -> None:
+    assert split_authors("A. One, B. Two, and C. Three") == ["A. One", "B. Two", "C. Three"]
+
+
+def test_affiliations_in_parentheses_are_not_names() -> None:
+    raw = "Robert Brandenberger (McGill), Keshav Dasgupta and\n Anne Davis (DAMTP, Cambridge)"
+    assert split_authors(raw) == ["Robert Brandenberger", "Keshav Dasgupta", "Anne Davis"]
+
+
+def test_commas_inside_tex_groups_do_not_split_a_name() -> None:
+    assert split_authors(r"A. {B,C} D, E. F") == [r"A. {B,C} D", "E. F"]
+
+
+def test_author_names_decodes_each_name() -> None:
+    assert author_names(r"Jos\'e M. F. Moura, Omar Rivasplata") == [
+        "José M. F. Moura",
+        "Omar Rivasplata",
+    ]
+
+
+def test_hostile_author_list_is_bounded() -> None:
+    names = split_authors(", ".join(["x" * 1000] * 5000))
+    assert len(names) <= MAX_AUTHORS
+    assert all(len(name) <= AUTHOR_NAME_LIMIT for name in names)
