@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from paperwire import __version__
-from paperwire.errors import ConfigError
+from paperwire.errors import ConfigError, UsageError
 from paperwire.models import AnnounceType
 
 ENV_PREFIX = "PAPERWIRE_"
@@ -47,8 +47,18 @@ def _categories(value: list[str]) -> list[str]:
     return value
 
 
+def check_categories(values: list[str], option: str) -> list[str]:
+    """Validate categories given on the command line; a bad one is a UsageError naming it."""
+    try:
+        return _categories(list(values))
+    except ValueError as exc:
+        raise UsageError(f"{option}: {exc}") from None
+
+
 class DatabaseSettings(_Section):
-    url: str = Field(default="", description="SQLAlchemy URL; empty: a SQLite file in XDG_DATA_HOME")
+    url: str = Field(
+        default="", description="SQLAlchemy URL; empty: a SQLite file in XDG_DATA_HOME"
+    )
 
 
 class ArxivSettings(_Section):
@@ -132,9 +142,7 @@ class Settings(_Section):
     subscribers: list[SubscriberSettings] = []
 
 
-def find_config_file(
-    explicit: Path | None, env: Mapping[str, str], cwd: Path
-) -> Path | None:
+def find_config_file(explicit: Path | None, env: Mapping[str, str], cwd: Path) -> Path | None:
     """The file to read, in SPEC order: --config, $PAPERWIRE_CONFIG, ./paperwire.toml, XDG."""
     if explicit is not None:
         if not explicit.is_file():

@@ -60,9 +60,9 @@ def split_arxiv_id(text: str) -> tuple[str, int | None]:
     `arXiv:2403.15527`, and old-style ids such as `astro-ph/0601001v1` or `math.GT/0309136`.
     Raises ValueError when no id is found.
     """
-    match = None
-    for match in _VERSIONED_ID.finditer(text):
-        pass  # the last id in the string: URLs carry hosts and paths before it
+    # The last id in the string: URLs carry hosts and paths before it.
+    matches = list(_VERSIONED_ID.finditer(text))
+    match = matches[-1] if matches else None
     if match is None:
         raise ValueError(f"no arXiv id in {text!r}")
     version = match.group("version")
@@ -116,3 +116,33 @@ class FeedBatch:
     url: str = ""
     total_results: int | None = None  # API / OAI: how many the server says exist
     next_token: str | None = None  # OAI resumptionToken; None or "" at the end
+
+
+@dataclass(slots=True)
+class Profile:
+    """What one reader wants: the same shape for config subscribers and `digest` flags."""
+
+    categories: list[str] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+    authors: list[str] = field(default_factory=list)
+    email: str | None = None
+
+
+@dataclass(slots=True)
+class ScoredPaper:
+    paper: Paper
+    score: float
+    matched: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Digest:
+    """One reader's papers for one window of announcement dates, best first."""
+
+    profile: Profile
+    window_from: dt.date
+    window_to: dt.date
+    announced_count: int  # papers announced in the window in the reader's categories
+    papers: list[ScoredPaper]
+    generated_at: dt.datetime

@@ -1,4 +1,4 @@
-"""The local store: papers, announcements, fetch history and HTTP validators, in any SQL database."""
+"""The local store: papers, announcements, fetch history and HTTP validators, in SQL."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from paperwire.store.engine import (
     upgrade_schema,
 )
 from paperwire.store.search import search_papers
-from paperwire.store.tables import AnnouncementRow, FeedDayRow, HttpValidatorRow, PaperRow
+from paperwire.store.tables import AnnouncementRow, FeedDayRow, HttpValidatorRow
 from paperwire.store.upsert import PAPERS, UpsertCounts, dialect_insert, upsert_papers
 
 __all__ = ["Store", "UpsertCounts", "open_store"]
@@ -179,9 +179,7 @@ class Store:
     def validators(self, url: str) -> tuple[str | None, str | None]:
         with self.engine.connect() as connection:
             row = connection.execute(
-                select(VALIDATORS.c.etag, VALIDATORS.c.last_modified).where(
-                    VALIDATORS.c.url == url
-                )
+                select(VALIDATORS.c.etag, VALIDATORS.c.last_modified).where(VALIDATORS.c.url == url)
             ).first()
         return (row.etag, row.last_modified) if row else (None, None)
 
@@ -200,7 +198,9 @@ class Store:
         _upsert_one(connection, VALIDATORS, ["url"], values)
 
 
-def _upsert_one(connection: Connection, table: Any, keys: list[str], values: dict[str, Any]) -> None:
+def _upsert_one(
+    connection: Connection, table: Any, keys: list[str], values: dict[str, Any]
+) -> None:
     statement = dialect_insert(connection, table).values(**values)
     update = {k: v for k, v in values.items() if k not in keys}
     connection.execute(statement.on_conflict_do_update(index_elements=keys, set_=update))

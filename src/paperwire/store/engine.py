@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +37,9 @@ def create_store_engine(url: str) -> Engine:
         parsed = make_url(url)
     except ArgumentError:
         raise ConfigError(f"database.url: {url!r} is not a database URL") from None
-    kwargs: dict[str, Any] = {}
+    # JSON columns hold real text, not \u escapes: full-text search indexes the authors column,
+    # and "Rodríguez" must be found by "rodriguez".
+    kwargs: dict[str, Any] = {"json_serializer": partial(json.dumps, ensure_ascii=False)}
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):

@@ -3,14 +3,42 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Date, DateTime, Dialect, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Aware UTC datetimes in and out, on every database.
+
+    SQLite keeps no time zone and hands back naive values; without this, a time read back from
+    SQLite would not compare equal to the same time read from PostgreSQL or from a feed.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> Any:
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(dt.UTC)
+            if dialect.name == "sqlite":
+                value = value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
+        if isinstance(value, dt.datetime):
+            return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
+        return value
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        dict[str, Any]: JSON,
+        list[str]: JSON,
+        dt.datetime: UTCDateTime,
+    }
 
 
 class PaperRow(Base):
@@ -28,16 +56,16 @@ class PaperRow(Base):
     announce_type: Mapped[str | None] = mapped_column(String(16))  # of the latest announcement
     announced: Mapped[dt.date | None] = mapped_column(Date, index=True)  # latest announcement
     first_announced: Mapped[dt.date | None] = mapped_column(Date)
-    submitted: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    updated: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    submitted: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    updated: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     comments: Mapped[str | None] = mapped_column(Text)
     journal_ref: Mapped[str | None] = mapped_column(Text)
     doi: Mapped[str | None] = mapped_column(Text)
     license: Mapped[str | None] = mapped_column(Text)
     links: Mapped[dict[str, Any]] = mapped_column(JSON)  # abs, pdf, html
     sources: Mapped[int] = mapped_column(Integer)  # bit set of models.Source
-    first_seen_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    first_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
 class AnnouncementRow(Base):
@@ -69,7 +97,7 @@ class FeedDayRow(Base):
     route: Mapped[str] = mapped_column(String(16))  # rss, listing, api
     status: Mapped[str] = mapped_column(String(16))
     items: Mapped[int] = mapped_column(Integer)
-    fetched_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    fetched_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
 class HttpValidatorRow(Base):
@@ -80,4 +108,4 @@ class HttpValidatorRow(Base):
     url: Mapped[str] = mapped_column(String(2048), primary_key=True)
     etag: Mapped[str | None] = mapped_column(Text)
     last_modified: Mapped[str | None] = mapped_column(Text)
-    saved_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    saved_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -135,22 +135,6 @@ def merge_rows(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def _same_instant(a: Any, b: Any) -> bool:
-    # SQLite hands back naive datetimes for timezone-aware columns; compare as UTC.
-    if isinstance(a, dt.datetime) and isinstance(b, dt.datetime):
-        a = a if a.tzinfo else a.replace(tzinfo=dt.UTC)
-        b = b if b.tzinfo else b.replace(tzinfo=dt.UTC)
-    return bool(a == b)
-
-
-def _normalise(row: dict[str, Any]) -> dict[str, Any]:
-    for key in ("submitted", "updated", "first_seen_at", "updated_at"):
-        value = row.get(key)
-        if isinstance(value, dt.datetime) and value.tzinfo is None:
-            row[key] = value.replace(tzinfo=dt.UTC)
-    return row
-
-
 def dialect_insert(connection: Connection, table: Table) -> Any:
     if connection.dialect.name == "postgresql":
         return postgresql.insert(table)
@@ -183,7 +167,7 @@ def upsert_papers(
     for chunk in _chunks(ids, _SELECT_CHUNK):
         result = connection.execute(select(PAPERS).where(PAPERS.c.arxiv_id.in_(chunk)))
         for mapping in result.mappings():
-            stored[mapping["arxiv_id"]] = _normalise(dict(mapping))
+            stored[mapping["arxiv_id"]] = dict(mapping)
 
     to_write: list[dict[str, Any]] = []
     for arxiv_id, row in incoming.items():
@@ -194,7 +178,7 @@ def upsert_papers(
             to_write.append(row)
             continue
         merged = merge_rows(old, row)
-        if all(_same_instant(merged[k], old[k]) for k in _COMPARED):
+        if all(merged[k] == old[k] for k in _COMPARED):
             counts.unchanged += 1
         else:
             counts.updated += 1

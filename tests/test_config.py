@@ -1,0 +1,98 @@
+"""Configuration: lookup order, environment overrides, and errors that name the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from paperwire.config import load_settings
+from paperwire.errors import ConfigError
+
+
+def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    return {"HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "xdg")} | extra
+
+
+def test_no_file_gives_defaults_and_a_sqlite_file_under_xdg_data(tmp_path: Path) -> None:
+    settings = load_settings(None, _env(tmp_path, XDG_DATA_HOME=str(tmp_path / "data")), tmp_path)
+
+    assert settings.sources.arxiv.categories == ["cs.LG", "cs.CL"]
+    assert settings.http.min_interval == 3.0
+    assert settings.database.url == f"sqlite:///{tmp_path}/data/paperwire/paperwire.sqlite3"
+
+
+def test_lookup_order_prefers_env_file_over_local_over_xdg(tmp_path: Path) -> None:
+    (tmp_path / "xdg" / "paperwire").mkdir(parents=True)
+    (tmp_path / "xdg" / "paperwire" / "config.toml").write_text("[digest]\nmax_papers = 1\n")
+    (tmp_path / "paperwire.toml").write_text("[digest]\nmax_papers = 2\n")
+    (tmp_path / "env.toml").write_text("[digest]\nmax_papers = 3\n")
+
+    assert load_settings(None, _env(tmp_path), tmp_path / "xdg").digest.max_papers == 1
+    assert load_settings(None, _env(tmp_path), tmp_path).digest.max_papers == 2
+    env = _env(tmp_path, PAPERWIRE_CONFIG=str(tmp_path / "env.toml"))
+    assert load_settings(None, env, tmp_path).digest.max_papers == 3
+    explicit = tmp_path / "xdg" / "paperwire" / "config.toml"
+    assert load_settings(explicit, env, tmp_path).digest.max_papers == 1
+
+
+def test_environment_overrides_nested_keys_and_lists(tmp_path: Path) -> None:
+    env = _env(
+        tmp_path,
+        PAPERWIRE_SOURCES__ARXIV__RSS_URL="http://127.0.0.1:9/",
+        PAPERWIRE_SOURCES__ARXIV__CATEGORIES="cs.LG, astro-ph",
+        PAPERWIRE_SMTP__PASSWORD="hunter2",
+        PAPERWIRE_SMTP__FROM="Lab <lab@example.org>",
+        PAPERWIRE_HTTP__RETRIES="2",
+    )
+    settings = load_settings(None, env, tmp_path)
+
+    assert settings.sources.arxiv.rss_url == "http://127.0.0.1:9"
+    assert settings.sources.arxiv.categories == ["cs.LG", "astro-ph"]
+    assert settings.smtp.password.get_secret_value() == "hunter2"
+    assert "hunter2" not in repr(settings)
+    assert settings.smtp.from_address == "Lab <lab@example.org>"
+    assert settings.http.retries == 2
+
+
+@pytest.mark.parametrize(
+    ("toml", "expected"),
+    [
+        ("[http]\ntimeout = -1\n", "http.timeout: Input should be greater than 0"),
+        ('[sources.arxiv]\nrss_url = "ftp://x"\n', "sources.arxiv.rss_url: must be an http"),
+        ('[sources.arxiv]\nannounce_types = ["old"]\n', "sources.arxiv.announce_types[0]"),
+        ("[htpp]\ntimeout = 3\n", "htpp: unknown key"),
+        ('[[subscribers]]\nname = "Ada"\n', "subscribers[0].email: Field required"),
+        ('[smtp]\nsecurity = "tls"\n', "smtp.security"),
+    ],
+)
+def test_bad_values_name_the_key(tmp_path: Path, toml: str, expected: str) -> None:
+    path = tmp_path / "paperwire.toml"
+    path.write_text(toml)
+
+    with pytest.raises(ConfigError) as error:
+        load_settings(path, _env(tmp_path), tmp_path)
+
+    assert expected in str(error.value)
+    assert str(path) in str(error.value)
+    assert error.value.exit_code == 2
+
+
+def test_toml_syntax_error_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "paperwire.toml"
+    path.write_text("[digest]\nmax_papers = 3\nmin_score = \n")
+
+    with pytest.raises(ConfigError, match=r"invalid TOML: .*line 3"):
+        load_settings(path, _env(tmp_path), tmp_path)
+
+
+def test_example_config_documents_valid_defaults(tmp_path: Path) -> None:
+    example = Path(__file__).resolve().parent.parent / "config.example.toml"
+
+    settings = load_settings(example, _env(tmp_path), tmp_path)
+
+    assert settings.sources.arxiv.announce_types == ["new", "cross"]
+    lines = example.read_text().splitlines()
+    for number, line in enumerate(lines):
+        if "=" in line and not line.lstrip().startswith("#"):
+            assert lines[number - 1].lstrip().startswith("#"), f"no comment above {line!r}"

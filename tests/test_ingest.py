@@ -1,0 +1,311 @@
+"""Fetching arXiv into the store through a real HTTP server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from conftest import OWN_FIXTURES, make_ingestor
+from fixtures_path import real_fixture
+from loopback import LoopbackServer, Reply
+
+from paperwire.errors import FeedFormatError, FetchError, HTTPError
+from paperwire.store import Store
+
+ROUTES = OWN_FIXTURES / "routes"
+STAT_FEED = "rss2/rss_stat_2024-03-26_full.xml"
+LISTING = "listing-html/listing_new_cs.AI_2026-08-12_EXCERPT_6entries.html"
+# 14:00 UTC on the day the own fixtures are dated: the feed is current, nothing is stale.
+NOV_17 = dt.datetime(2026, 11, 17, 14, 0, tzinfo=dt.UTC)
+
+
+def _own(name: str) -> bytes:
+    return (ROUTES / name).read_bytes()
+
+
+def _count(store: Store, table: str) -> int:
+    with store.engine.connect() as connection:
+        return int(connection.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar_one())
+
+
+def test_feed_stores_every_item_once(arxiv: LoopbackServer, store: Store) -> None:
+    arxiv.add("/rss/cs.LG+cs.AI", Reply(200, real_fixture(STAT_FEED)))
+    now = dt.datetime(2024, 3, 26, 12, tzinfo=dt.UTC)
+
+    report = make_ingestor(arxiv, store, now).fetch_latest("rss")
+
+    counts = report.counts
+    assert (counts.added, counts.updated, counts.unchanged) == (123, 0, 0)
+    assert dict(counts.by_type) == {"new": 35, "cross": 27, "replace": 41, "replace-cross": 20}
+    assert store.count_papers() == 123
+    assert _count(store, "announcements") == 123
+    assert report.results[0].announced == dt.date(2024, 3, 26)
+
+
+def test_second_fetch_of_the_same_feed_adds_nothing(arxiv: LoopbackServer, store: Store) -> None:
+    arxiv.add("/rss/cs.LG+cs.AI", Reply(200, real_fixture(STAT_FEED)))
+    now = dt.datetime(2024, 3, 26, 12, tzinfo=dt.UTC)
+    make_ingestor(arxiv, store, now).fetch_latest("rss")
+
+    again = make_ingestor(arxiv, store, now + dt.timedelta(hours=1)).fetch_latest("rss")
+
+    assert (again.counts.added, again.counts.updated, again.counts.unchanged) == (0, 0, 123)
+    assert store.count_papers() == 123
+
+
+def test_unchanged_feed_costs_a_conditional_request(arxiv: LoopbackServer, store: Store) -> None:
+    arxiv.serve_file("/rss/cs.LG+cs.AI", _own("rss.xml"), "application/rss+xml", etag='"v1"')
+    make_ingestor(arxiv, store, NOV_17).fetch_latest("rss")
+
+    again = make_ingestor(arxiv, store, NOV_17).fetch_latest("rss")
+
+    assert arxiv.requests[-1].headers["If-None-Match"] == '"v1"'
+    assert again.results[0].status == "not-modified"
+    assert again.results[0].announced == dt.date(2026, 11, 17)
+
+
+def test_cross_list_seen_in_two_category_listings_is_stored_once(
+    arxiv: LoopbackServer, store: Store
+) -> None:
+    page = real_fixture(LISTING)
+    arxiv.add("/list/cs.LG/new", Reply(200, page))
+    arxiv.add("/list/cs.AI/new", Reply(200, page))
+    now = dt.datetime(2026, 8, 12, 12, tzinfo=dt.UTC)
+
+    report = make_ingestor(arxiv, store, now).fetch_latest("listing")
+
+    assert store.count_papers() == 6
+    assert _count(store, "announcements") == 6
+    assert report.counts.added == 6
+
+
+def test_feed_listing_and_api_store_the_same_fields(arxiv: LoopbackServer, tmp_path: Path) -> None:
+    """Three routes to one announcement give three stores with the same papers."""
+    from paperwire.store import open_store
+
+    arxiv.add("/rss/cs.LG+cs.AI", Reply(200, _own("rss.xml")))
+    arxiv.add("/list/cs.LG/new", Reply(200, _own("listing.html")))
+    arxiv.add("/list/cs.AI/new", Reply(200, _own("listing.html")))
+    arxiv.add("/api/query", Reply(200, _own("api.xml")))
+    stores = {name: open_store(f"sqlite:///{tmp_path / name}.db") for name in ("rss", "li", "api")}
+    make_ingestor(arxiv, stores["rss"], NOV_17).fetch_latest("rss")
+    make_ingestor(arxiv, stores["li"], NOV_17).fetch_latest("listing")
+    make_ingestor(arxiv, stores["api"], NOV_17).backfill(dt.date(2026, 11, 17))
+
+    def fields(store: Store) -> dict[str, tuple[object, ...]]:
+        papers = store.papers_announced(dt.date(2026, 11, 17), dt.date(2026, 11, 17))
+        return {
+            p.arxiv_id: (
+                p.title,
+                p.abstract,
+                tuple(p.authors),
+                tuple(p.categories),
+                p.primary_category,
+                p.announce_type,
+                p.announced,
+            )
+            for p in papers
+        }
+
+    from_feed = fields(stores["rss"])
+    assert set(from_feed) == {"2611.10001", "2611.10002"}
+    assert from_feed["2611.10001"][2] == ("Ana Rodríguez", "Jörg Müller")
+    assert fields(stores["li"]) == from_feed
+    assert fields(stores["api"]) == from_feed
+
+
+def test_paper_seen_by_feed_and_api_merges_onto_one_row(
+    arxiv: LoopbackServer, store: Store
+) -> None:
+    arxiv.add("/rss/cs.LG+cs.AI", Reply(200, _own("rss.xml")))
+    arxiv.add("/api/query", Reply(200, _own("api.xml")))
+    ingestor = make_ingestor(arxiv, store, NOV_17)
+    ingestor.fetch_latest("rss")
+
+    report = ingestor.fetch_ids(["2611.10001", "2611.10002"])
+
+    assert store.count_papers() == 2
+    paper = store.get_paper("2611.10001")
+    assert paper is not None
+    assert paper.submitted == dt.datetime(2026, 11, 16, 15, 1, 2, tzinfo=dt.UTC)
+    assert paper.license == "http://creativecommons.org/licenses/by/4.0/"  # kept from the feed
+    assert report.counts.updated == 2
+    assert _count(store, "announcements") == 2
+
+
+def test_truncated_feed_fails_naming_the_url_and_changes_nothing(
+    arxiv: LoopbackServer, store: Store
+) -> None:
+    arxiv.add("/rss/cs.LG+cs.AI", Reply(200, _own("rss.xml")))
+    make_ingestor(arxiv, store, NOV_17).fetch_latest("rss")
+    truncated = real_fixture("rss-atom/atom_cs.AI_2025-08-20_zotero-arxiv-daily_TRUNCATED.xml")
+    arxiv.add("/rss/cs.LG+cs.AI", Reply(200, truncated))
+
+    with pytest.raises(FeedFormatError) as error:
+        make_ingestor(arxiv, store, NOV_17).fetch_latest("rss")
+
+    assert "/rss/cs.LG+cs.AI" in str(error.value)
+    assert store.count_papers() == 2
+    assert store.validators(arxiv.url + "/rss/cs.LG+cs.AI") == (None, None)
+
+
+def test_server_errors_after_retries_fail_and_the_next_run_works(
+    arxiv: LoopbackServer, store: Store
+) -> None:
+    arxiv.add("/rss/cs.LG+cs.AI", Reply(503), Reply(503), Reply(200, _own("rss.xml")))
+
+    with pytest.raises(HTTPError, match="503"):
+        make_ingestor(arxiv, store, NOV_17).fetch_latest("rss")
+    assert store.count_papers() == 0
+
+    make_ingestor(arxiv, store, NOV_17).fetch_latest("rss")
+    assert store.count_papers() == 2
+
+
+def test_feed_failure_falls_back_to_the_listing_pages(arxiv: LoopbackServer, store: Store) -> None:
+    arxiv.add("/rss/cs.LG+cs.AI", Reply(200, b"<html><body>We are down</body></html>"))
+    arxiv.add("/list/cs.LG/new", Reply(200, _own("listing.html")))
+    arxiv.add("/list/cs.AI/new", Reply(200, _own("listing.html")))
+
+    report = make_ingestor(arxiv, store, NOV_17).fetch_latest("auto")
+
+    assert "HTML page" in report.warnings[0]
+    assert [r.route for r in report.results] == ["listing"]
+    assert store.count_papers() == 2
+
+
+def test_weekend_feed_without_items_records_no_announcement(
+    arxiv: LoopbackServer, store: Store
+) -> None:
+    empty = _own("rss.xml").split(b"<item>")[0] + b"</channel></rss>"
+    empty = empty.replace(b"Tue, 17 Nov 2026", b"Sat, 21 Nov 2026")
+    arxiv.add("/rss/cs.LG+cs.AI", Reply(200, empty))
+    saturday = dt.datetime(2026, 11, 21, 14, tzinfo=dt.UTC)
+
+    report = make_ingestor(arxiv, store, saturday).fetch_latest("rss")
+
+    assert report.results[0].status == "empty"
+    assert store.feed_day("cs.AI+cs.LG", dt.date(2026, 11, 21)) == "empty"
+    assert store.count_papers() == 0
+
+
+def test_feed_still_serving_an_older_day_is_not_stored_as_new(
+    arxiv: LoopbackServer, store: Store
+) -> None:
+    arxiv.add("/rss/cs.LG+cs.AI", Reply(200, _own("rss.xml")))
+    make_ingestor(arxiv, store, NOV_17).fetch_latest("rss")
+    older = _own("rss.xml").replace(b"17 Nov 2026", b"16 Nov 2026")
+    older = older.replace(b"2611.10001", b"2611.09991").replace(b"2611.10002", b"2611.09992")
+    arxiv.add("/rss/cs.LG+cs.AI", Reply(200, older))
+
+    report = make_ingestor(arxiv, store, NOV_17).fetch_latest("rss")
+
+    assert report.results[0].status == "stale"
+    assert store.count_papers() == 2
+    assert store.get_paper("2611.09991") is None
+
+
+def test_stale_feed_is_completed_from_the_listing_pages(
+    arxiv: LoopbackServer, store: Store
+) -> None:
+    yesterday = _own("rss.xml").replace(b"17 Nov 2026", b"16 Nov 2026")
+    arxiv.add("/rss/cs.LG+cs.AI", Reply(200, yesterday))
+    arxiv.add("/list/cs.LG/new", Reply(200, _own("listing.html")))
+    arxiv.add("/list/cs.AI/new", Reply(200, _own("listing.html")))
+
+    report = make_ingestor(arxiv, store, NOV_17).fetch_latest("auto")
+
+    assert [(r.route, r.announced) for r in report.results] == [
+        ("rss", dt.date(2026, 11, 16)),
+        ("listing", dt.date(2026, 11, 17)),
+    ]
+    assert store.feed_day("cs.AI+cs.LG", dt.date(2026, 11, 17)) == "announced"
+
+
+def test_announce_types_not_configured_are_not_stored(arxiv: LoopbackServer, store: Store) -> None:
+    arxiv.add("/rss/cs.LG+cs.AI", Reply(200, real_fixture(STAT_FEED)))
+    now = dt.datetime(2024, 3, 26, 12, tzinfo=dt.UTC)
+
+    make_ingestor(arxiv, store, now, announce_types=["new"]).fetch_latest("rss")
+
+    assert store.count_papers() == 35
+
+
+def _api_page(ids: list[str], total: int) -> bytes:
+    entries = "".join(
+        f"""<entry><id>http://arxiv.org/abs/{i}v1</id><title>Paper {i}</title>
+        <summary>About {i}.</summary><published>2026-11-16T15:00:00Z</published>
+        <updated>2026-11-16T15:00:00Z</updated><author><name>A B</name></author>
+        <arxiv:primary_category term="cs.LG"/><category term="cs.LG"/></entry>"""
+        for i in ids
+    )
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom" xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/"
+ xmlns:arxiv="http://arxiv.org/schemas/atom"><id>https://arxiv.org/api/x</id><title>q</title>
+<updated>2026-11-17T00:00:00Z</updated><opensearch:totalResults>{total}</opensearch:totalResults>
+<opensearch:startIndex>0</opensearch:startIndex><opensearch:itemsPerPage>3</opensearch:itemsPerPage>
+{entries}</feed>""".encode()
+
+
+def test_api_backfill_pages_through_all_results(arxiv: LoopbackServer, store: Store) -> None:
+    arxiv.add(
+        "/api/query",
+        Reply(200, _api_page(["2611.00001", "2611.00002", "2611.00003"], 5)),
+        Reply(200, _api_page(["2611.00004", "2611.00005"], 5)),
+    )
+
+    report = make_ingestor(arxiv, store, NOV_17, api_page_size=3).backfill(dt.date(2026, 11, 17))
+
+    starts = [r.params["start"] for r in arxiv.requests_to("/api/query")]
+    assert starts == ["0", "3"]
+    assert "submittedDate:[" in arxiv.requests[0].params["search_query"]
+    assert report.counts.added == 5
+    assert report.problems == []
+
+
+def test_api_short_page_is_asked_again_then_reported(arxiv: LoopbackServer, store: Store) -> None:
+    arxiv.add(
+        "/api/query",
+        Reply(200, _api_page(["2611.00001", "2611.00002", "2611.00003"], 6)),
+        Reply(200, _api_page(["2611.00004"], 6)),
+    )
+
+    report = make_ingestor(arxiv, store, NOV_17, api_page_size=3).backfill(dt.date(2026, 11, 17))
+
+    assert len(arxiv.requests_to("/api/query")) >= 3  # the short page was asked for twice
+    assert "returned 1 of 3 entries at start=3" in report.problems[0]
+    assert store.count_papers() == 4
+
+
+def test_api_error_feed_is_reported_with_its_message(arxiv: LoopbackServer, store: Store) -> None:
+    body = real_fixture("api/arxivpy_error_id_abc_http400.body.xml")
+    arxiv.add("/api/query", Reply(400, body, {"Content-Type": "application/atom+xml"}))
+
+    with pytest.raises(FetchError, match="incorrect id format for abc"):
+        make_ingestor(arxiv, store, NOV_17).fetch_ids(["abc"])
+
+
+def test_api_ids_it_does_not_know_are_reported(arxiv: LoopbackServer, store: Store) -> None:
+    body = real_fixture("api/arxivpy_id_list_two_ids_one_missing.body.xml")
+    arxiv.add("/api/query", Reply(200, body))
+
+    report = make_ingestor(arxiv, store, NOV_17).fetch_ids(["0808.05394", "1707.08567"])
+
+    assert report.problems == ["arXiv API does not know: 0808.05394"]
+    assert store.get_paper("1707.08567") is not None
+
+
+def test_hostile_markup_is_stored_as_inert_text(arxiv: LoopbackServer, store: Store) -> None:
+    hostile = _own("rss.xml").replace(
+        b"Protein Graphs for Molecule Design",
+        b"&lt;script&gt;alert(1)&lt;/script&gt; Graphs\x01",
+    )
+    arxiv.add("/rss/cs.LG+cs.AI", Reply(200, hostile))
+
+    make_ingestor(arxiv, store, NOV_17).fetch_latest("rss")
+
+    paper = store.get_paper("2611.10002")
+    assert paper is not None
+    assert paper.title == "<script>alert(1)</script> Graphs"

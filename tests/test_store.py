@@ -1,0 +1,175 @@
+"""The store on a SQLite file and on the real PostgreSQL: migrations, merging, search."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import sqlalchemy as sa
+
+from paperwire.errors import StoreError
+from paperwire.models import AnnounceType, Paper, Source
+from paperwire.store import Store, open_store
+
+NOW = dt.datetime(2026, 11, 23, 6, tzinfo=dt.UTC)
+DAY = dt.date(2026, 11, 23)
+
+
+def _paper(**fields: object) -> Paper:
+    values: dict[str, object] = {
+        "arxiv_id": "2611.00001",
+        "title": "State Space Models for Long Sequences",
+        "abstract": "We scale selective state space models.",
+        "authors": ["Ana Rodríguez", "Bo Li"],
+        "categories": ["cs.LG"],
+        "primary_category": "cs.LG",
+        "version": 1,
+        "announce_type": AnnounceType.NEW,
+        "announced": DAY,
+        "source": Source.RSS,
+    }
+    values.update(fields)
+    return Paper(**values)  # type: ignore[arg-type]
+
+
+def _upsert(store: Store, *papers: Paper) -> tuple[int, int, int]:
+    with store.transaction() as connection:
+        counts = store.upsert_papers(connection, list(papers), NOW)
+    return counts.added, counts.updated, counts.unchanged
+
+
+def test_new_database_is_migrated_to_the_newest_revision(store: Store) -> None:
+    current, head = store.schema_revision()
+
+    assert current == head == "0001"
+
+
+def test_newer_version_replaces_content_and_keeps_first_seen(store: Store) -> None:
+    _upsert(store, _paper())
+
+    result = _upsert(
+        store,
+        _paper(
+            version=2,
+            title="State Space Models, Revised",
+            announce_type=AnnounceType.REPLACE,
+            announced=DAY + dt.timedelta(days=7),
+        ),
+    )
+
+    paper = store.get_paper("2611.00001")
+    assert result == (0, 1, 0)
+    assert paper is not None
+    assert (paper.version, paper.title) == (2, "State Space Models, Revised")
+    assert paper.announce_type == AnnounceType.REPLACE
+    assert store.count_papers() == 1
+
+
+def test_older_version_seen_later_only_fills_gaps(store: Store) -> None:
+    _upsert(store, _paper(version=3, title="Final title"))
+
+    _upsert(store, _paper(version=1, title="First title", doi="10.1/x", source=Source.API))
+
+    paper = store.get_paper("2611.00001")
+    assert paper is not None
+    assert (paper.version, paper.title, paper.doi) == (3, "Final title", "10.1/x")
+
+
+def test_same_day_cross_then_new_keeps_new(store: Store) -> None:
+    _upsert(store, _paper(announce_type=AnnounceType.CROSS))
+    _upsert(store, _paper(announce_type=AnnounceType.NEW, source=Source.LISTING))
+
+    [paper] = store.papers_announced(DAY, DAY)
+
+    assert paper.announce_type == AnnounceType.NEW
+
+
+def test_the_same_paper_twice_in_one_batch_is_one_row(store: Store) -> None:
+    result = _upsert(store, _paper(), _paper(categories=["cs.LG", "stat.ML"]))
+
+    paper = store.get_paper("2611.00001")
+    assert result == (1, 0, 0)
+    assert paper is not None
+    assert paper.categories == ["cs.LG", "stat.ML"]
+
+
+def test_a_failed_transaction_writes_nothing(store: Store) -> None:
+    with pytest.raises(RuntimeError), store.transaction() as connection:
+        store.upsert_papers(connection, [_paper()], NOW)
+        raise RuntimeError("crash after the upsert, before the commit")
+
+    assert store.count_papers() == 0
+
+
+def test_search_ranks_title_matches_first(store: Store) -> None:
+    _upsert(
+        store,
+        _paper(
+            arxiv_id="2611.00001",
+            title="Graph transformers",
+            abstract="Attention over state spaces.",
+        ),
+        _paper(arxiv_id="2611.00002", title="State space models", abstract="Selective scans."),
+    )
+
+    found = [p.arxiv_id for p in store.search("state space", 10)]
+
+    assert found == ["2611.00002", "2611.00001"]
+
+
+def test_search_handles_punctuation_as_text(store: Store) -> None:
+    _upsert(store, _paper(title="C++ kernels: (fast) NEAR-optimal"))
+
+    assert [p.arxiv_id for p in store.search('C++ "(fast" NEAR*', 5)] == ["2611.00001"]
+
+
+def test_timestamps_come_back_in_utc(store: Store) -> None:
+    submitted = dt.datetime(2026, 11, 20, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=-5)))
+    _upsert(store, _paper(submitted=submitted))
+
+    paper = store.get_paper("2611.00001")
+
+    assert paper is not None
+    assert paper.submitted == submitted
+    assert paper.submitted.tzinfo is not None
+
+
+def test_ten_megabyte_field_is_stored(store: Store) -> None:
+    _upsert(store, _paper(abstract="x" * 10_000_000))
+
+    paper = store.get_paper("2611.00001")
+    assert paper is not None
+    assert len(paper.abstract) == 10_000_000
+
+
+def test_unknown_database_driver_is_a_config_error() -> None:
+    from paperwire.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"database\.url"):
+        open_store("nosuchdb://x")
+
+
+def test_bare_postgresql_url_uses_psycopg3(postgres_url: str) -> None:
+    bare = postgres_url.replace("postgresql+psycopg://", "postgresql://")
+
+    store = open_store(bare)
+
+    assert store.engine.dialect.driver == "psycopg"
+    store.close()
+
+
+def test_unreachable_database_is_a_store_error() -> None:
+    with pytest.raises(StoreError, match="database postgresql"):
+        open_store("postgresql+psycopg://nobody@127.0.0.1:1/none")
+
+
+def test_db_upgrade_applies_migrations_by_hand(sqlite_url: str) -> None:
+    store = open_store(sqlite_url, upgrade=False)
+    assert store.schema_revision()[0] is None
+
+    assert store.upgrade() is True
+    assert store.upgrade() is False
+    with store.engine.connect() as connection:
+        tables = set(sa.inspect(connection).get_table_names())
+    assert {"papers", "announcements", "feed_days", "http_validators"} <= tables
+    store.close()
