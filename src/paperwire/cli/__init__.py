@@ -1,0 +1,211 @@
+"""The `paperwire` command: a thin shell that parses options and calls the library."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.logging import RichHandler
+
+from paperwire import __version__
+from paperwire.config import Settings, load_settings
+from paperwire.errors import PaperwireError, UsageError
+from paperwire.http import PoliteSession
+from paperwire.store import Store, open_store
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass
+class AppContext:
+    """What every command needs, built lazily from the global options."""
+
+    config_path: Path | None = None
+    verbosity: int = 0
+    quiet: bool = False
+    env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+    _settings: Settings | None = None
+    _store: Store | None = None
+    _http: PoliteSession | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings(self.config_path, self.env)
+        return self._settings
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = open_store(self.settings.database.url)
+        return self._store
+
+    @property
+    def http(self) -> PoliteSession:
+        if self._http is None:
+            http = self.settings.http
+            self._http = PoliteSession(
+                user_agent=http.user_agent,
+                min_interval=http.min_interval,
+                timeout=http.timeout,
+                retries=http.retries,
+                max_wait=http.max_wait,
+            )
+        return self._http
+
+    @property
+    def console(self) -> Console:
+        return Console(stderr=False, quiet=self.quiet, highlight=False)
+
+    @property
+    def err_console(self) -> Console:
+        return Console(stderr=True, highlight=False)
+
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC)
+
+    def close(self) -> None:
+        if self._http is not None:
+            self._http.close()
+        if self._store is not None:
+            self._store.close()
+
+
+def _app(ctx: click.Context) -> AppContext:
+    obj = ctx.find_root().obj
+    if not isinstance(obj, AppContext):
+        obj = ctx.find_root().obj = AppContext()
+    return obj
+
+
+def _set_config(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
+    if value is not None:
+        _app(ctx).config_path = value
+
+
+def _set_verbose(ctx: click.Context, _param: click.Parameter, value: int) -> None:
+    if value:
+        _app(ctx).verbosity = max(_app(ctx).verbosity, value)
+
+
+def _set_quiet(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value:
+        _app(ctx).quiet = True
+
+
+def common_options(function: F) -> F:
+    """--config, -v and -q, accepted before the command and after it."""
+    options = [
+        click.option(
+            "--config",
+            type=click.Path(dir_okay=False, path_type=Path),
+            expose_value=False,
+            callback=_set_config,
+            is_eager=True,
+            help="Configuration file (default: $PAPERWIRE_CONFIG, ./paperwire.toml, "
+            "$XDG_CONFIG_HOME/paperwire/config.toml).",
+        ),
+        click.option(
+            "-v",
+            "--verbose",
+            count=True,
+            expose_value=False,
+            callback=_set_verbose,
+            help="Say more (-vv: HTTP requests too).",
+        ),
+        click.option(
+            "-q",
+            "--quiet",
+            is_flag=True,
+            expose_value=False,
+            callback=_set_quiet,
+            help="Print only errors.",
+        ),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+class PaperwireGroup(click.Group):
+    """Turns PaperwireError into one line on stderr and its exit status; never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except PaperwireError as exc:
+            click.echo(f"paperwire: error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("paperwire: interrupted", err=True)
+            ctx.exit(130)
+        finally:
+            obj = ctx.find_root().obj
+            if isinstance(obj, AppContext):
+                obj.close()
+
+
+def setup_logging(app: AppContext) -> None:
+    level = (
+        logging.ERROR
+        if app.quiet
+        else (logging.WARNING, logging.INFO, logging.DEBUG)[min(app.verbosity, 2)]
+    )
+    logging.basicConfig(
+        level=level,
+        format="%(message)s",
+        handlers=[RichHandler(console=app.err_console, show_path=False, show_time=False)],
+        force=True,
+    )
+
+
+pass_app = click.make_pass_decorator(AppContext, ensure=True)
+
+
+def parse_date(_ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date like 2026-11-23", param=param) from None
+
+
+@click.group(cls=PaperwireGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@common_options
+@click.version_option(__version__, prog_name="paperwire")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """paperwire: each day's new arXiv papers, ranked for you and mailed as a digest.
+
+    \b
+    Example:
+      paperwire digest -c cs.LG -k "diffusion"
+    """
+    ctx.obj = _app(ctx)
+
+
+def register() -> None:
+    from paperwire.cli import db, digest, fetch, search
+
+    for module in (fetch, digest, search, db):
+        cli.add_command(module.command)
+
+
+register()
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Console-script entry point."""
+    sys.exit(cli.main(args=argv, prog_name="paperwire"))
+
+
+__all__ = ["AppContext", "UsageError", "cli", "common_options", "main", "pass_app"]

@@ -1,0 +1,160 @@
+"""`paperwire fetch`: bring arXiv's announcements into the store and say what changed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import click
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from paperwire.cli import AppContext, common_options, parse_date, pass_app, setup_logging
+from paperwire.config import check_categories
+from paperwire.errors import UsageError
+from paperwire.ingest import FetchReport, Ingestor, RouteResult
+from paperwire.ingest import Progress as ProgressCallback
+from paperwire.models import split_arxiv_id
+
+
+def summarise(result: RouteResult) -> str:
+    """One line a person reads at a glance."""
+    where = f"{result.announced} via {result.route}" if result.announced else result.route
+    if result.status in ("stored", "backfilled", "ids"):
+        counts = result.counts
+        kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.by_type.items()))
+        line = (
+            f"{where}: {counts.added} added, {counts.updated} updated, {counts.unchanged} unchanged"
+        )
+        line += f" ({kinds})" if kinds else ""
+        return line + (f" — {result.note}" if result.note else "")
+    if result.status == "empty":
+        return f"{where}: no new announcement — {result.note}"
+    if result.status == "stale":
+        return f"{where}: no new announcement — feed {result.note}"
+    return f"{where}: no new announcement — {result.note}"
+
+
+@contextmanager
+def progress_bar(app: AppContext, label: str) -> Iterator[ProgressCallback]:
+    """A rich progress bar for long work (API paging); silent with -q or off a terminal."""
+    console = app.err_console
+    if app.quiet or not console.is_terminal:
+        yield lambda _done, _total: None
+        return
+    columns = (TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task(label, total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
+@click.command("fetch")
+@click.option(
+    "--source",
+    type=click.Choice(["arxiv", "huggingface", "all"]),
+    default="arxiv",
+    show_default=True,
+    help="Which source to fetch.",
+)
+@click.option(
+    "--route",
+    type=click.Choice(["auto", "rss", "listing"]),
+    default="auto",
+    show_default=True,
+    help="arXiv's feed, its listing pages, or auto: the feed, and the listing pages "
+    "when the feed fails or is stale.",
+)
+@click.option(
+    "-c",
+    "--category",
+    "categories",
+    multiple=True,
+    help="arXiv category or archive (repeatable); default: sources.arxiv.categories.",
+)
+@click.option(
+    "--date",
+    "on_date",
+    callback=parse_date,
+    metavar="YYYY-MM-DD",
+    help="Make sure this announcement date is stored (older days come from the API).",
+)
+@click.option(
+    "--since",
+    callback=parse_date,
+    metavar="YYYY-MM-DD",
+    help="Backfill every announcement since this date from the arXiv API.",
+)
+@click.option(
+    "--id",
+    "ids",
+    multiple=True,
+    metavar="ARXIV_ID",
+    help="Fetch these papers from the arXiv API (repeatable).",
+)
+@common_options
+@pass_app
+def command(
+    app: AppContext,
+    source: str,
+    route: str,
+    categories: tuple[str, ...],
+    on_date: dt.date | None,
+    since: dt.date | None,
+    ids: tuple[str, ...],
+) -> None:
+    """Fetch arXiv's announcements into the database and print what was added or updated.
+
+    Safe to repeat: a second fetch of the same day adds nothing. Exit status 1 when a source
+    could not be fetched or some papers are missing.
+
+    \b
+    Examples:
+      paperwire fetch
+      paperwire fetch -c cs.LG -c stat.ML --route listing
+      paperwire fetch --since 2026-11-01
+      paperwire fetch --id 2401.01234 --id 2401.05678
+    """
+    setup_logging(app)
+    if source == "huggingface":
+        raise UsageError("the Hugging Face source is not available yet; use --source arxiv")
+    if sum(x is not None and x != () for x in (on_date, since, ids)) > 1:
+        raise UsageError("give only one of --date, --since and --id")
+    settings = app.settings
+    if categories:
+        settings.sources.arxiv.categories = check_categories(list(categories), "--category")
+    now = app.now()
+    with progress_bar(app, "arXiv API") as progress:
+        ingestor = Ingestor(settings.sources.arxiv, app.store, app.http, now, progress=progress)
+        report = _run(ingestor, route, on_date, since, ids)
+    for result in report.results:
+        app.console.print(summarise(result), markup=False, soft_wrap=True)
+    for warning in report.warnings:
+        click.echo(f"paperwire: warning: {warning}", err=True)
+    for problem in report.problems:
+        click.echo(f"paperwire: error: {problem}", err=True)
+    if report.problems:
+        raise click.exceptions.Exit(1)
+
+
+def _run(
+    ingestor: Ingestor,
+    route: str,
+    on_date: dt.date | None,
+    since: dt.date | None,
+    ids: tuple[str, ...],
+) -> FetchReport:
+    if ids:
+        try:
+            plain = [split_arxiv_id(i)[0] for i in ids]
+        except ValueError as exc:
+            raise UsageError(f"--id: {exc}") from None
+        return ingestor.fetch_ids(plain)
+    if since is not None:
+        return ingestor.backfill(since)
+    report = ingestor.fetch_latest(route)  # type: ignore[arg-type]
+    if on_date is not None and on_date not in {r.announced for r in report.results}:
+        older = ingestor.backfill(on_date, on_date)
+        report.results += older.results
+        report.warnings += older.warnings
+        report.problems += older.problems
+    return report

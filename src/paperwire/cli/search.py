@@ -1,0 +1,71 @@
+"""`paperwire search`: full-text search over the stored papers."""
+
+from __future__ import annotations
+
+import json
+
+import click
+from rich.table import Table
+
+from paperwire.cli import AppContext, common_options, pass_app, setup_logging
+from paperwire.errors import UsageError
+
+
+@click.command("search")
+@click.argument("query", nargs=-1, required=True)
+@click.option(
+    "-n",
+    "--limit",
+    default=20,
+    show_default=True,
+    type=click.IntRange(1, 1000),
+    help="How many papers to show.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+)
+@common_options
+@pass_app
+def command(app: AppContext, query: tuple[str, ...], limit: int, output_format: str) -> None:
+    """Search stored papers by title, abstract and authors, best match first.
+
+    Words must all match; use "quoted phrases", -word to exclude and OR for alternatives.
+    Exit status 1 when nothing matches.
+
+    \b
+    Example:
+      paperwire search '"state space" models -survey'
+    """
+    setup_logging(app)
+    text = " ".join(query).strip()
+    if not text:
+        raise UsageError("QUERY is empty")
+    papers = app.store.search(text, limit)
+    if output_format == "json":
+        rows = [
+            {
+                "arxiv_id": p.arxiv_id,
+                "title": p.title,
+                "authors": p.authors,
+                "primary_category": p.primary_category,
+                "announced": p.announced.isoformat() if p.announced else None,
+                "abs_url": p.abs_url,
+            }
+            for p in papers
+        ]
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    elif papers:
+        table = Table(show_lines=False, expand=False)
+        for column in ("arXiv id", "announced", "title", "authors"):
+            table.add_column(column, overflow="fold")
+        for p in papers:
+            authors = ", ".join(p.authors[:3]) + (" …" if len(p.authors) > 3 else "")
+            table.add_row(p.arxiv_id, str(p.announced or ""), p.title, authors)
+        app.console.print(table)
+    if not papers:
+        click.echo(f"paperwire: nothing stored matches {text!r}", err=True)
+        raise click.exceptions.Exit(1)

@@ -1,0 +1,86 @@
+"""Choose a reader's papers for a window of announcement dates and render them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import json
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from paperwire.models import Digest, Profile, ScoredPaper
+from paperwire.scoring import in_categories, rank_papers
+from paperwire.store import Store
+
+
+def build_digest(
+    store: Store,
+    profile: Profile,
+    window_from: dt.date,
+    window_to: dt.date,
+    *,
+    now: dt.datetime,
+    limit: int,
+    min_score: float = 0.0,
+    announce_types: list[str] | None = None,
+) -> Digest:
+    """The best `limit` papers announced in the window for `profile`, scoring at least min_score."""
+    announced = store.papers_announced(window_from, window_to, announce_types)
+    in_scope = [p for p in announced if in_categories(p, profile.categories)]
+    ranked = [s for s in rank_papers(in_scope, profile) if s.score >= min_score]
+    return Digest(profile, window_from, window_to, len(in_scope), ranked[:limit], now)
+
+
+def _paper_json(scored: ScoredPaper) -> dict[str, Any]:
+    paper = scored.paper
+    return {
+        "arxiv_id": paper.arxiv_id,
+        "version": paper.version,
+        "title": paper.title,
+        "authors": paper.authors,
+        "categories": paper.categories,
+        "primary_category": paper.primary_category,
+        "announce_type": paper.announce_type.value if paper.announce_type else None,
+        "announced": paper.announced.isoformat() if paper.announced else None,
+        "abstract": paper.abstract,
+        "score": round(scored.score, 4),
+        "matched": scored.matched,
+        "abs_url": paper.abs_url,
+        "pdf_url": paper.pdf_url,
+        "upvotes": None,
+    }
+
+
+def digest_json(digest: Digest) -> str:
+    """The JSON document of SPEC.md: papers in rank order, best first."""
+    document = {
+        "generated_at": digest.generated_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "subscriber": digest.profile.email,
+        "window": {"from": digest.window_from.isoformat(), "to": digest.window_to.isoformat()},
+        "papers": [_paper_json(s) for s in digest.papers],
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2)
+
+
+def templates_dir() -> Path:
+    """Where the templates are: the `paperwire.templates` package of an installed wheel, or
+    the repository's top-level templates/ in an editable install (setuptools' editable finder
+    does not map a sub-package that lives outside src/)."""
+    spec = importlib.util.find_spec("paperwire.templates")
+    if spec is not None and spec.submodule_search_locations:
+        return Path(next(iter(spec.submodule_search_locations)))
+    return Path(__file__).resolve().parents[3] / "templates"
+
+
+def render_markdown(digest: Digest) -> str:
+    """The digest as Markdown, from templates/digest.md.j2."""
+    # Markdown is text, not HTML: autoescaping would turn "<" in a title into "&lt;".
+    environment = Environment(
+        loader=FileSystemLoader(templates_dir()),
+        autoescape=False,
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    return environment.get_template("digest.md.j2").render(digest=digest)

@@ -1,0 +1,208 @@
+"""The `paperwire` command as a user runs it: exit codes, one-line errors, the real database."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from conftest import OWN_FIXTURES, PaperwireCLI
+from loopback import LoopbackServer, Reply
+
+from paperwire.cli import cli
+
+FEED = (OWN_FIXTURES / "routes" / "rss.xml").read_bytes()
+
+
+def _papers(database_url: str) -> int:
+    engine = sa.create_engine(database_url)
+    with engine.connect() as connection:
+        count = connection.execute(sa.text("SELECT count(*) FROM papers")).scalar_one()
+    engine.dispose()
+    return int(count)
+
+
+def test_fetch_prints_a_one_line_summary_and_stores_the_papers(
+    paperwire: PaperwireCLI, arxiv: LoopbackServer, sqlite_url: str
+) -> None:
+    arxiv.add("/rss/cs.LG+cs.AI", Reply(200, FEED))
+
+    result = paperwire("fetch", "--route", "rss", "-c", "cs.LG", "-c", "cs.AI")
+
+    assert result.exit_code == 0, result.output
+    assert result.output == "2026-11-17 via rss: 2 added, 0 updated, 0 unchanged (1 cross, 1 new)\n"
+    assert _papers(sqlite_url) == 2
+
+
+def test_global_options_work_before_and_after_the_command(
+    paperwire: PaperwireCLI, arxiv: LoopbackServer, tmp_path: Path
+) -> None:
+    arxiv.add("/rss/cs.LG+cs.AI", Reply(200, FEED))
+    config = tmp_path / "custom.toml"
+    config.write_text('[sources.arxiv]\ncategories = ["cs.LG", "cs.AI"]\n')
+
+    before = paperwire("--config", str(config), "-q", "fetch", "--route", "rss")
+    after = paperwire("fetch", "--route", "rss", "--config", str(config), "-q")
+
+    assert (before.exit_code, before.output) == (0, "")
+    assert (after.exit_code, after.output) == (0, "")
+    assert [r.path for r in arxiv.requests] == ["/rss/cs.LG+cs.AI"] * 2
+
+
+def test_html_error_page_exits_1_with_one_line_naming_the_url(
+    paperwire: PaperwireCLI, arxiv: LoopbackServer, sqlite_url: str
+) -> None:
+    arxiv.add("/rss/cs.LG+cs.AI", Reply(200, b"<!DOCTYPE html><html><body>oops</body></html>"))
+
+    result = paperwire("fetch", "--route", "rss", "-c", "cs.LG", "-c", "cs.AI")
+
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("paperwire: error: " + arxiv.url + "/rss/cs.LG+cs.AI")
+    assert "HTML page" in lines[0]
+    assert "Traceback" not in result.output
+
+
+def test_bad_config_value_exits_2_naming_the_key(paperwire: PaperwireCLI) -> None:
+    result = paperwire("fetch", env={"PAPERWIRE_HTTP__TIMEOUT": "soon"})
+
+    assert result.exit_code == 2
+    assert "PAPERWIRE_HTTP__TIMEOUT" in result.output
+    assert "http.timeout" in result.output
+
+
+def test_toml_syntax_error_exits_2_naming_the_line(paperwire: PaperwireCLI, tmp_path: Path) -> None:
+    config = tmp_path / "broken.toml"
+    config.write_text('[http]\nuser_agent = "x"\ntimeout = = 3\n')
+
+    result = paperwire("--config", str(config), "fetch")
+
+    assert result.exit_code == 2
+    assert "line 3" in result.output
+    assert str(config) in result.output
+
+
+def test_missing_config_file_exits_2(paperwire: PaperwireCLI, tmp_path: Path) -> None:
+    result = paperwire("fetch", "--config", str(tmp_path / "nope.toml"))
+
+    assert result.exit_code == 2
+    assert "nope.toml does not exist" in result.output
+
+
+def test_bad_category_flag_exits_2(paperwire: PaperwireCLI) -> None:
+    result = paperwire("fetch", "-c", "cs LG")
+
+    assert result.exit_code == 2
+    assert "'cs LG' is not an arXiv category" in result.output
+
+
+def test_unreachable_database_exits_1_with_password_hidden(paperwire: PaperwireCLI) -> None:
+    url = "postgresql+psycopg://someone:secret@127.0.0.1:1/nowhere"
+
+    result = paperwire("search", "x", env={"PAPERWIRE_DATABASE__URL": url})
+
+    assert result.exit_code == 1
+    assert "secret" not in result.output
+    assert result.output.startswith("paperwire: error: database ")
+
+
+def test_search_finds_stored_papers_by_phrase_and_author_without_accents(
+    paperwire: PaperwireCLI, arxiv: LoopbackServer
+) -> None:
+    arxiv.add("/rss/cs.LG+cs.AI", Reply(200, FEED))
+    paperwire("fetch", "--route", "rss", "-c", "cs.LG", "-c", "cs.AI")
+
+    phrase = paperwire("search", '"low-rank adapters"', "--format", "json")
+    author = paperwire("search", "rodriguez", "--format", "json")
+    excluded = paperwire("search", "graph -protein")
+
+    assert [p["arxiv_id"] for p in json.loads(phrase.output)] == ["2611.10001"]
+    assert [p["arxiv_id"] for p in json.loads(author.output)] == ["2611.10001"]
+    assert excluded.exit_code == 1
+
+
+def test_search_treats_query_syntax_as_text(paperwire: PaperwireCLI) -> None:
+    result = paperwire("search", 'NEAR( "unbalanced', "AND", "*")
+
+    assert result.exit_code == 1
+    assert "nothing stored matches" in result.output
+
+
+def test_digest_json_follows_the_spec(paperwire: PaperwireCLI, arxiv: LoopbackServer) -> None:
+    arxiv.add("/rss/cs.LG+cs.AI", Reply(200, FEED))
+    paperwire("fetch", "--route", "rss", "-c", "cs.LG", "-c", "cs.AI")
+
+    result = paperwire(
+        "digest",
+        "--no-fetch",
+        "--date",
+        "2026-11-17",
+        "-c",
+        "cs.LG",
+        "-k",
+        "low-rank adapters",
+        "--format",
+        "json",
+    )
+
+    document = json.loads(result.output)
+    assert document["window"] == {"from": "2026-11-17", "to": "2026-11-17"}
+    assert document["subscriber"] is None
+    [paper] = document["papers"]
+    assert paper["arxiv_id"] == "2611.10001"
+    assert paper["matched"] == ["low-rank adapters"]
+    assert paper["announce_type"] == "new"
+    assert paper["authors"] == ["Ana Rodríguez", "Jörg Müller"]
+
+
+def test_markdown_digest_written_to_a_file(
+    paperwire: PaperwireCLI, arxiv: LoopbackServer, tmp_path: Path
+) -> None:
+    arxiv.add("/rss/cs.LG+cs.AI", Reply(200, FEED))
+    paperwire("fetch", "--route", "rss", "-c", "cs.LG", "-c", "cs.AI")
+    target = tmp_path / "digest.md"
+
+    result = paperwire(
+        "digest",
+        "--no-fetch",
+        "--date",
+        "2026-11-17",
+        "-c",
+        "cs.LG",
+        "--format",
+        "markdown",
+        "-o",
+        str(target),
+    )
+
+    assert result.exit_code == 0, result.output
+    text = target.read_text()
+    assert "[Protein Graphs for Molecule Design](https://arxiv.org/abs/2611.10002)" in text
+    assert r"$\mathcal{O}(\sqrt{k/n})$" in text
+
+
+@pytest.mark.parametrize("command", ["fetch", "digest", "search", "db upgrade", "db status"])
+def test_every_help_ends_with_an_example(command: str) -> None:
+    from click.testing import CliRunner
+
+    result = CliRunner().invoke(cli, [*command.split(), "--help"])
+
+    assert result.exit_code == 0
+    tail = result.output.split("Example")[-1]
+    assert "paperwire " in tail
+
+
+def test_python_dash_m_runs_the_cli() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "paperwire", "--version"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode == 0
+    assert result.stdout.startswith("paperwire, version ")
