@@ -173,3 +173,10 @@ def test_db_upgrade_applies_migrations_by_hand(sqlite_url: str) -> None:
         tables = set(sa.inspect(connection).get_table_names())
     assert {"papers", "announcements", "feed_days", "http_validators"} <= tables
     store.close()
+
+
+def test_search_finds_an_accented_author_written_without_accents(store: Store) -> None:
+    _upsert(store, _paper(authors=["Ana Rodríguez", "Jörg Müller"]))
+
+    assert [p.arxiv_id for p in store.search("rodriguez", 5)] == ["2611.00001"]
+    assert [p.arxiv_id for p in store.search("Jörg state space", 5)] == ["2611.00001"]

@@ -8,19 +8,14 @@ be measured against.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 
 from paperwire.models import Paper, Profile, ScoredPaper
-
-
-def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+from paperwire.text import fold
 
 
 def _pattern(term: str) -> re.Pattern[str]:
-    words = [re.escape(w) for w in re.split(r"[\s\-]+", _fold(term).strip()) if w]
+    words = [re.escape(w) for w in re.split(r"[\s\-]+", fold(term).strip()) if w]
     return re.compile(r"\b" + r"[\s\-]*".join(words) + r"\b")
 
 
@@ -35,13 +30,13 @@ def in_categories(paper: Paper, categories: Iterable[str]) -> bool:
 def rank_papers(papers: Iterable[Paper], profile: Profile) -> list[ScoredPaper]:
     """Papers in the profile's categories, best first; ties broken by arXiv id."""
     keywords = [(k, _pattern(k)) for k in profile.keywords if k.strip()]
-    authors = [(a, _fold(a)) for a in profile.authors if a.strip()]
+    authors = [(a, fold(a)) for a in profile.authors if a.strip()]
     excluded = [_pattern(x) for x in profile.exclude if x.strip()]
     scored = []
     for paper in papers:
         if not in_categories(paper, profile.categories):
             continue
-        title, abstract = _fold(paper.title), _fold(paper.abstract)
+        title, abstract = fold(paper.title), fold(paper.abstract)
         if any(x.search(title) or x.search(abstract) for x in excluded):
             continue
         score, matched = 0.0, []
@@ -50,7 +45,7 @@ def rank_papers(papers: Iterable[Paper], profile: Profile) -> list[ScoredPaper]:
             if hits:
                 score += hits
                 matched.append(term)
-        names = [_fold(a) for a in paper.authors]
+        names = [fold(a) for a in paper.authors]
         for name, folded in authors:
             if folded in names:
                 score += 5

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, func, literal_column, select, text
 
 from paperwire.store.upsert import PAPERS
+from paperwire.text import fold
 
 _TOKEN = re.compile(r'(-?)"([^"]*)"|(\S+)')
 _WORD = re.compile(r"\w+")
@@ -47,7 +48,10 @@ def fts5_query(query: str) -> str:
 def search_papers(connection: Connection, query: str, limit: int) -> Sequence[Any]:
     """Stored papers matching `query`, best first (title matches weigh most)."""
     if connection.dialect.name == "postgresql":
-        tsquery = func.websearch_to_tsquery("english", query)
+        # As typed (accented titles) or folded (author names are indexed without accents).
+        tsquery = func.websearch_to_tsquery("english", query).op("||")(
+            func.websearch_to_tsquery("english", fold(query))
+        )
         rank = func.ts_rank(literal_column("papers.search_vector"), tsquery)
         statement = (
             select(PAPERS)

@@ -51,6 +51,9 @@ class PaperRow(Base):
     title: Mapped[str] = mapped_column(Text)
     abstract: Mapped[str] = mapped_column(Text)
     authors: Mapped[list[str]] = mapped_column(JSON)  # in the paper's order
+    # The names lower-cased without accents, for PostgreSQL's full-text index, which cannot
+    # fold accents without the unaccent extension (SQLite's FTS5 folds them itself).
+    authors_folded: Mapped[str] = mapped_column(Text)
     categories: Mapped[list[str]] = mapped_column(JSON)  # primary first
     primary_category: Mapped[str | None] = mapped_column(String(32), index=True)
     announce_type: Mapped[str | None] = mapped_column(String(16))  # of the latest announcement

@@ -13,6 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from paperwire.models import ANNOUNCE_TYPE_RANK, AnnounceType, Paper, source_bit
 from paperwire.store.tables import AnnouncementRow, PaperRow
+from paperwire.text import fold
 
 PAPERS: Table = PaperRow.__table__  # type: ignore[assignment]
 ANNOUNCEMENTS: Table = AnnouncementRow.__table__  # type: ignore[assignment]
@@ -63,6 +64,7 @@ def _row_from_paper(paper: Paper, now: dt.datetime) -> dict[str, Any]:
         "title": paper.title,
         "abstract": paper.abstract,
         "authors": list(paper.authors),
+        "authors_folded": fold(", ".join(paper.authors)),
         "categories": list(paper.categories),
         "primary_category": paper.primary_category,
         "announce_type": paper.announce_type.value if paper.announce_type else None,
@@ -109,6 +111,7 @@ def merge_rows(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
             merged[key] = new[key]
     if new["authors"] and (newer or not old["authors"]):
         merged["authors"] = new["authors"]
+        merged["authors_folded"] = new["authors_folded"]
     categories = list(new["categories"] if newer else old["categories"])
     extra = old["categories"] if newer else new["categories"]
     merged["categories"] = categories + [c for c in extra if c not in categories]

@@ -42,7 +42,7 @@ _POSTGRES_FTS = [
     """ALTER TABLE papers ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (
         setweight(to_tsvector('english', coalesce(title, '')), 'A') ||
         setweight(to_tsvector('english', coalesce(abstract, '')), 'B') ||
-        setweight(to_tsvector('simple', coalesce(authors::text, '')), 'C')) STORED""",
+        setweight(to_tsvector('simple', coalesce(authors_folded, '')), 'C')) STORED""",
     "CREATE INDEX ix_papers_search_vector ON papers USING gin (search_vector)",
 ]
 
@@ -55,6 +55,7 @@ def upgrade() -> None:
         sa.Column("title", sa.Text, nullable=False),
         sa.Column("abstract", sa.Text, nullable=False),
         sa.Column("authors", sa.JSON, nullable=False),
+        sa.Column("authors_folded", sa.Text, nullable=False),
         sa.Column("categories", sa.JSON, nullable=False),
         sa.Column("primary_category", sa.String(32)),
         sa.Column("announce_type", sa.String(16)),
