@@ -206,3 +206,10 @@ def test_python_dash_m_runs_the_cli() -> None:
 
     assert result.returncode == 0
     assert result.stdout.startswith("paperwire, version ")
+
+
+def test_huggingface_source_says_it_is_not_available_yet(paperwire: PaperwireCLI) -> None:
+    result = paperwire("fetch", "--source", "huggingface")
+
+    assert result.exit_code == 2
+    assert "Hugging Face source is not available yet" in result.output

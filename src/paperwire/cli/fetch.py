@@ -117,6 +117,11 @@ def command(
     setup_logging(app)
     if source == "huggingface":
         raise UsageError("the Hugging Face source is not available yet; use --source arxiv")
+    if source == "all" and app.settings.sources.huggingface.enabled:
+        click.echo(
+            "paperwire: warning: the Hugging Face source is not available yet; fetching arXiv only",
+            err=True,
+        )
     if sum(x is not None and x != () for x in (on_date, since, ids)) > 1:
         raise UsageError("give only one of --date, --since and --id")
     settings = app.settings
