@@ -96,3 +96,41 @@ def test_example_config_documents_valid_defaults(tmp_path: Path) -> None:
     for number, line in enumerate(lines):
         if "=" in line and not line.lstrip().startswith("#"):
             assert lines[number - 1].lstrip().startswith("#"), f"no comment above {line!r}"
+
+
+def test_numeric_looking_password_from_the_environment_stays_text(tmp_path: Path) -> None:
+    env = _env(tmp_path, PAPERWIRE_SMTP__PASSWORD="123456", PAPERWIRE_SMTP__USERNAME="true")
+
+    settings = load_settings(None, env, tmp_path)
+
+    assert settings.smtp.password.get_secret_value() == "123456"
+    assert settings.smtp.username == "true"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("PAPERWIRE_HTTP__MIN_INTERVAL", "inf", "http.min_interval"),
+        ("PAPERWIRE_HTTP__USER_AGENT", "  ", "http.user_agent: must be one line"),
+        ("PAPERWIRE_HTTP__USER_AGENT", "a\r\nX-Injected: 1", "http.user_agent: must be one line"),
+        ("PAPERWIRE_SOURCES__ARXIV__CATEGORIES", "nonsense", "'nonsense' is not an arXiv"),
+    ],
+)
+def test_values_that_would_break_later_are_refused_now(
+    tmp_path: Path, name: str, value: str, expected: str
+) -> None:
+    with pytest.raises(ConfigError, match=expected) as error:
+        load_settings(None, _env(tmp_path, **{name: value}), tmp_path)
+
+    assert name in str(error.value)
+
+
+def test_a_misspelt_key_is_named_before_the_missing_one(tmp_path: Path) -> None:
+    path = tmp_path / "paperwire.toml"
+    path.write_text('[[subscribers]]\nemial = "ada@example.org"\n')
+
+    with pytest.raises(ConfigError) as error:
+        load_settings(path, _env(tmp_path), tmp_path)
+
+    message = str(error.value)
+    assert message.index("subscribers[0].emial: unknown key") < message.index("email")

@@ -18,12 +18,19 @@ from paperwire.models import AnnounceType
 
 ENV_PREFIX = "PAPERWIRE_"
 # arXiv archives ("cs", "astro-ph") and categories ("cs.LG", "physics.bio-ph", "q-bio.NC").
-_CATEGORY = re.compile(r"^[a-z][a-z\-]*(\.[A-Za-z][A-Za-z\-]*)?$")
+_CATEGORY = re.compile(r"^(?P<archive>[a-z][a-z\-]*)(\.[A-Za-z][A-Za-z\-]*)?$")
+# arXiv's archives (https://arxiv.org/category_taxonomy). Subject classes change now and then;
+# archives almost never, so a typo in the archive part is caught here.
+ARXIV_ARCHIVES = frozenset(
+    "astro-ph cond-mat cs econ eess gr-qc hep-ex hep-lat hep-ph hep-th math math-ph nlin "
+    "nucl-ex nucl-th physics q-bio q-fin quant-ph stat".split()
+)
 
 
 class _Section(BaseModel):
-    # A misspelt key is an error that names it, not a silently ignored setting.
-    model_config = ConfigDict(extra="forbid", validate_default=True)
+    # A misspelt key is an error that names it, not a silently ignored setting; inf and nan are
+    # no durations.
+    model_config = ConfigDict(extra="forbid", validate_default=True, allow_inf_nan=False)
 
 
 def _split_commas(value: Any) -> Any:
@@ -42,7 +49,8 @@ def _http_url(value: str) -> str:
 
 def _categories(value: list[str]) -> list[str]:
     for category in value:
-        if not _CATEGORY.match(category):
+        match = _CATEGORY.match(category)
+        if not match or match.group("archive") not in ARXIV_ARCHIVES:
             raise ValueError(f"{category!r} is not an arXiv category such as 'cs.LG' or 'astro-ph'")
     return value
 
@@ -95,6 +103,15 @@ class SourcesSettings(_Section):
 
 class HttpSettings(_Section):
     user_agent: str = f"paperwire/{__version__} (+https://pypi.org/project/paperwire/)"
+
+    @field_validator("user_agent")
+    @classmethod
+    def _one_printable_line(cls, value: str) -> str:
+        value = value.strip()
+        if not value or not value.isprintable():
+            raise ValueError("must be one line of printable text, e.g. 'paperwire (mailto:me@x)'")
+        return value
+
     min_interval: float = Field(default=3.0, ge=0)
     timeout: float = Field(default=30.0, gt=0)
     retries: int = Field(default=4, ge=0, le=20)
@@ -167,11 +184,17 @@ def default_database_url(env: Mapping[str, str]) -> str:
 
 
 def _env_value(raw: str) -> Any:
-    """Read an override as a TOML value when it is one (3.0, true, ["a"]), else as text."""
-    try:
-        return tomllib.loads(f"v = {raw}")["v"]
-    except tomllib.TOMLDecodeError:
-        return raw
+    """Read an override: a TOML array or quoted string as TOML, anything else as text.
+
+    Numbers and booleans stay text on purpose: validation converts "3.0" for a float key, and
+    a password of 123456 must stay the string it is.
+    """
+    if raw.lstrip().startswith(("[", '"', "'")):
+        try:
+            return tomllib.loads(f"v = {raw}")["v"]
+        except tomllib.TOMLDecodeError:
+            return raw
+    return raw
 
 
 def _apply_env_overrides(data: dict[str, Any], env: Mapping[str, str]) -> dict[str, str]:
@@ -201,6 +224,22 @@ def _key_of(loc: tuple[int | str, ...]) -> str:
     return key
 
 
+def _describe(exc: ValidationError, origins: Mapping[str, str], where: str) -> str:
+    """One line for all that is wrong: unknown keys first (a typo explains a missing key)."""
+    errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+    parts = []
+    for error in errors[:3]:
+        key = _key_of(tuple(error["loc"]))
+        top = next((k for k in origins if key == k or key.startswith((k + "[", k + "."))), None)
+        origin = f"environment variable {origins[top]}" if top else where
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            message = "unknown key"
+        parts.append(f"{origin}: {key}: {message}")
+    more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
+    return "; ".join(parts) + more
+
+
 def load_settings(
     explicit: Path | None = None,
     env: Mapping[str, str] | None = None,
@@ -223,15 +262,7 @@ def load_settings(
     try:
         settings = Settings.model_validate(data)
     except ValidationError as exc:
-        error = exc.errors()[0]
-        key = _key_of(tuple(error["loc"]))
-        top = next((k for k in origins if key == k or key.startswith(k + "[")), None)
-        origin = f"environment variable {origins[top]}" if top else where
-        message = error["msg"].removeprefix("Value error, ")
-        if error["type"] == "extra_forbidden":
-            message = "unknown key"
-        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-        raise ConfigError(f"{origin}: {key}: {message}{more}") from None
+        raise ConfigError(_describe(exc, origins, where)) from None
     if not settings.database.url:
         settings.database.url = default_database_url(env)
     return settings

@@ -24,6 +24,7 @@ import email.utils
 import logging
 import random
 import re
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -503,6 +504,10 @@ def _classify(exc: BaseException) -> _Failure | None:
     ):
         return _Failure("timeout", _short_reason(exc))
     if isinstance(exc, requests.exceptions.SSLError) and "CERTIFICATE_VERIFY_FAILED" in str(exc):
+        return None
+    if any(isinstance(c, urllib3.exceptions.NameResolutionError | socket.gaierror) for c in causes):
+        # The host name does not resolve: no network, or a typo in a URL. Retrying for half a
+        # minute per URL only delays the one useful message.
         return None
     if isinstance(exc, requests.ConnectionError | requests.exceptions.ChunkedEncodingError):
         return _Failure("connection", _short_reason(exc))

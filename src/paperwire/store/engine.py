@@ -66,15 +66,18 @@ def _alembic_config(connection: Any) -> Config:
 def schema_revision(engine: Engine) -> tuple[str | None, str]:
     """(the database's revision, the newest revision this version of paperwire knows)."""
     head = ScriptDirectory(str(_MIGRATIONS)).get_current_head()
-    with engine.connect() as connection:
-        current = MigrationContext.configure(connection).get_current_revision()
+    try:
+        with engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_revision()
+    except SQLAlchemyError as exc:
+        raise StoreError(f"database {engine.url.render_as_string()}: {short_error(exc)}") from None
     return current, head or ""
 
 
 def upgrade_schema(engine: Engine) -> bool:
     """Apply pending migrations; return True when anything was applied."""
+    current, head = schema_revision(engine)
     try:
-        current, head = schema_revision(engine)
         if current == head:
             return False
         with engine.begin() as connection:
