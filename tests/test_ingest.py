@@ -309,3 +309,16 @@ def test_hostile_markup_is_stored_as_inert_text(arxiv: LoopbackServer, store: St
     paper = store.get_paper("2611.10002")
     assert paper is not None
     assert paper.title == "<script>alert(1)</script> Graphs"
+
+
+def test_credentials_in_a_source_url_never_reach_a_message(
+    arxiv: LoopbackServer, store: Store
+) -> None:
+    arxiv.add("/rss/cs.LG+cs.AI", Reply(404))
+    url = arxiv.url.replace("http://", "http://reader:s3cret@")
+
+    with pytest.raises(HTTPError) as error:
+        make_ingestor(arxiv, store, NOV_17, rss_url=url).fetch_latest("rss")
+
+    assert "s3cret" not in str(error.value)
+    assert "/rss/cs.LG+cs.AI" in str(error.value)

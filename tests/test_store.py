@@ -180,3 +180,31 @@ def test_search_finds_an_accented_author_written_without_accents(store: Store) -
 
     assert [p.arxiv_id for p in store.search("rodriguez", 5)] == ["2611.00001"]
     assert [p.arxiv_id for p in store.search("Jörg state space", 5)] == ["2611.00001"]
+
+
+def test_search_with_many_exclusions_does_not_overflow_fts5(store: Store) -> None:
+    _upsert(store, _paper())
+    query = "state " + " ".join(f"-x{n}" for n in range(150)) + " OR " * 100 + "space"
+
+    assert [p.arxiv_id for p in store.search(query, 5)] == ["2611.00001"]
+
+
+def test_a_value_the_database_cannot_hold_is_a_store_error(store: Store) -> None:
+    with pytest.raises(StoreError, match="database"):
+        _upsert(store, _paper(version=2**70))
+
+    assert store.count_papers() == 0
+
+
+def test_database_url_that_is_not_a_url_is_refused_without_echoing_it() -> None:
+    from paperwire.errors import ConfigError
+
+    with pytest.raises(ConfigError) as error:
+        open_store("postgresql://user:s3cret@host:port/db")
+
+    assert "s3cret" not in str(error.value)
+
+
+def test_sqlite_folder_that_cannot_be_made_is_a_store_error() -> None:
+    with pytest.raises(StoreError, match="database folder /proc/nope"):
+        open_store("sqlite:////proc/nope/paperwire.sqlite3")

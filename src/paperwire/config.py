@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from paperwire import __version__
-from paperwire.errors import ConfigError, UsageError
+from paperwire.errors import ConfigError, UsageError, redact_url
 from paperwire.models import AnnounceType
 
 ENV_PREFIX = "PAPERWIRE_"
@@ -22,8 +22,28 @@ _CATEGORY = re.compile(r"^(?P<archive>[a-z][a-z\-]*)(\.[A-Za-z][A-Za-z\-]*)?$")
 # arXiv's archives (https://arxiv.org/category_taxonomy). Subject classes change now and then;
 # archives almost never, so a typo in the archive part is caught here.
 ARXIV_ARCHIVES = frozenset(
-    "astro-ph cond-mat cs econ eess gr-qc hep-ex hep-lat hep-ph hep-th math math-ph nlin "
-    "nucl-ex nucl-th physics q-bio q-fin quant-ph stat".split()
+    [
+        "astro-ph",
+        "cond-mat",
+        "cs",
+        "econ",
+        "eess",
+        "gr-qc",
+        "hep-ex",
+        "hep-lat",
+        "hep-ph",
+        "hep-th",
+        "math",
+        "math-ph",
+        "nlin",
+        "nucl-ex",
+        "nucl-th",
+        "physics",
+        "q-bio",
+        "q-fin",
+        "quant-ph",
+        "stat",
+    ]
 )
 
 
@@ -43,7 +63,7 @@ def _split_commas(value: Any) -> Any:
 def _http_url(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError(f"must be an http:// or https:// URL, got {value!r}")
+        raise ValueError(f"must be an http:// or https:// URL, got {redact_url(value)!r}")
     return value.rstrip("/")
 
 

@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
+_USERINFO = re.compile(r"(?<=://)[^/@\s]*@")
+
+
+def redact_url(url: str) -> str:
+    """`url` without the user:password part, so a message never shows a credential."""
+    return _USERINFO.sub("***@", url)
+
 
 class PaperwireError(Exception):
     """Base of every error paperwire reports to a user: one line, no traceback."""
@@ -28,6 +37,7 @@ class FetchError(PaperwireError):
     """
 
     def __init__(self, url: str, reason: str) -> None:
+        url = redact_url(url)
         super().__init__(f"{url}: {reason}")
         self.url = url
         self.reason = reason

@@ -49,7 +49,7 @@ def sources_from_bits(bits: int) -> list[Source]:
 
 
 _VERSIONED_ID = re.compile(
-    r"(?P<id>(?:\d{4}\.\d{4,5})|(?:[a-z][a-z\-]*(?:\.[A-Za-z\-]+)?/\d{7}))(?:v(?P<version>\d+))?"
+    r"(?P<id>(?:\d{4}\.\d{4,5})|(?:[a-z][a-z\-]*(?:\.[A-Za-z\-]+)?/\d{7}))(?:v(?P<version>\d{1,4})(?!\d))?"
 )
 
 
@@ -116,6 +116,7 @@ class FeedBatch:
     url: str = ""
     total_results: int | None = None  # API / OAI: how many the server says exist
     next_token: str | None = None  # OAI resumptionToken; None or "" at the end
+    skipped: int = 0  # items without a usable arXiv id, left out
 
 
 @dataclass(slots=True)

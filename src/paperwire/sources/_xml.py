@@ -119,6 +119,10 @@ def parse_xml(body: bytes, url: str) -> ET.Element:
         return _fromstring(body)
     except DefusedXmlException:
         raise _entities_refused(url) from None
+    except (ValueError, LookupError) as error:
+        # expat knows few encodings: "multi-byte encodings are not supported" (Shift_JIS,
+        # UTF-7), "unknown encoding: bogus" — arXiv sends UTF-8, so this is not a feed of its.
+        raise FeedFormatError(url, f"unsupported XML encoding: {error}") from None
     except ET.ParseError as error:
         first_error = error
     # One stray invalid UTF-8 byte or control character (seen in mirrors, hand-edited feeds,

@@ -78,11 +78,14 @@ def parse_api_response(body: bytes, url: str) -> FeedBatch:
     if root.tag != _FEED:
         raise FeedFormatError(url, "not an arXiv API response (no Atom feed)")
     papers: list[Paper] = []
+    skipped = 0
     for entry in root.iterfind(_ENTRY):
         paper = _entry(entry, url)
         if paper is not None:
             papers.append(paper)
-    return FeedBatch(papers=papers, announced=None, url=url, total_results=_total(root))
+        else:
+            skipped += 1
+    return FeedBatch(papers, None, url, total_results=_total(root), skipped=skipped)
 
 
 def _total(root: ET.Element) -> int | None:

@@ -79,6 +79,7 @@ def parse_listing(body: bytes, url: str) -> FeedBatch:
     recognised = page_date is not None
     dates: list[dt.date] = [page_date] if page_date else []
     papers: list[Paper] = []
+    skipped = 0
     pending_dt: Tag | None = None
 
     # Walk headings and entries in document order. The new UI puts the <h3> headings inside
@@ -105,11 +106,13 @@ def parse_listing(body: bytes, url: str) -> FeedBatch:
             pending_dt = None
             if paper is not None:
                 papers.append(paper)
+            else:
+                skipped += 1
 
     if not recognised and not papers:
         raise FeedFormatError(url, "not an arXiv listing page")
     announced = max(dates) if dates else None
-    return FeedBatch(papers=papers, announced=announced, url=url)
+    return FeedBatch(papers=papers, announced=announced, url=url, skipped=skipped)
 
 
 # --- headings ------------------------------------------------------------------------------

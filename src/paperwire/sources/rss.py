@@ -74,14 +74,15 @@ def parse_feed(body: bytes, url: str) -> FeedBatch:
             raise FeedFormatError(url, "not an RSS or Atom feed")
         items = channel.findall("item")
         announced = _rss_date(channel, items)
-        papers = [p for p in (_rss_item(item, announced) for item in items) if p is not None]
+        parsed = [_rss_item(item, announced) for item in items]
     elif root.tag == _ATOM_FEED:
         entries = root.findall(_ATOM_ENTRY)
         announced = _atom_date(root, entries)
-        papers = [p for p in (_atom_entry(e, announced) for e in entries) if p is not None]
+        parsed = [_atom_entry(e, announced) for e in entries]
     else:
         raise FeedFormatError(url, "not an RSS or Atom feed")
-    return FeedBatch(papers=papers, announced=announced, url=url)
+    papers = [p for p in parsed if p is not None]
+    return FeedBatch(papers, announced, url, skipped=len(parsed) - len(papers))
 
 
 # --- dates ---------------------------------------------------------------------------------

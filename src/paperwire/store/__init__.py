@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, func, select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import SQLAlchemyError
 
 from paperwire.errors import StoreError
 from paperwire.models import AnnounceType, Paper, Source, sources_from_bits
@@ -82,8 +82,10 @@ class Store:
         try:
             with self.engine.begin() as connection:
                 yield connection
-        except OperationalError as exc:
+        except SQLAlchemyError as exc:  # unreachable, locked, a value it cannot hold, …
             raise StoreError(f"database {self.url}: {short_error(exc)}") from None
+        except OverflowError as exc:  # sqlite3 raises this unwrapped for a too-large integer
+            raise StoreError(f"database {self.url}: {exc}") from None
 
     # --- papers -------------------------------------------------------------------------------
 

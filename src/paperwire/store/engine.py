@@ -35,15 +35,23 @@ def create_store_engine(url: str) -> Engine:
     """An Engine for `url`; for a SQLite file, its folder is created and pragmas are set."""
     try:
         parsed = make_url(url)
-    except ArgumentError:
-        raise ConfigError(f"database.url: {url!r} is not a database URL") from None
+    except (ArgumentError, ValueError):
+        # The raw value is not echoed: it may hold a password.
+        raise ConfigError(
+            "database.url is not a database URL "
+            "(e.g. sqlite:///path/to/file.sqlite3 or postgresql+psycopg://user@host/db)"
+        ) from None
     # JSON columns hold real text, not \u escapes: full-text search indexes the authors column,
     # and "Rodríguez" must be found by "rodriguez".
     kwargs: dict[str, Any] = {"json_serializer": partial(json.dumps, ensure_ascii=False)}
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(database).expanduser().parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"database folder {folder}: {exc.strerror or exc}") from None
     elif parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         # A bare postgresql:// URL means psycopg 3, the driver paperwire installs.
         parsed = parsed.set(drivername="postgresql+psycopg")

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, func, literal_column, select, text
 from paperwire.store.upsert import PAPERS
 from paperwire.text import fold
 
+MAX_TERMS = 32
 _TOKEN = re.compile(r'(-?)"([^"]*)"|(\S+)')
 _WORD = re.compile(r"\w+")
 
@@ -36,12 +37,13 @@ def fts5_query(query: str) -> str:
             continue
         term = '"' + " ".join(words) + '"'
         (negated if minus else groups[-1]).append(term)
-    alternatives = [" AND ".join(group) for group in groups if group]
+    # FTS5's parser has a small stack: bound the terms so no query can overflow it.
+    alternatives = [" AND ".join(group[:MAX_TERMS]) for group in groups[:MAX_TERMS] if group]
     if not alternatives:
         return ""
     expression = " OR ".join(f"({alt})" for alt in alternatives)
-    for term in negated:
-        expression = f"({expression}) NOT {term}"
+    if negated:
+        expression = f"({expression}) NOT ({' OR '.join(negated[:MAX_TERMS])})"
     return expression
 
 
