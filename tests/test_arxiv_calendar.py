@@ -38,3 +38,9 @@ def test_latest_announcement_date(now: dt.datetime, expected: dt.date) -> None:
 )
 def test_estimated_announcement_date(submitted: dt.datetime, expected: dt.date) -> None:
     assert estimated_announcement_date(submitted) == expected
+
+
+def test_sunday_evening_listing_may_already_show_monday() -> None:
+    from paperwire.arxiv_calendar import next_announcement_date
+
+    assert next_announcement_date(_eastern(2026, 11, 29, 21, 0)) == dt.date(2026, 11, 30)

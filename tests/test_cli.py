@@ -33,7 +33,7 @@ def test_fetch_prints_a_one_line_summary_and_stores_the_papers(
     result = paperwire("fetch", "--route", "rss", "-c", "cs.LG", "-c", "cs.AI")
 
     assert result.exit_code == 0, result.output
-    assert result.output == "2026-11-17 via rss: 2 added, 0 updated, 0 unchanged (1 cross, 1 new)\n"
+    assert result.stdout == "2026-11-17 via rss: 2 added, 0 updated, 0 unchanged (1 cross, 1 new)\n"
     assert _papers(sqlite_url) == 2
 
 
@@ -213,3 +213,58 @@ def test_huggingface_source_says_it_is_not_available_yet(paperwire: PaperwireCLI
 
     assert result.exit_code == 2
     assert "Hugging Face source is not available yet" in result.output
+
+
+def test_db_status_with_an_unreachable_database_is_one_line(paperwire: PaperwireCLI) -> None:
+    url = "postgresql+psycopg://nobody@127.0.0.1:1/x"
+
+    result = paperwire("db", "status", env={"PAPERWIRE_DATABASE__URL": url})
+
+    assert result.exit_code == 1
+    assert result.output.count("\n") == 1
+    assert result.output.startswith("paperwire: error: database postgresql")
+
+
+def test_digest_output_into_a_missing_folder_is_one_line(
+    paperwire: PaperwireCLI, tmp_path: Path
+) -> None:
+    target = tmp_path / "no" / "such" / "digest.md"
+
+    result = paperwire("digest", "--no-fetch", "-o", str(target))
+
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1].startswith(f"paperwire: error: --output {target}")
+
+
+def test_digest_without_categories_uses_the_configured_ones(
+    paperwire: PaperwireCLI, arxiv: LoopbackServer
+) -> None:
+    arxiv.add("/rss/cs.LG+cs.AI", Reply(200, FEED))
+    paperwire("fetch", "--route", "rss", "-c", "cs.LG", "-c", "cs.AI")
+
+    result = paperwire(
+        "digest",
+        "--no-fetch",
+        "--date",
+        "2026-11-17",
+        "--format",
+        "json",
+        env={"PAPERWIRE_SOURCES__ARXIV__CATEGORIES": "cs.AI"},
+    )
+
+    assert [p["arxiv_id"] for p in json.loads(result.stdout)["papers"]] == ["2611.10001"]
+
+
+def test_digest_says_when_nothing_is_stored_for_the_day(paperwire: PaperwireCLI) -> None:
+    result = paperwire("digest", "--no-fetch", "--date", "2026-11-16", "-c", "cs.LG")
+
+    assert result.exit_code == 0
+    assert "nothing stored was announced on 2026-11-16" in result.stderr
+
+
+@pytest.mark.parametrize("value", ["1234.5678901234", "../../etc/passwd", "2401.01234v99999"])
+def test_fetch_refuses_ids_that_are_not_arxiv_ids(paperwire: PaperwireCLI, value: str) -> None:
+    result = paperwire("fetch", "--id", value)
+
+    assert result.exit_code == 2
+    assert "is not an arXiv id" in result.output

@@ -322,3 +322,156 @@ def test_credentials_in_a_source_url_never_reach_a_message(
 
     assert "s3cret" not in str(error.value)
     assert "/rss/cs.LG+cs.AI" in str(error.value)
+
+
+NOV_23 = dt.datetime(2026, 11, 23, 14, 0, tzinfo=dt.UTC)
+
+
+def _entry_submitted(arxiv_id: str, published: str) -> bytes:
+    page = _api_page([arxiv_id], 1)
+    return page.replace(b"2026-11-16T15:00:00Z", published.encode())
+
+
+def test_feed_dated_in_the_future_is_refused_and_blocks_nothing(
+    arxiv: LoopbackServer, store: Store
+) -> None:
+    arxiv.add("/rss/cs.LG+cs.AI", Reply(200, _own("rss.xml").replace(b"2026", b"2099")))
+
+    with pytest.raises(FeedFormatError, match="claims announcement date 2099-11-17"):
+        make_ingestor(arxiv, store, NOV_17).fetch_latest("rss")
+
+    arxiv.add("/rss/cs.LG+cs.AI", Reply(200, _own("rss.xml")))
+    assert make_ingestor(arxiv, store, NOV_17).fetch_latest("rss").counts.added == 2
+
+
+def test_day_the_calendar_expects_but_no_source_shows_is_recorded(
+    arxiv: LoopbackServer, store: Store
+) -> None:
+    arxiv.add("/rss/cs.LG+cs.AI", Reply(200, _own("rss.xml")))
+    arxiv.add("/list/cs.LG/new", Reply(200, _own("listing.html")))
+    arxiv.add("/list/cs.AI/new", Reply(200, _own("listing.html")))
+
+    report = make_ingestor(arxiv, store, NOV_23).fetch_latest("auto")
+
+    assert "no announcement dated 2026-11-23 yet" in report.warnings[-1]
+    assert store.feed_day("cs.AI+cs.LG", dt.date(2026, 11, 23)) == "none"
+    assert store.count_papers() == 2  # the 17th, still stored once
+
+
+def test_a_late_feed_for_a_day_never_stored_is_not_called_stale(
+    arxiv: LoopbackServer, store: Store
+) -> None:
+    arxiv.add("/rss/cs.LG+cs.AI", Reply(200, b"<html>down</html>"))
+    arxiv.add("/list/cs.LG/new", Reply(503))
+    arxiv.add("/list/cs.AI/new", Reply(503))
+    with pytest.raises(FetchError):
+        make_ingestor(arxiv, store, NOV_23).fetch_latest("auto")
+    arxiv.add("/rss/cs.LG+cs.AI", Reply(200, _own("rss.xml")))
+
+    report = make_ingestor(arxiv, store, NOV_23).fetch_latest("rss")
+
+    assert report.results[0].status == "stored"
+
+
+def test_when_feed_and_listing_both_fail_both_reasons_are_named(
+    arxiv: LoopbackServer, store: Store
+) -> None:
+    arxiv.add("/rss/cs.LG+cs.AI", Reply(503))
+    arxiv.add("/list/cs.LG/new", Reply(404))
+
+    with pytest.raises(FetchError) as error:
+        make_ingestor(arxiv, store, NOV_17).fetch_latest("auto")
+
+    message = str(error.value)
+    assert "/rss/cs.LG+cs.AI: HTTP 503" in message
+    assert "listing pages failed too" in message and "/list/cs.LG/new: HTTP 404" in message
+
+
+def test_listing_that_is_not_newer_than_the_feed_is_not_stored(
+    arxiv: LoopbackServer, store: Store
+) -> None:
+    arxiv.add("/rss/cs.LG+cs.AI", Reply(200, _own("rss.xml")))
+    arxiv.add("/list/cs.LG/new", Reply(200, _own("listing.html")))
+    arxiv.add("/list/cs.AI/new", Reply(200, _own("listing.html")))
+
+    report = make_ingestor(arxiv, store, NOV_23).fetch_latest("auto")
+
+    assert [r.route for r in report.results] == ["rss"]
+    paper = store.get_paper("2611.10001")
+    assert paper is not None and paper.source.value == "rss"
+    with store.engine.connect() as connection:
+        sources = connection.execute(sa.text("SELECT sources FROM papers")).scalars().all()
+    assert set(sources) == {1}  # the feed's bit only
+
+
+def test_small_backfill_is_not_reported_as_a_short_page(
+    arxiv: LoopbackServer, store: Store
+) -> None:
+    arxiv.add("/api/query", Reply(200, _api_page(["2611.00001", "2611.00002"], 2)))
+
+    report = make_ingestor(arxiv, store, NOV_17, api_page_size=200).backfill(NOV_17.date())
+
+    assert report.problems == []
+    assert len(arxiv.requests_to("/api/query")) == 1
+
+
+def test_api_repeating_the_same_page_stops_the_backfill(
+    arxiv: LoopbackServer, store: Store
+) -> None:
+    arxiv.add("/api/query", Reply(200, _api_page(["2611.00001", "2611.00002"], 40_000)))
+
+    report = make_ingestor(arxiv, store, NOV_17, api_page_size=2).backfill(NOV_17.date())
+
+    assert len(arxiv.requests_to("/api/query")) == 2
+    assert "repeated a page" in report.problems[0]
+    assert "serves at most 30000" in report.problems[1]
+    assert store.count_papers() == 2
+
+
+def test_estimated_date_never_adds_an_announcement_to_a_paper_the_feed_announced(
+    arxiv: LoopbackServer, store: Store
+) -> None:
+    arxiv.add("/rss/cs.LG+cs.AI", Reply(200, _own("rss.xml")))
+    make_ingestor(arxiv, store, NOV_17).fetch_latest("rss")
+    # Submitted on the 12th but held until the 17th: the estimate would say the 13th.
+    arxiv.add("/api/query", Reply(200, _entry_submitted("2611.10001", "2026-11-12T15:00:00Z")))
+
+    make_ingestor(arxiv, store, NOV_17).backfill(dt.date(2026, 11, 12))
+
+    assert store.papers_announced(dt.date(2026, 11, 12), dt.date(2026, 11, 16)) == []
+    paper = store.get_paper("2611.10001")
+    assert paper is not None and paper.announced == dt.date(2026, 11, 17)
+
+
+def test_real_announcement_replaces_an_estimated_one(arxiv: LoopbackServer, store: Store) -> None:
+    arxiv.add("/api/query", Reply(200, _entry_submitted("2611.10001", "2026-11-12T15:00:00Z")))
+    make_ingestor(arxiv, store, NOV_17).backfill(dt.date(2026, 11, 12))
+    assert [p.arxiv_id for p in store.papers_announced(dt.date(2026, 11, 13), NOV_17.date())] == [
+        "2611.10001"
+    ]
+    arxiv.add("/rss/cs.LG+cs.AI", Reply(200, _own("rss.xml")))
+
+    make_ingestor(arxiv, store, NOV_17).fetch_latest("rss")
+
+    assert store.papers_announced(dt.date(2026, 11, 13), dt.date(2026, 11, 16)) == []
+    paper = store.get_paper("2611.10001")
+    assert paper is not None and paper.announced == dt.date(2026, 11, 17)
+    assert _count(store, "announcements") == 2
+
+
+@pytest.mark.parametrize(
+    ("on_date", "message"),
+    [
+        (dt.date(2099, 1, 5), "latest announcement is dated 2026-11-17"),
+        (dt.date(2026, 11, 14), "announces nothing on Saturdays"),
+    ],
+)
+def test_impossible_dates_are_refused_before_any_request(
+    arxiv: LoopbackServer, store: Store, on_date: dt.date, message: str
+) -> None:
+    from paperwire.errors import UsageError
+
+    with pytest.raises(UsageError, match=message):
+        make_ingestor(arxiv, store, NOV_17).run("auto", on_date=on_date)
+
+    assert arxiv.requests == []

@@ -39,6 +39,17 @@ def latest_announcement_date(now: dt.datetime) -> dt.date:
     return _back_to_weekday(now.astimezone(EASTERN).date())
 
 
+def next_announcement_date(now: dt.datetime) -> dt.date:
+    """The date of the next announcement after today (Eastern): the latest date a feed or
+    listing may already show at `now` — the listing shows it from 20:00 the evening before."""
+    return _next_weekday(now.astimezone(EASTERN).date())
+
+
+def is_announcement_day(day: dt.date) -> bool:
+    """Announcements are dated Monday to Friday (holidays aside)."""
+    return day.weekday() < _SATURDAY
+
+
 def estimated_announcement_date(submitted: dt.datetime) -> dt.date:
     """The mailing date a first version submitted at `submitted` (aware) appeared in.
 

@@ -1,8 +1,8 @@
 """Fetch arXiv announcements into the store: the feed, the listing page, or the API backfill.
 
-Each route runs in one transaction: the papers, the day it recorded and the HTTP validators are
-written together or not at all, so a failed fetch leaves the store as it was and the next run
-simply tries again.
+Responses are read and checked first, then stored: each stored route is one transaction in
+which the papers, the day it recorded and the HTTP validators are written together or not at
+all, so a failed fetch leaves the store as it was and the next run simply tries again.
 """
 
 from __future__ import annotations
@@ -13,7 +13,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from paperwire.arxiv_calendar import estimated_announcement_date, latest_announcement_date
+from paperwire.arxiv_calendar import (
+    estimated_announcement_date,
+    is_announcement_day,
+    latest_announcement_date,
+    next_announcement_date,
+)
 from paperwire.config import ArxivSettings
 from paperwire.errors import FeedFormatError, FetchError, HTTPError, UsageError
 from paperwire.http import HttpResponse, PoliteSession
@@ -28,7 +33,7 @@ Progress = Callable[[int, int | None], None]  # (done, total or None)
 
 # The arXiv API's advice: ids in batches; at most 30,000 results per query.
 _ID_BATCH = 100
-_API_MAX_RESULTS = 30_000
+API_MAX_RESULTS = 30_000
 # Submissions reach an announcement up to a few days later (weekends, holidays).
 _SUBMISSION_LEAD = dt.timedelta(days=5)
 
@@ -58,6 +63,21 @@ class FetchReport:
             total += result.counts
         return total
 
+    def extend(self, other: FetchReport) -> None:
+        self.results += other.results
+        self.warnings += other.warnings
+        self.problems += other.problems
+
+
+@dataclass(slots=True)
+class _Read:
+    """A route's responses, parsed but not stored yet. `batch` is None for an HTTP 304."""
+
+    route: str
+    url: str
+    batch: FeedBatch | None
+    responses: list[HttpResponse]
+
 
 def feed_key(categories: Sequence[str]) -> str:
     """One name for a set of categories, whatever order they were configured in."""
@@ -80,6 +100,33 @@ class Ingestor:
         self.key = feed_key(self.categories)
         self.wanted = {AnnounceType(t) for t in self.settings.announce_types}
 
+    def run(
+        self,
+        route: Route = "auto",
+        on_date: dt.date | None = None,
+        since: dt.date | None = None,
+        ids: Sequence[str] = (),
+    ) -> FetchReport:
+        """What `paperwire fetch` does: papers by id, a backfill, or the latest day (and, for
+        an older --date, that day from the API)."""
+        if ids:
+            return self.fetch_ids(list(dict.fromkeys(ids)))
+        if since is not None:
+            return self.backfill(since, option="--since")
+        if on_date is not None:
+            self._check_date(on_date, "--date")
+        report = self.fetch_latest(route)
+        if on_date is not None and on_date not in {r.announced for r in report.results}:
+            report.extend(self.backfill(on_date, on_date, option="--date"))
+        return report
+
+    def _check_date(self, day: dt.date, option: str) -> None:
+        latest = latest_announcement_date(self.now)
+        if day > latest:
+            raise UsageError(f"{option} {day}: arXiv's latest announcement is dated {latest}")
+        if not is_announcement_day(day):
+            raise UsageError(f"{option} {day}: arXiv announces nothing on {day:%A}s")
+
     # --- the day's announcement ---------------------------------------------------------------
 
     def fetch_latest(self, route: Route = "auto") -> FetchReport:
@@ -87,47 +134,78 @@ class Ingestor:
 
         A feed that fails or still carries an older date than arXiv's calendar says is due
         sends the auto route to the listing pages, a second view of the same announcement.
+        When neither shows the expected date, that date is recorded as having no announcement
+        (a holiday, or not published yet) and a warning says so.
         """
         report = FetchReport()
         expected = latest_announcement_date(self.now)
         if route == "listing":
-            report.results.append(self._fetch_listing())
-            return report
-        try:
-            result = self._fetch_rss()
-        except FetchError as exc:
-            if route == "rss":
-                raise
-            report.warnings.append(f"feed failed, used the listing pages: {exc}")
-            report.results.append(self._fetch_listing())
-            return report
-        report.results.append(result)
-        if route == "auto" and (result.announced is None or result.announced < expected):
-            log.info(
-                "feed is dated %s, arXiv's calendar says %s: trying the listing pages",
-                result.announced,
-                expected,
-            )
+            report.results.append(self._store(self._read_listing()))
+        else:
             try:
-                second = self._fetch_listing()
-            except FetchError as exc:
-                report.warnings.append(f"listing pages failed after a stale feed: {exc}")
+                feed = self._read_rss()
+            except FetchError as feed_error:
+                if route == "rss":
+                    raise
+                try:
+                    second = self._read_listing()
+                except FetchError as listing_error:
+                    raise FetchError(
+                        feed_error.url,
+                        f"{feed_error.reason}; the listing pages failed too: {listing_error}",
+                    ) from None
+                report.warnings.append(f"feed failed, used the listing pages: {feed_error}")
+                report.results.append(self._store(second))
             else:
-                if second.announced and (
-                    result.announced is None or second.announced > result.announced
-                ):
-                    report.results.append(second)
+                first = self._store(feed)
+                report.results.append(first)
+                if route == "auto" and (first.announced is None or first.announced < expected):
+                    self._complete_from_listing(first, report)
+        self._note_missing_day(report, expected)
         return report
 
-    def _fetch_rss(self) -> RouteResult:
+    def _complete_from_listing(self, first: RouteResult, report: FetchReport) -> None:
+        log.info(
+            "feed shows %s, arXiv's calendar %s: reading the listing pages",
+            first.announced,
+            latest_announcement_date(self.now),
+        )
+        try:
+            second = self._read_listing()
+        except FetchError as exc:
+            report.warnings.append(f"the feed is behind and the listing pages failed: {exc}")
+            return
+        second_day = self._day_of(second)
+        if second_day is not None and (first.announced is None or second_day > first.announced):
+            report.results.append(self._store(second))
+
+    def _note_missing_day(self, report: FetchReport, expected: dt.date) -> None:
+        newest = max((r.announced for r in report.results if r.announced), default=None)
+        if newest is not None and newest >= expected:
+            return
+        report.warnings.append(
+            f"no announcement dated {expected} yet (newest seen: {newest or 'none'}): "
+            "an arXiv holiday, or it is not published yet"
+        )
+        if self.store.feed_day(self.key, expected) is None:
+            with self.store.transaction() as connection:
+                self.store.record_feed_day(
+                    connection,
+                    feed_key=self.key,
+                    announced=expected,
+                    route="calendar",
+                    status="none",
+                    items=0,
+                    now=self.now,
+                )
+
+    def _read_rss(self) -> _Read:
         url = rss.feed_url(self.settings.rss_url, self.categories)
         response = self._get(url)
-        if response.not_modified:
-            return self._not_modified("rss", url)
-        batch = rss.parse_feed(response.content, url)
-        return self._store_day("rss", url, batch, [response])
+        batch = None if response.not_modified else rss.parse_feed(response.content, url)
+        return _Read("rss", url, batch, [response])
 
-    def _fetch_listing(self) -> RouteResult:
+    def _read_listing(self) -> _Read:
         responses: list[HttpResponse] = []
         batches: list[FeedBatch] = []
         for category in self.categories:
@@ -138,33 +216,47 @@ class Ingestor:
                 batches.append(listing.parse_listing(response.content, url))
         label = listing.listing_url(self.settings.listing_url, self.key)
         if not batches:
-            return self._not_modified("listing", label)
+            return _Read("listing", label, None, responses)
         # Pages are refreshed one by one: keep only the newest day any of them shows.
         announced = max((b.announced for b in batches if b.announced), default=None)
         papers = [p for b in batches if b.announced == announced for p in b.papers]
-        return self._store_day("listing", label, FeedBatch(papers, announced, label), responses)
-
-    def _not_modified(self, route: str, url: str) -> RouteResult:
-        latest = self.store.latest_feed_day(self.key)
-        return RouteResult(
-            route,
-            url,
-            latest[0] if latest else None,
-            "not-modified",
-            note="unchanged since the last fetch (HTTP 304)",
+        skipped = sum(b.skipped for b in batches)
+        return _Read(
+            "listing", label, FeedBatch(papers, announced, label, skipped=skipped), responses
         )
 
-    def _store_day(
-        self, route: str, url: str, batch: FeedBatch, responses: Sequence[HttpResponse]
-    ) -> RouteResult:
+    def _day_of(self, read: _Read) -> dt.date | None:
+        if read.batch is not None:
+            return read.batch.announced
+        latest = self.store.latest_feed_day(self.key)
+        return latest[0] if latest else None
+
+    def _store(self, read: _Read) -> RouteResult:
+        batch = read.batch
+        if batch is None:
+            return RouteResult(
+                read.route,
+                read.url,
+                self._day_of(read),
+                "not-modified",
+                note="unchanged since the last fetch (HTTP 304)",
+            )
         if batch.announced is None:
-            raise FeedFormatError(url, "the response carries no announcement date")
+            raise FeedFormatError(read.url, "the response carries no announcement date")
+        allowed = next_announcement_date(self.now)
+        if batch.announced > allowed:
+            # Storing it would make every real day after it look stale.
+            raise FeedFormatError(
+                read.url,
+                f"claims announcement date {batch.announced}, but arXiv's calendar "
+                f"allows no later than {allowed}",
+            )
         latest = self.store.latest_feed_day(self.key)
         if latest is not None and batch.announced < latest[0]:
             # A feed still serving an older batch: never present those papers as new again.
             return RouteResult(
-                route,
-                url,
+                read.route,
+                read.url,
                 batch.announced,
                 "stale",
                 note=f"still shows {batch.announced}; {latest[0]} is stored",
@@ -176,24 +268,25 @@ class Ingestor:
                 connection,
                 feed_key=self.key,
                 announced=batch.announced,
-                route=route,
+                route=read.route,
                 status="announced" if batch.papers else "empty",
                 items=len(batch.papers),
                 now=self.now,
             )
-            for response in responses:
+            for response in read.responses:
                 self.store.save_validators(
                     connection, response.url, response.etag, response.last_modified, self.now
                 )
+        note = f"{batch.skipped} items without an arXiv id left out" if batch.skipped else ""
         if not batch.papers:
             return RouteResult(
-                route,
-                url,
+                read.route,
+                read.url,
                 batch.announced,
                 "empty",
                 note="arXiv announced nothing (weekend or holiday)",
             )
-        return RouteResult(route, url, batch.announced, "stored", counts)
+        return RouteResult(read.route, read.url, batch.announced, "stored", counts, note)
 
     def _get(self, url: str) -> HttpResponse:
         etag, last_modified = self.store.validators(url)
@@ -201,41 +294,59 @@ class Ingestor:
 
     # --- the API: backfill and single papers ---------------------------------------------------
 
-    def backfill(self, since: dt.date, until: dt.date | None = None) -> FetchReport:
+    def backfill(
+        self, since: dt.date, until: dt.date | None = None, *, option: str = "--since"
+    ) -> FetchReport:
         """Store what was announced from `since` to `until` (default: the latest day) via the API.
 
         The API gives submission times, not announcement dates; those are estimated from
-        arXiv's calendar (see arxiv_calendar). Pages come back short at times: each short or
-        empty page is asked for once more and reported if it stays short.
+        arXiv's calendar (see arxiv_calendar) and never replace a real date. A page that comes
+        back short is asked for once more and reported if it stays short; a page that repeats
+        ids already seen ends the paging.
         """
         until = until or latest_announcement_date(self.now)
         if since > until:
-            raise UsageError(f"--since {since} is after the latest announcement date {until}")
+            raise UsageError(f"{option} {since} is after the latest announcement date {until}")
         categories = " OR ".join(f"cat:{c}" for c in self.categories)
         window = f"submittedDate:[{(since - _SUBMISSION_LEAD):%Y%m%d}0000 TO {until:%Y%m%d}2359]"
         search = f"({categories}) AND {window}"
         page_size = self.settings.api_page_size
         report = FetchReport()
-        papers: list[Paper] = []
+        papers: dict[str, Paper] = {}
         start, total = 0, None
-        while total is None or start < min(total, _API_MAX_RESULTS):
+        while total is None or start < min(total, API_MAX_RESULTS):
             url = api.query_url(
                 self.settings.api_url, search_query=search, start=start, max_results=page_size
             )
-            batch = self._api_page(url, start, page_size, total, report)
-            total = batch.total_results if batch.total_results is not None else 0
+            batch = self._api_page(url, start, page_size, report)
+            total = batch.total_results or 0
+            fresh = [p for p in batch.papers if p.arxiv_id not in papers]
+            if batch.papers and not fresh:
+                report.problems.append(
+                    f"{url}: arXiv API repeated a page of ids already seen; "
+                    f"stopped at {start} of {total}"
+                )
+                break
             if not batch.papers:
                 break
-            for paper in batch.papers:
+            for paper in fresh:
                 self._date_api_paper(paper)
-                if paper.announced and since <= paper.announced <= until:
-                    papers.append(paper)
+                papers[paper.arxiv_id] = paper
             start += len(batch.papers)
             if self.progress:
                 self.progress(min(start, total), total)
-        papers = [p for p in papers if p.announce_type in self.wanted]
+        if total and total > API_MAX_RESULTS:
+            report.problems.append(
+                f"arXiv API matched {total} papers but serves at most {API_MAX_RESULTS} per "
+                f"query: backfill a shorter range of dates"
+            )
+        wanted = [
+            p
+            for p in papers.values()
+            if p.announce_type in self.wanted and p.announced and since <= p.announced <= until
+        ]
         with self.store.transaction() as connection:
-            counts = self.store.upsert_papers(connection, papers, self.now)
+            counts = self.store.upsert_papers(connection, wanted, self.now, estimated_dates=True)
         label = api.query_url(self.settings.api_url, search_query=search)
         report.results.append(
             RouteResult(
@@ -249,12 +360,10 @@ class Ingestor:
         )
         return report
 
-    def _api_page(
-        self, url: str, start: int, page_size: int, total: int | None, report: FetchReport
-    ) -> FeedBatch:
+    def _api_page(self, url: str, start: int, page_size: int, report: FetchReport) -> FeedBatch:
         batch = self._api_get(url)
-        expected = page_size if total is None else min(page_size, total - start)
-        if len(batch.papers) < expected and (batch.total_results or 0) > start:
+        expected = min(page_size, max((batch.total_results or 0) - start, 0))
+        if len(batch.papers) < expected:
             log.info(
                 "short API page at start=%d (%d of %d): asking again",
                 start,
@@ -262,6 +371,7 @@ class Ingestor:
                 expected,
             )
             batch = self._api_get(url)
+            expected = min(page_size, max((batch.total_results or 0) - start, 0))
             if len(batch.papers) < expected:
                 report.problems.append(
                     f"{url}: arXiv API returned {len(batch.papers)} of {expected} entries "

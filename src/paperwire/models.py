@@ -69,6 +69,22 @@ def split_arxiv_id(text: str) -> tuple[str, int | None]:
     return match.group("id"), int(version) if version else None
 
 
+_STRICT_ID = re.compile(
+    r"(?:arxiv:|https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/)?(?P<full>"
+    + _VERSIONED_ID.pattern
+    + r")(?:\.pdf)?",
+    re.IGNORECASE,
+)
+
+
+def parse_arxiv_id(text: str) -> tuple[str, int | None]:
+    """Like split_arxiv_id, but the whole of `text` must be one id (for ids people type)."""
+    match = _STRICT_ID.fullmatch(text.strip())
+    if match is None:
+        raise ValueError(f"{text!r} is not an arXiv id such as 2401.01234 or hep-th/9901001v2")
+    return split_arxiv_id(match.group("full"))
+
+
 @dataclass(slots=True)
 class Paper:
     """One paper as a source saw it. `arxiv_id` never carries a version suffix."""

@@ -10,11 +10,11 @@ from rich.table import Table
 
 from paperwire.arxiv_calendar import latest_announcement_date
 from paperwire.cli import AppContext, common_options, parse_date, pass_app, setup_logging
-from paperwire.cli.fetch import summarise
+from paperwire.cli.fetch import show_report
 from paperwire.config import check_categories
 from paperwire.digest import build_digest, digest_json, render_markdown
 from paperwire.errors import UsageError
-from paperwire.ingest import Ingestor, feed_key
+from paperwire.ingest import FetchReport, Ingestor, feed_key
 from paperwire.models import Digest, Profile
 
 
@@ -89,19 +89,18 @@ def command(
     arxiv = settings.sources.arxiv
     if profile.categories:
         arxiv.categories = check_categories(profile.categories, "--category")
+    else:  # no -c and no subscriber categories: the configured ones
+        profile.categories = list(arxiv.categories)
     now = app.now()
-    last = on_date or latest_announcement_date(now)
-    first = on_date or since or last
-    if not no_fetch and app.store.feed_day(feed_key(arxiv.categories), last) is None:
+    key = feed_key(arxiv.categories)
+    report = FetchReport()
+    if not no_fetch and app.store.feed_day(key, on_date or latest_announcement_date(now)) is None:
         ingestor = Ingestor(arxiv, app.store, app.http, now)
-        report = ingestor.fetch_latest("auto")
-        for result in report.results:
-            app.err_console.print(summarise(result), markup=False, soft_wrap=True)
-        if first not in {r.announced for r in report.results} and (since or on_date):
-            ingestor.backfill(first, last)
-        stored = [r.announced for r in report.results if r.announced]
-        if not (since or on_date) and stored:
-            first = last = max(stored)
+        report = ingestor.run("auto", on_date, since)
+        show_report(app, report, to_stderr=True)
+    newest = app.store.latest_feed_day(key, ("announced",))
+    last = on_date or (newest[0] if newest else latest_announcement_date(now))
+    first = on_date or since or last
     digest = build_digest(
         app.store,
         profile,
@@ -112,7 +111,12 @@ def command(
         min_score=settings.digest.min_score if min_score is None else min_score,
         announce_types=[t.value for t in arxiv.announce_types],
     )
+    if digest.announced_count == 0 and not app.quiet:
+        hint = "" if no_fetch else " (try paperwire fetch --date or --since)"
+        click.echo(f"paperwire: nothing stored was announced {_window(digest)}{hint}", err=True)
     _emit(app, digest, output_format, output)
+    if report.problems:
+        raise click.exceptions.Exit(1)
 
 
 def _profile(
@@ -156,17 +160,25 @@ def _emit(app: AppContext, digest: Digest, output_format: str, output: Path | No
         return
     # Write beside the target and rename, so a failed write never leaves half a file.
     partial = output.with_name(output.name + ".partial")
-    partial.write_text(text, encoding="utf-8")
-    partial.replace(output)
+    try:
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(output)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise UsageError(f"--output {output}: {exc.strerror or exc}") from None
     app.err_console.print(f"wrote {output}", markup=False)
 
 
+def _window(digest: Digest) -> str:
+    if digest.window_to == digest.window_from:
+        return f"on {digest.window_from}"
+    return f"from {digest.window_from} to {digest.window_to}"
+
+
 def _table(digest: Digest) -> Table:
-    window = str(digest.window_from)
-    if digest.window_to != digest.window_from:
-        window += f" to {digest.window_to}"
     table = Table(
-        title=f"arXiv {window}: {len(digest.papers)} of {digest.announced_count} papers",
+        title=f"arXiv, announced {_window(digest)}: {len(digest.papers)} of "
+        f"{digest.announced_count} papers",
         expand=False,
     )
     for column in ("#", "score", "arXiv id", "title", "authors", "matched"):

@@ -14,7 +14,7 @@ from paperwire.config import check_categories
 from paperwire.errors import UsageError
 from paperwire.ingest import FetchReport, Ingestor, RouteResult
 from paperwire.ingest import Progress as ProgressCallback
-from paperwire.models import split_arxiv_id
+from paperwire.models import parse_arxiv_id
 
 
 def summarise(result: RouteResult) -> str:
@@ -22,7 +22,9 @@ def summarise(result: RouteResult) -> str:
     where = f"{result.announced} via {result.route}" if result.announced else result.route
     if result.status in ("stored", "backfilled", "ids"):
         counts = result.counts
-        kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.by_type.items()))
+        kinds = ", ".join(
+            f"{n} {kind}" for kind, n in sorted(counts.by_type.items()) if kind != "unknown"
+        )
         line = (
             f"{where}: {counts.added} added, {counts.updated} updated, {counts.unchanged} unchanged"
         )
@@ -130,36 +132,27 @@ def command(
     now = app.now()
     with progress_bar(app, "arXiv API") as progress:
         ingestor = Ingestor(settings.sources.arxiv, app.store, app.http, now, progress=progress)
-        report = _run(ingestor, route, on_date, since, ids)
-    for result in report.results:
-        app.console.print(summarise(result), markup=False, soft_wrap=True)
-    for warning in report.warnings:
-        click.echo(f"paperwire: warning: {warning}", err=True)
-    for problem in report.problems:
-        click.echo(f"paperwire: error: {problem}", err=True)
+        report = ingestor.run(route, on_date, since, _plain_ids(ids))  # type: ignore[arg-type]
+    show_report(app, report, to_stderr=False)
     if report.problems:
         raise click.exceptions.Exit(1)
 
 
-def _run(
-    ingestor: Ingestor,
-    route: str,
-    on_date: dt.date | None,
-    since: dt.date | None,
-    ids: tuple[str, ...],
-) -> FetchReport:
-    if ids:
-        try:
-            plain = [split_arxiv_id(i)[0] for i in ids]
-        except ValueError as exc:
-            raise UsageError(f"--id: {exc}") from None
-        return ingestor.fetch_ids(plain)
-    if since is not None:
-        return ingestor.backfill(since)
-    report = ingestor.fetch_latest(route)  # type: ignore[arg-type]
-    if on_date is not None and on_date not in {r.announced for r in report.results}:
-        older = ingestor.backfill(on_date, on_date)
-        report.results += older.results
-        report.warnings += older.warnings
-        report.problems += older.problems
-    return report
+def show_report(app: AppContext, report: FetchReport, *, to_stderr: bool) -> None:
+    """A line per route, then warnings and problems on stderr (cron mails what it prints)."""
+    console = app.err_console if to_stderr else app.console
+    if not app.quiet:
+        for result in report.results:
+            console.print(summarise(result), markup=False, soft_wrap=True)
+    for warning in report.warnings:
+        if not app.quiet:
+            click.echo(f"paperwire: warning: {warning}", err=True)
+    for problem in report.problems:
+        click.echo(f"paperwire: error: {problem}", err=True)
+
+
+def _plain_ids(ids: tuple[str, ...]) -> list[str]:
+    try:
+        return [parse_arxiv_id(i)[0] for i in ids]
+    except ValueError as exc:
+        raise UsageError(f"--id: {exc}") from None

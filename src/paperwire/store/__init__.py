@@ -90,9 +90,14 @@ class Store:
     # --- papers -------------------------------------------------------------------------------
 
     def upsert_papers(
-        self, connection: Connection, papers: Sequence[Paper], now: dt.datetime
+        self,
+        connection: Connection,
+        papers: Sequence[Paper],
+        now: dt.datetime,
+        *,
+        estimated_dates: bool = False,
     ) -> UpsertCounts:
-        return upsert_papers(connection, papers, now)
+        return upsert_papers(connection, papers, now, estimated_dates=estimated_dates)
 
     def count_papers(self) -> int:
         with self.engine.connect() as connection:
@@ -136,12 +141,18 @@ class Store:
 
     # --- fetch history ------------------------------------------------------------------------
 
-    def latest_feed_day(self, feed_key: str) -> tuple[dt.date, str] | None:
-        """The newest announcement date recorded for a set of categories, and its status."""
+    def latest_feed_day(
+        self, feed_key: str, statuses: Sequence[str] = ("announced", "empty")
+    ) -> tuple[dt.date, str] | None:
+        """The newest day a feed or listing showed for a set of categories, and its status.
+
+        Statuses: "announced" (papers), "empty" (the feed said: nothing today), "none" (the
+        calendar expected a day that no source showed yet) — not counted by default.
+        """
         with self.engine.connect() as connection:
             row = connection.execute(
                 select(FEED_DAYS.c.announced, FEED_DAYS.c.status)
-                .where(FEED_DAYS.c.feed_key == feed_key)
+                .where(FEED_DAYS.c.feed_key == feed_key, FEED_DAYS.c.status.in_(list(statuses)))
                 .order_by(FEED_DAYS.c.announced.desc())
                 .limit(1)
             ).first()

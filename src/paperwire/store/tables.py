@@ -5,7 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Date, DateTime, Dialect, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -59,6 +70,9 @@ class PaperRow(Base):
     announce_type: Mapped[str | None] = mapped_column(String(16))  # of the latest announcement
     announced: Mapped[dt.date | None] = mapped_column(Date, index=True)  # latest announcement
     first_announced: Mapped[dt.date | None] = mapped_column(Date)
+    # True when `announced` was estimated from the submission time (API backfill) rather than
+    # read from arXiv's own feed or listing; a real date always replaces an estimated one.
+    announced_estimated: Mapped[bool] = mapped_column(Boolean, default=False)
     submitted: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     updated: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     comments: Mapped[str | None] = mapped_column(Text)
@@ -82,6 +96,7 @@ class AnnouncementRow(Base):
     announced: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     announce_type: Mapped[str] = mapped_column(String(16))
     version: Mapped[int | None] = mapped_column(Integer)
+    estimated: Mapped[bool] = mapped_column(Boolean, default=False)  # see PaperRow
 
     __table_args__ = (Index("ix_announcements_announced", "announced"),)
 

@@ -29,6 +29,7 @@ _COMPARED = (
     "announce_type",
     "announced",
     "first_announced",
+    "announced_estimated",
     "submitted",
     "updated",
     "links",
@@ -57,7 +58,7 @@ class UpsertCounts:
         return self.added + self.updated + self.unchanged
 
 
-def _row_from_paper(paper: Paper, now: dt.datetime) -> dict[str, Any]:
+def _row_from_paper(paper: Paper, now: dt.datetime, estimated: bool) -> dict[str, Any]:
     return {
         "arxiv_id": paper.arxiv_id,
         "version": paper.version,
@@ -70,6 +71,7 @@ def _row_from_paper(paper: Paper, now: dt.datetime) -> dict[str, Any]:
         "announce_type": paper.announce_type.value if paper.announce_type else None,
         "announced": paper.announced,
         "first_announced": paper.announced,
+        "announced_estimated": estimated and paper.announced is not None,
         "submitted": paper.submitted,
         "updated": paper.updated,
         "comments": paper.comments,
@@ -119,23 +121,33 @@ def merge_rows(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     if newer and new["primary_category"]:
         merged["primary_category"] = new["primary_category"]
     merged["version"] = _max(old["version"], new["version"])
-    if new["announced"] is not None and (
-        old["announced"] is None or new["announced"] > old["announced"]
-    ):
-        merged["announced"], merged["announce_type"] = new["announced"], new["announce_type"]
-    elif new["announced"] is not None and new["announced"] == old["announced"]:
-        merged["announce_type"] = _stronger(old["announce_type"], new["announce_type"])
-    merged["first_announced"] = _min(old["first_announced"], new["first_announced"])
+    _merge_announcement(merged, old, new)
     merged["submitted"] = _min(old["submitted"], new["submitted"])
     merged["updated"] = _max(old["updated"], new["updated"])
     if newer or not old["links"]:
         merged["links"] = new["links"]
     merged["sources"] = old["sources"] | new["sources"]
     merged["first_seen_at"] = old["first_seen_at"]
-    merged["updated_at"] = (
-        new["updated_at"] if any(merged[k] != old[k] for k in _COMPARED) else old["updated_at"]
-    )
     return merged
+
+
+_ANNOUNCEMENT = ("announced", "announce_type", "first_announced", "announced_estimated")
+
+
+def _merge_announcement(merged: dict[str, Any], old: dict[str, Any], new: dict[str, Any]) -> None:
+    """Real dates (feed, listing) beat estimated ones (API); an estimate never moves a date."""
+    if new["announced"] is None:
+        return
+    if old["announced"] is None or (old["announced_estimated"] and not new["announced_estimated"]):
+        merged.update({key: new[key] for key in _ANNOUNCEMENT})
+        return
+    if new["announced_estimated"]:
+        return
+    if new["announced"] > old["announced"]:
+        merged["announced"], merged["announce_type"] = new["announced"], new["announce_type"]
+    elif new["announced"] == old["announced"]:
+        merged["announce_type"] = _stronger(old["announce_type"], new["announce_type"])
+    merged["first_announced"] = _min(old["first_announced"], new["first_announced"])
 
 
 def dialect_insert(connection: Connection, table: Table) -> Any:
@@ -152,12 +164,21 @@ def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
 
 
 def upsert_papers(
-    connection: Connection, papers: Iterable[Paper], now: dt.datetime
+    connection: Connection,
+    papers: Iterable[Paper],
+    now: dt.datetime,
+    *,
+    estimated_dates: bool = False,
 ) -> UpsertCounts:
-    """Store `papers` (one source's batch) inside the caller's transaction; count what changed."""
+    """Store `papers` (one source's batch) inside the caller's transaction; count what changed.
+
+    `estimated_dates`: the papers' announcement dates are guesses (the API gives submission
+    times only). They are kept only for papers with no real announcement, and a real one later
+    replaces them.
+    """
     incoming: dict[str, dict[str, Any]] = {}
     for paper in papers:
-        row = _row_from_paper(paper, now)
+        row = _row_from_paper(paper, now, estimated_dates)
         # One batch may hold a paper twice (a per-category listing crawl): merge in memory first.
         previous = incoming.get(paper.arxiv_id)
         incoming[paper.arxiv_id] = merge_rows(previous, row) if previous else row
@@ -185,7 +206,10 @@ def upsert_papers(
             counts.unchanged += 1
         else:
             counts.updated += 1
+            merged["updated_at"] = row["updated_at"]
             to_write.append(merged)
+        if estimated_dates and old["announced"] is not None:
+            row["announced"] = None  # the store knows better than an estimate: no announcement
 
     if to_write:
         statement = dialect_insert(connection, PAPERS)
@@ -194,11 +218,21 @@ def upsert_papers(
             statement.on_conflict_do_update(index_elements=["arxiv_id"], set_=columns),
             to_write,
         )
-    _upsert_announcements(connection, list(incoming.values()))
+    if not estimated_dates:
+        # A real announcement replaces the estimated ones made for the same papers.
+        for chunk in _chunks(ids, _SELECT_CHUNK):
+            connection.execute(
+                ANNOUNCEMENTS.delete().where(
+                    ANNOUNCEMENTS.c.arxiv_id.in_(chunk), ANNOUNCEMENTS.c.estimated.is_(True)
+                )
+            )
+    _upsert_announcements(connection, list(incoming.values()), estimated_dates)
     return counts
 
 
-def _upsert_announcements(connection: Connection, rows: list[dict[str, Any]]) -> None:
+def _upsert_announcements(
+    connection: Connection, rows: list[dict[str, Any]], estimated: bool
+) -> None:
     wanted = {
         (row["arxiv_id"], row["announced"]): row
         for row in rows
@@ -225,6 +259,7 @@ def _upsert_announcements(connection: Connection, rows: list[dict[str, Any]]) ->
                     "announced": key[1],
                     "announce_type": kind,
                     "version": row["version"],
+                    "estimated": estimated,
                 }
             )
     if to_write:

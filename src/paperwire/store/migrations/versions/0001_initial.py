@@ -61,6 +61,7 @@ def upgrade() -> None:
         sa.Column("announce_type", sa.String(16)),
         sa.Column("announced", sa.Date),
         sa.Column("first_announced", sa.Date),
+        sa.Column("announced_estimated", sa.Boolean, nullable=False),
         sa.Column("submitted", _TZ),
         sa.Column("updated", _TZ),
         sa.Column("comments", sa.Text),
@@ -85,6 +86,7 @@ def upgrade() -> None:
         sa.Column("announced", sa.Date, primary_key=True),
         sa.Column("announce_type", sa.String(16), nullable=False),
         sa.Column("version", sa.Integer),
+        sa.Column("estimated", sa.Boolean, nullable=False),
     )
     op.create_index("ix_announcements_announced", "announcements", ["announced"])
     op.create_table(
