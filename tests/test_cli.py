@@ -118,7 +118,7 @@ def test_search_finds_stored_papers_by_phrase_and_author_without_accents(
 
     phrase = paperwire("search", '"low-rank adapters"', "--format", "json")
     author = paperwire("search", "rodriguez", "--format", "json")
-    excluded = paperwire("search", "graph -protein")
+    excluded = paperwire("search", "--", "graph", "-protein")
 
     assert [p["arxiv_id"] for p in json.loads(phrase.output)] == ["2611.10001"]
     assert [p["arxiv_id"] for p in json.loads(author.output)] == ["2611.10001"]
@@ -185,15 +185,19 @@ def test_markdown_digest_written_to_a_file(
     assert r"$\mathcal{O}(\sqrt{k/n})$" in text
 
 
-@pytest.mark.parametrize("command", ["fetch", "digest", "search", "db upgrade", "db status"])
+@pytest.mark.parametrize(
+    "command", ["", "fetch", "digest", "search", "db", "db upgrade", "db status"]
+)
 def test_every_help_ends_with_an_example(command: str) -> None:
     from click.testing import CliRunner
 
     result = CliRunner().invoke(cli, [*command.split(), "--help"])
 
     assert result.exit_code == 0
-    tail = result.output.split("Example")[-1]
-    assert "paperwire " in tail
+    lines = result.output.rstrip().splitlines()
+    heading = max(i for i, line in enumerate(lines) if line.strip().startswith("Example"))
+    assert lines[heading + 1 :], "no example after the heading"
+    assert all("paperwire " in line for line in lines[heading + 1 :])
 
 
 def test_python_dash_m_runs_the_cli() -> None:
@@ -268,3 +272,14 @@ def test_fetch_refuses_ids_that_are_not_arxiv_ids(paperwire: PaperwireCLI, value
 
     assert result.exit_code == 2
     assert "is not an arXiv id" in result.output
+
+
+def test_db_subcommands_take_the_global_options_too(
+    paperwire: PaperwireCLI, tmp_path: Path, sqlite_url: str
+) -> None:
+    config = tmp_path / "db.toml"
+    config.write_text(f'[database]\nurl = "{sqlite_url}"\n')
+
+    result = paperwire("db", "--config", str(config), "status", "-q")
+
+    assert result.exit_code == 0, result.output

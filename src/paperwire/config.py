@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import tomllib
@@ -16,6 +17,7 @@ from paperwire import __version__
 from paperwire.errors import ConfigError, UsageError, redact_url
 from paperwire.models import AnnounceType
 
+log = logging.getLogger(__name__)
 ENV_PREFIX = "PAPERWIRE_"
 # arXiv archives ("cs", "astro-ph") and categories ("cs.LG", "physics.bio-ph", "q-bio.NC").
 _CATEGORY = re.compile(r"^(?P<archive>[a-z][a-z\-]*)(\.[A-Za-z][A-Za-z\-]*)?$")
@@ -270,6 +272,7 @@ def load_settings(
     cwd = Path.cwd() if cwd is None else cwd
     path = find_config_file(explicit, env, cwd)
     where = str(path) if path else "built-in defaults"
+    log.info("configuration: %s", where)
     data: dict[str, Any] = {}
     if path is not None:
         try:

@@ -165,6 +165,8 @@ def setup_logging(app: AppContext) -> None:
         handlers=[RichHandler(console=app.err_console, show_path=False, show_time=False)],
         force=True,
     )
+    # Alembic says "Context impl SQLiteImpl." on every run: only worth seeing with -vv.
+    logging.getLogger("alembic").setLevel(level if app.verbosity >= 2 else logging.WARNING)
 
 
 pass_app = click.make_pass_decorator(AppContext, ensure=True)
@@ -179,16 +181,24 @@ def parse_date(_ctx: click.Context, param: click.Parameter, value: str | None) -
         raise click.BadParameter(f"{value!r} is not a date like 2026-11-23", param=param) from None
 
 
-@click.group(cls=PaperwireGroup, context_settings={"help_option_names": ["-h", "--help"]})
+def examples(*lines: str) -> str:
+    """An --help epilog, so that every help text ends with its examples."""
+    title = "Example:" if len(lines) == 1 else "Examples:"
+    return "\b\n" + title + "\n" + "\n".join(f"  {line}" for line in lines)
+
+
+@click.group(
+    cls=PaperwireGroup,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog=examples('paperwire digest -c cs.LG -k "diffusion"', "paperwire fetch --help"),
+)
 @common_options
 @click.version_option(__version__, prog_name="paperwire")
 @click.pass_context
 def cli(ctx: click.Context) -> None:
-    """paperwire: each day's new arXiv papers, ranked for you and mailed as a digest.
+    """paperwire: each day's new arXiv papers, stored locally and ranked for you.
 
-    \b
-    Example:
-      paperwire digest -c cs.LG -k "diffusion"
+    Fetch arXiv's daily announcement, search what is stored, and print a personal digest.
     """
     ctx.obj = _app(ctx)
 

@@ -4,51 +4,50 @@ from __future__ import annotations
 
 import click
 
-from paperwire.cli import AppContext, common_options, pass_app, setup_logging
+from paperwire.cli import AppContext, common_options, examples, pass_app, setup_logging
 from paperwire.store import open_store
 
 
-@click.group("db")
+@click.group(
+    "db",
+    short_help="Inspect or upgrade the database schema.",
+    epilog=examples("paperwire db status", "paperwire db upgrade"),
+)
+@common_options
 def command() -> None:
-    """Database schema: paperwire upgrades it by itself; these commands do it by hand.
-
-    \b
-    Example:
-      paperwire db upgrade
-    """
+    """Inspect or upgrade the database schema (paperwire also upgrades it by itself)."""
 
 
-@command.command("upgrade")
+@command.command(
+    "upgrade",
+    epilog=examples(
+        "PAPERWIRE_DATABASE__URL=postgresql+psycopg://paperwire@db/paperwire paperwire db upgrade"
+    ),
+)
 @common_options
 @pass_app
 def upgrade(app: AppContext) -> None:
-    """Apply pending migrations to the configured database.
-
-    \b
-    Example:
-      PAPERWIRE_DATABASE__URL=postgresql+psycopg://paperwire@db/paperwire paperwire db upgrade
-    """
+    """Apply pending migrations to the configured database."""
     setup_logging(app)
     store = open_store(app.settings.database.url, upgrade=False)
     try:
         before, head = store.schema_revision()
         store.upgrade()
         state = "already at" if before == head else f"upgraded from {before or 'empty'} to"
-        app.console.print(f"{store.url}: {state} revision {head}", markup=False)
+        app.console.print(f"{store.url}: {state} revision {head}", markup=False, soft_wrap=True)
     finally:
         store.close()
 
 
-@command.command("status")
+@command.command(
+    "status",
+    short_help="Show the database, its revision and paper count.",
+    epilog=examples("paperwire db status"),
+)
 @common_options
 @pass_app
 def status(app: AppContext) -> None:
-    """Show the database URL (password hidden), its schema revision and how many papers it holds.
-
-    \b
-    Example:
-      paperwire db status
-    """
+    """Show the database URL (password hidden), schema revision and number of papers."""
     setup_logging(app)
     store = open_store(app.settings.database.url, upgrade=False)
     try:
@@ -57,6 +56,7 @@ def status(app: AppContext) -> None:
         app.console.print(
             f"{store.url}: revision {current or 'none'} (newest {head}), {papers} papers",
             markup=False,
+            soft_wrap=True,
         )
     finally:
         store.close()

@@ -9,7 +9,14 @@ import click
 from rich.table import Table
 
 from paperwire.arxiv_calendar import latest_announcement_date
-from paperwire.cli import AppContext, common_options, parse_date, pass_app, setup_logging
+from paperwire.cli import (
+    AppContext,
+    common_options,
+    examples,
+    parse_date,
+    pass_app,
+    setup_logging,
+)
 from paperwire.cli.fetch import show_report
 from paperwire.config import check_categories
 from paperwire.digest import build_digest, digest_json, render_markdown
@@ -18,7 +25,14 @@ from paperwire.ingest import FetchReport, Ingestor, feed_key
 from paperwire.models import Digest, Profile
 
 
-@click.command("digest")
+@click.command(
+    "digest",
+    short_help="Print a ranked digest for a subscriber or for flags.",
+    epilog=examples(
+        'paperwire digest -c cs.LG -k "diffusion" -k "score matching" --limit 10',
+        "paperwire digest --since 2026-11-16 --format markdown -o week.md",
+    ),
+)
 @click.option("--subscriber", metavar="EMAIL", help="Use this configured subscriber's profile.")
 @click.option("-c", "--category", "categories", multiple=True, help="arXiv category (repeatable).")
 @click.option("-k", "--keyword", "keywords", multiple=True, help="Keyword or phrase (repeatable).")
@@ -47,7 +61,7 @@ from paperwire.models import Digest, Profile
     type=click.Choice(["text", "markdown", "json"]),
     default="text",
     show_default=True,
-    help="text: a table; markdown; json (see SPEC).",
+    help="text: a table on the terminal; markdown; json.",
 )
 @click.option(
     "-o",
@@ -76,10 +90,6 @@ def command(
     """Print one digest: a configured subscriber's, or one described by flags.
 
     Fetches the announcement first when the store lacks it. Works with no configuration file.
-
-    \b
-    Example:
-      paperwire digest -c cs.LG -k "diffusion" -k "score matching" --limit 10
     """
     setup_logging(app)
     if on_date and since:

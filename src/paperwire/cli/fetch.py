@@ -9,7 +9,14 @@ from contextlib import contextmanager
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from paperwire.cli import AppContext, common_options, parse_date, pass_app, setup_logging
+from paperwire.cli import (
+    AppContext,
+    common_options,
+    examples,
+    parse_date,
+    pass_app,
+    setup_logging,
+)
 from paperwire.config import check_categories
 from paperwire.errors import UsageError
 from paperwire.ingest import FetchReport, Ingestor, RouteResult
@@ -50,7 +57,16 @@ def progress_bar(app: AppContext, label: str) -> Iterator[ProgressCallback]:
         yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
-@click.command("fetch")
+@click.command(
+    "fetch",
+    short_help="Fetch arXiv's latest announcement, a backfill, or given papers.",
+    epilog=examples(
+        "paperwire fetch",
+        "paperwire fetch -c cs.LG -c stat.ML --route listing",
+        "paperwire fetch --since 2026-11-01",
+        "paperwire fetch --id 2401.01234 --id 2401.05678",
+    ),
+)
 @click.option(
     "--source",
     type=click.Choice(["arxiv", "huggingface", "all"]),
@@ -108,13 +124,6 @@ def command(
 
     Safe to repeat: a second fetch of the same day adds nothing. Exit status 1 when a source
     could not be fetched or some papers are missing.
-
-    \b
-    Examples:
-      paperwire fetch
-      paperwire fetch -c cs.LG -c stat.ML --route listing
-      paperwire fetch --since 2026-11-01
-      paperwire fetch --id 2401.01234 --id 2401.05678
     """
     setup_logging(app)
     if source == "huggingface":

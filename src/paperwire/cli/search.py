@@ -7,11 +7,19 @@ import json
 import click
 from rich.table import Table
 
-from paperwire.cli import AppContext, common_options, pass_app, setup_logging
+from paperwire.cli import AppContext, common_options, examples, pass_app, setup_logging
 from paperwire.errors import UsageError
 
 
-@click.command("search")
+@click.command(
+    "search",
+    short_help="Search stored papers by title, abstract and authors.",
+    epilog=examples(
+        "paperwire search 'diffusion -survey'",
+        "paperwire search -- diffusion -survey",
+        "paperwire search '\"state space\" OR mamba' --format json",
+    ),
+)
 @click.argument("query", nargs=-1, required=True)
 @click.option(
     "-n",
@@ -34,11 +42,8 @@ def command(app: AppContext, query: tuple[str, ...], limit: int, output_format: 
     """Search stored papers by title, abstract and authors, best match first.
 
     Words must all match; use "quoted phrases", -word to exclude and OR for alternatives.
-    Exit status 1 when nothing matches.
-
-    \b
-    Example:
-      paperwire search '"state space" models -survey'
+    Quote the query, or put -- before it, when it has a -word. Exit status 1 when nothing
+    matches.
     """
     setup_logging(app)
     text = " ".join(query).strip()
