@@ -113,3 +113,26 @@ def test_hostile_author_list_is_bounded() -> None:
     names = split_authors(", ".join(["x" * 1000] * 5000))
     assert len(names) <= MAX_AUTHORS
     assert all(len(name) <= AUTHOR_NAME_LIMIT for name in names)
+
+
+def test_a_list_of_tex_names_decodes_like_each_name_alone() -> None:
+    from paperwire.sources._text import author_names, decode_tex_accents
+
+    raw = r"Ana Rodr\'iguez, Bo Li, J\"org M\"uller, S\o{}ren \ss, Pi\v{z}urica"
+
+    assert author_names(raw) == ["Ana Rodríguez", "Bo Li", "Jörg Müller", "Søren ß", "Pižurica"]
+    assert author_names(raw)[2] == decode_tex_accents(r"J\"org M\"uller")
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        [r"X {B\'e", r"C\"o", "Plain Name"],
+        [r"\'{\i}ker", r"}{", r"\v{c}ech"],
+        [r"Rodr\'iguez 100%", r"A \& B", r"J\"org"],
+    ],
+)
+def test_decoding_a_list_equals_decoding_each_name(names: list[str]) -> None:
+    from paperwire.sources._text import decode_tex_accents, decode_tex_accents_all
+
+    assert decode_tex_accents_all(names) == [decode_tex_accents(n) for n in names]

@@ -6,6 +6,7 @@ import re
 import unicodedata
 
 from pylatexenc.latex2text import LatexNodes2Text
+from pylatexenc.latexwalker import get_default_latex_context_db
 
 # Fields from a hostile or broken feed can be megabytes long; nothing downstream needs more.
 TITLE_LIMIT = 1_000
@@ -77,39 +78,28 @@ def clean_categories(categories: list[str]) -> list[str]:
 # --- TeX accents in author names --------------------------------------------------------------
 
 # rss.arxiv.org and arXivRaw give author names as the submitter typed them, in TeX:
-# `Rodr\'iguez`, `Pi\v{z}urica`, `J\"org`. The common one-letter accent macros are decoded here
-# with a regex (pylatexenc costs ~300 us per name, which alone would halve feed parse speed);
-# anything else (`\o`, `\ss`, `{\L}`, nested groups) goes to pylatexenc.
-_COMBINING = {
-    "'": "\u0301",
-    "`": "\u0300",
-    "^": "\u0302",
-    '"': "\u0308",
-    "~": "\u0303",
-    "=": "\u0304",
-    ".": "\u0307",
-    "u": "\u0306",
-    "v": "\u030c",
-    "H": "\u030b",
-    "c": "\u0327",
-    "k": "\u0328",
-    "r": "\u030a",
-}
-_SIMPLE_ACCENT = re.compile(
-    r"""\\(?:(?P<sym>['`^"~=.])|(?P<let>[uvHckr])(?=[\s{]))\s*"""
-    r"""(?:\{\s*(?P<braced>\\[ij]|[A-Za-z])\s*\}|(?P<bare>\\[ij](?![A-Za-z])|[A-Za-z]))"""
-)
-_PLAIN_GROUP = re.compile(r"\{([^{}\\]*)\}")  # `{ö}` left over from `{\"o}`
+# `Rodr\'iguez`, `Pi\v{z}urica`, `J\"org`. pylatexenc decodes them (about 150 us a name; only
+# the few percent of names with a backslash or brace pay it).
 _UNESCAPED_SPECIAL = re.compile(r"(?<!\\)([%&#])")  # TeX comment/alignment chars eat text
 _latex = LatexNodes2Text()
+# Built once: pylatexenc otherwise rebuilds its macro table on every call (a quarter of the cost).
+_LATEX_CONTEXT = get_default_latex_context_db()
+# Joins names so one pylatexenc call decodes a whole author list (U+2063 INVISIBLE SEPARATOR:
+# TeX leaves it alone and no name contains it).
+_NAME_SEPARATOR = "\u2063"
 
 
-def _accent(match: re.Match[str]) -> str:
-    base = match.group("braced") or match.group("bare")
-    if base.startswith("\\"):  # dotless \i / \j take the accent: \'{\i} is í
-        base = base[1:]
-    mark = _COMBINING[match.group("sym") or match.group("let")]
-    return unicodedata.normalize("NFC", base + mark)
+def _latex_to_text(s: str) -> str | None:
+    try:
+        # Escape bare % & # first: pylatexenc would read `%` as a comment and drop the rest.
+        text = _latex.latex_to_text(
+            _UNESCAPED_SPECIAL.sub(r"\\\1", s), latex_context=_LATEX_CONTEXT
+        )
+    except Exception:  # pylatexenc raises assorted errors (and RecursionError) on odd input
+        return None
+    if not isinstance(text, str):
+        return None
+    return unicodedata.normalize("NFC", text.replace("\u00a0", " "))  # `~` is a no-break space
 
 
 def decode_tex_accents(s: str) -> str:
@@ -121,15 +111,19 @@ def decode_tex_accents(s: str) -> str:
     """
     if "\\" not in s and "{" not in s and "}" not in s:
         return s
-    try:
-        decoded = _PLAIN_GROUP.sub(r"\1", _SIMPLE_ACCENT.sub(_accent, s))
-        if "\\" not in decoded and "{" not in decoded and "}" not in decoded:
-            return decoded.replace("~", " ")  # `~` is TeX's non-breaking space
-        # Escape bare % & # first: pylatexenc would read `%` as a comment and drop the rest.
-        text = _latex.latex_to_text(_UNESCAPED_SPECIAL.sub(r"\\\1", s))
-    except Exception:  # pylatexenc raises assorted errors (and RecursionError) on odd input
-        return s
-    return text if isinstance(text, str) else s
+    text = _latex_to_text(s)
+    return s if text is None else text
+
+
+def decode_tex_accents_all(names: list[str]) -> list[str]:
+    """decode_tex_accents for a list, in one pylatexenc call when the names allow it."""
+    if len(names) < 2:
+        return [decode_tex_accents(n) for n in names]
+    joined = _latex_to_text(_NAME_SEPARATOR.join(names))
+    parts = joined.split(_NAME_SEPARATOR) if joined is not None else []
+    if len(parts) != len(names):  # an unbalanced brace swallowed a separator: one by one
+        return [decode_tex_accents(n) for n in names]
+    return parts
 
 
 # --- author lists ------------------------------------------------------------------------------
@@ -221,5 +215,7 @@ def author_names(s: str | None) -> list[str]:
     names = split_authors(s)
     if s is None or not _has_tex(s):  # one check for the whole list instead of one per name
         return names
-    decoded = (clip(clean_text(decode_tex_accents(n)), AUTHOR_NAME_LIMIT) for n in names)
-    return [name for name in decoded if name]
+    tex = [i for i, name in enumerate(names) if _has_tex(name)]
+    for i, name in zip(tex, decode_tex_accents_all([names[i] for i in tex]), strict=True):
+        names[i] = clip(clean_text(name), AUTHOR_NAME_LIMIT)
+    return [name for name in names if name]

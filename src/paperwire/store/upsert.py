@@ -218,20 +218,23 @@ def upsert_papers(
             statement.on_conflict_do_update(index_elements=["arxiv_id"], set_=columns),
             to_write,
         )
+    # Papers stored only now have no announcements yet (foreign key): only those stored before
+    # need their announcements looked up or cleared.
+    known = [arxiv_id for arxiv_id in ids if arxiv_id in stored]
     if not estimated_dates:
         # A real announcement replaces the estimated ones made for the same papers.
-        for chunk in _chunks(ids, _SELECT_CHUNK):
+        for chunk in _chunks(known, _SELECT_CHUNK):
             connection.execute(
                 ANNOUNCEMENTS.delete().where(
                     ANNOUNCEMENTS.c.arxiv_id.in_(chunk), ANNOUNCEMENTS.c.estimated.is_(True)
                 )
             )
-    _upsert_announcements(connection, list(incoming.values()), estimated_dates)
+    _upsert_announcements(connection, list(incoming.values()), set(known), estimated_dates)
     return counts
 
 
 def _upsert_announcements(
-    connection: Connection, rows: list[dict[str, Any]], estimated: bool
+    connection: Connection, rows: list[dict[str, Any]], known: set[str], estimated: bool
 ) -> None:
     wanted = {
         (row["arxiv_id"], row["announced"]): row
@@ -240,7 +243,7 @@ def _upsert_announcements(
     }
     if not wanted:
         return
-    keys = list(wanted)
+    keys = [key for key in wanted if key[0] in known]
     existing: dict[tuple[str, dt.date], str] = {}
     for chunk in _chunks(keys, _SELECT_CHUNK // 2):
         result = connection.execute(
