@@ -208,12 +208,14 @@ class Ingestor:
     def _read_listing(self) -> _Read:
         responses: list[HttpResponse] = []
         batches: list[FeedBatch] = []
-        for category in self.categories:
+        for done, category in enumerate(self.categories, 1):
             url = listing.listing_url(self.settings.listing_url, category)
             response = self._get(url)
             responses.append(response)
             if not response.not_modified:
                 batches.append(listing.parse_listing(response.content, url))
+            if self.progress:  # one page per category, min_interval apart
+                self.progress(done, len(self.categories))
         label = listing.listing_url(self.settings.listing_url, self.key)
         if not batches:
             return _Read("listing", label, None, responses)

@@ -46,7 +46,8 @@ def summarise(result: RouteResult) -> str:
 
 @contextmanager
 def progress_bar(app: AppContext, label: str) -> Iterator[ProgressCallback]:
-    """A rich progress bar for long work (API paging); silent with -q or off a terminal."""
+    """A rich progress bar for long work (API pages, listing pages); silent with -q or off a
+    terminal."""
     console = app.err_console
     if app.quiet or not console.is_terminal:
         yield lambda _done, _total: None
@@ -139,7 +140,7 @@ def command(
     if categories:
         settings.sources.arxiv.categories = check_categories(list(categories), "--category")
     now = app.now()
-    with progress_bar(app, "arXiv API") as progress:
+    with progress_bar(app, "arXiv") as progress:
         ingestor = Ingestor(settings.sources.arxiv, app.store, app.http, now, progress=progress)
         report = ingestor.run(route, on_date, since, _plain_ids(ids))  # type: ignore[arg-type]
     show_report(app, report, to_stderr=False)
