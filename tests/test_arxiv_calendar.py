@@ -40,7 +40,16 @@ def test_estimated_announcement_date(submitted: dt.datetime, expected: dt.date) 
     assert estimated_announcement_date(submitted) == expected
 
 
-def test_sunday_evening_listing_may_already_show_monday() -> None:
-    from paperwire.arxiv_calendar import next_announcement_date
+@pytest.mark.parametrize(
+    ("now", "expected"),
+    [
+        (_eastern(2026, 11, 29, 21, 0), dt.date(2026, 11, 30)),  # Sunday evening: Monday's
+        (_eastern(2026, 11, 24, 6, 0), dt.date(2026, 11, 24)),  # Tuesday morning: not Wed
+        (_eastern(2026, 11, 24, 19, 30), dt.date(2026, 11, 25)),  # within the hour of slack
+        (_eastern(2026, 11, 27, 21, 0), dt.date(2026, 11, 27)),  # Friday evening: no mailing
+    ],
+)
+def test_newest_possible_announcement_date(now: dt.datetime, expected: dt.date) -> None:
+    from paperwire.arxiv_calendar import newest_possible_announcement_date
 
-    assert next_announcement_date(_eastern(2026, 11, 29, 21, 0)) == dt.date(2026, 11, 30)
+    assert newest_possible_announcement_date(now) == expected

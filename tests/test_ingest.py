@@ -191,20 +191,49 @@ def test_weekend_feed_without_items_records_no_announcement(
     assert store.count_papers() == 0
 
 
-def test_feed_still_serving_an_older_day_is_not_stored_as_new(
+def _dated(day: bytes, *ids: bytes) -> bytes:
+    """The own feed, dated `day` (e.g. b"16 Nov 2026"), its two papers renamed to `ids`."""
+    feed = _own("rss.xml").replace(b"17 Nov 2026", day)
+    return feed.replace(b"2611.10001", ids[0]).replace(b"2611.10002", ids[1])
+
+
+def test_feed_still_serving_a_stored_older_day_is_stale(
     arxiv: LoopbackServer, store: Store
 ) -> None:
-    arxiv.add("/rss/cs.LG+cs.AI", Reply(200, _own("rss.xml")))
+    yesterday = _dated(b"16 Nov 2026", b"2611.09991", b"2611.09992")
+    arxiv.add("/rss/cs.LG+cs.AI", Reply(200, yesterday), Reply(200, _own("rss.xml")))
     make_ingestor(arxiv, store, NOV_17).fetch_latest("rss")
-    older = _own("rss.xml").replace(b"17 Nov 2026", b"16 Nov 2026")
-    older = older.replace(b"2611.10001", b"2611.09991").replace(b"2611.10002", b"2611.09992")
-    arxiv.add("/rss/cs.LG+cs.AI", Reply(200, older))
+    make_ingestor(arxiv, store, NOV_17).fetch_latest("rss")
+    arxiv.add("/rss/cs.LG+cs.AI", Reply(200, yesterday))
 
     report = make_ingestor(arxiv, store, NOV_17).fetch_latest("rss")
 
     assert report.results[0].status == "stale"
-    assert store.count_papers() == 2
-    assert store.get_paper("2611.09991") is None
+    assert report.counts.total == 0
+    assert store.feed_day("cs.AI+cs.LG", dt.date(2026, 11, 16)) == "announced"
+
+
+def test_an_older_day_never_stored_is_stored_late_not_dropped(
+    arxiv: LoopbackServer, store: Store
+) -> None:
+    arxiv.add("/rss/cs.LG+cs.AI", Reply(200, _own("rss.xml")))
+    make_ingestor(arxiv, store, NOV_17).fetch_latest("rss")
+    arxiv.add("/rss/cs.LG+cs.AI", Reply(200, _dated(b"16 Nov 2026", b"2611.09991", b"2611.09992")))
+
+    report = make_ingestor(arxiv, store, NOV_17).fetch_latest("rss")
+
+    assert report.results[0].status == "stored"
+    paper = store.get_paper("2611.09991")
+    assert paper is not None and paper.announced == dt.date(2026, 11, 16)
+
+
+def test_tomorrows_feed_before_the_evening_announcement_is_refused(
+    arxiv: LoopbackServer, store: Store
+) -> None:
+    arxiv.add("/rss/cs.LG+cs.AI", Reply(200, _own("rss.xml").replace(b"17 Nov", b"18 Nov")))
+
+    with pytest.raises(FeedFormatError, match="claims announcement date 2026-11-18"):
+        make_ingestor(arxiv, store, NOV_17).fetch_latest("rss")  # 09:00 Eastern
 
 
 def test_stale_feed_is_completed_from_the_listing_pages(
@@ -475,3 +504,15 @@ def test_impossible_dates_are_refused_before_any_request(
         make_ingestor(arxiv, store, NOV_17).run("auto", on_date=on_date)
 
     assert arxiv.requests == []
+
+
+def test_fetching_by_id_keeps_a_papers_estimated_announcement(
+    arxiv: LoopbackServer, store: Store
+) -> None:
+    arxiv.add("/api/query", Reply(200, _entry_submitted("2611.10001", "2026-11-12T15:00:00Z")))
+    make_ingestor(arxiv, store, NOV_17).backfill(dt.date(2026, 11, 12))
+
+    make_ingestor(arxiv, store, NOV_17).fetch_ids(["2611.10001"])
+
+    [paper] = store.papers_announced(dt.date(2026, 11, 13), dt.date(2026, 11, 13))
+    assert paper.arxiv_id == "2611.10001"

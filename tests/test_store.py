@@ -208,3 +208,15 @@ def test_database_url_that_is_not_a_url_is_refused_without_echoing_it() -> None:
 def test_sqlite_folder_that_cannot_be_made_is_a_store_error() -> None:
     with pytest.raises(StoreError, match="database folder /proc/nope"):
         open_store("sqlite:////proc/nope/paperwire.sqlite3")
+
+
+def test_real_replacement_keeps_the_estimated_first_announcement(store: Store) -> None:
+    with store.transaction() as connection:
+        store.upsert_papers(connection, [_paper(announced=DAY)], NOW, estimated_dates=True)
+    later = DAY + dt.timedelta(days=14)
+
+    _upsert(store, _paper(version=2, announce_type=AnnounceType.REPLACE, announced=later))
+
+    assert [p.announce_type for p in store.papers_announced(DAY, DAY)] == [AnnounceType.NEW]
+    [replaced] = store.papers_announced(later, later)
+    assert replaced.announce_type == AnnounceType.REPLACE

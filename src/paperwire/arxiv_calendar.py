@@ -39,10 +39,22 @@ def latest_announcement_date(now: dt.datetime) -> dt.date:
     return _back_to_weekday(now.astimezone(EASTERN).date())
 
 
-def next_announcement_date(now: dt.datetime) -> dt.date:
-    """The date of the next announcement after today (Eastern): the latest date a feed or
-    listing may already show at `now` — the listing shows it from 20:00 the evening before."""
-    return _next_weekday(now.astimezone(EASTERN).date())
+ANNOUNCEMENT_TIME = dt.time(20, 0)
+# Feeds are rebuilt around midnight and listings at 20:00, give or take; clocks drift.
+_SKEW = dt.timedelta(hours=1)
+
+
+def newest_possible_announcement_date(now: dt.datetime) -> dt.date:
+    """The latest date a feed or listing can honestly show at `now`.
+
+    From 20:00 Eastern, Sunday to Thursday, the listing already shows the next day's
+    announcement; before that, nothing newer than `latest_announcement_date`. An hour of
+    slack covers clock skew.
+    """
+    local = (now + _SKEW).astimezone(EASTERN)
+    if local.time() >= ANNOUNCEMENT_TIME and local.weekday() in (6, 0, 1, 2, 3):
+        return _next_weekday(local.date())
+    return latest_announcement_date(now + _SKEW)
 
 
 def is_announcement_day(day: dt.date) -> bool:

@@ -130,8 +130,9 @@ class HttpSettings(_Section):
     @classmethod
     def _one_printable_line(cls, value: str) -> str:
         value = value.strip()
-        if not value or not value.isprintable():
-            raise ValueError("must be one line of printable text, e.g. 'paperwire (mailto:me@x)'")
+        # HTTP headers are Latin-1 on the wire; ASCII is what every server accepts.
+        if not value or not value.isprintable() or not value.isascii():
+            raise ValueError("must be one line of printable ASCII, e.g. 'paperwire (mailto:me@x)'")
         return value
 
     min_interval: float = Field(default=3.0, ge=0)

@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from paperwire.arxiv_calendar import (
+    EASTERN,
     estimated_announcement_date,
     is_announcement_day,
     latest_announcement_date,
-    next_announcement_date,
+    newest_possible_announcement_date,
 )
 from paperwire.config import ArxivSettings
 from paperwire.errors import FeedFormatError, FetchError, HTTPError, UsageError
@@ -245,7 +246,9 @@ class Ingestor:
             )
         if batch.announced is None:
             raise FeedFormatError(read.url, "the response carries no announcement date")
-        allowed = next_announcement_date(self.now)
+        allowed = newest_possible_announcement_date(self.now)
+        if not batch.papers:  # on a day without a mailing the empty feed carries that day's date
+            allowed = max(allowed, (self.now + dt.timedelta(hours=1)).astimezone(EASTERN).date())
         if batch.announced > allowed:
             # Storing it would make every real day after it look stale.
             raise FeedFormatError(
@@ -254,8 +257,13 @@ class Ingestor:
                 f"allows no later than {allowed}",
             )
         latest = self.store.latest_feed_day(self.key)
-        if latest is not None and batch.announced < latest[0]:
-            # A feed still serving an older batch: never present those papers as new again.
+        if (
+            latest is not None
+            and batch.announced < latest[0]
+            and self.store.feed_day(self.key, batch.announced) in ("announced", "empty")
+        ):
+            # A feed still serving a day already stored: nothing to add, and its papers must
+            # not come back as new. (An older day never stored is a late day: it is stored.)
             return RouteResult(
                 read.route,
                 read.url,
@@ -392,7 +400,10 @@ class Ingestor:
 
     def _date_api_paper(self, paper: Paper) -> None:
         if paper.submitted is not None:
-            paper.announced = estimated_announcement_date(paper.submitted)
+            try:
+                paper.announced = estimated_announcement_date(paper.submitted)
+            except OverflowError:  # a submission dated at the end of year 9999
+                paper.announced = None
         listed = any(
             paper.primary_category == c or (paper.primary_category or "").startswith(c + ".")
             for c in self.categories

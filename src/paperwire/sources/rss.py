@@ -108,7 +108,7 @@ def _iso_date(text: str | None) -> dt.date | None:
         return None
     try:
         return _eastern_date(dt.datetime.fromisoformat(text.strip()[:64]))
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: 9999-12-31T23:59-12:00 has no UTC
         return None
 
 

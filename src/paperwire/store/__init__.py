@@ -116,7 +116,12 @@ class Store:
     ) -> list[Paper]:
         """Papers announced between two dates (inclusive), each with that day's announce type."""
         query = (
-            select(PAPERS, ANNOUNCEMENTS.c.announced.label("day"), ANNOUNCEMENTS.c.announce_type)
+            select(
+                PAPERS,
+                ANNOUNCEMENTS.c.announced.label("day"),
+                # Labelled: papers has an announce_type of its own (its latest announcement).
+                ANNOUNCEMENTS.c.announce_type.label("day_type"),
+            )
             .join(ANNOUNCEMENTS, ANNOUNCEMENTS.c.arxiv_id == PAPERS.c.arxiv_id)
             .where(and_(ANNOUNCEMENTS.c.announced >= first, ANNOUNCEMENTS.c.announced <= last))
             .order_by(ANNOUNCEMENTS.c.announced.desc(), PAPERS.c.arxiv_id)
@@ -130,7 +135,7 @@ class Store:
                     continue
                 paper = paper_from_row(row)
                 paper.announced = row.day
-                paper.announce_type = AnnounceType(row.announce_type)
+                paper.announce_type = AnnounceType(row.day_type)
                 seen[row.arxiv_id] = paper
         return list(seen.values())
 

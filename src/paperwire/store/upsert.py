@@ -134,15 +134,31 @@ def merge_rows(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
 _ANNOUNCEMENT = ("announced", "announce_type", "first_announced", "announced_estimated")
 
 
+_FIRST_ANNOUNCEMENTS = (AnnounceType.NEW.value, AnnounceType.CROSS.value)
+
+
+def _replaces_estimate(row: dict[str, Any]) -> bool:
+    """A real first announcement (new, cross) is what an estimated date stood in for."""
+    return (
+        row["announced"] is not None
+        and not row["announced_estimated"]
+        and row["announce_type"] in _FIRST_ANNOUNCEMENTS
+    )
+
+
 def _merge_announcement(merged: dict[str, Any], old: dict[str, Any], new: dict[str, Any]) -> None:
     """Real dates (feed, listing) beat estimated ones (API); an estimate never moves a date."""
     if new["announced"] is None:
         return
-    if old["announced"] is None or (old["announced_estimated"] and not new["announced_estimated"]):
+    if old["announced"] is None or (old["announced_estimated"] and _replaces_estimate(new)):
         merged.update({key: new[key] for key in _ANNOUNCEMENT})
         return
     if new["announced_estimated"]:
         return
+    if old["announced_estimated"]:
+        # A real replacement after an estimated first announcement: the latest announcement
+        # is real now, the first one stays the estimate.
+        merged["announced_estimated"] = False
     if new["announced"] > old["announced"]:
         merged["announced"], merged["announce_type"] = new["announced"], new["announce_type"]
     elif new["announced"] == old["announced"]:
@@ -222,8 +238,9 @@ def upsert_papers(
     # need their announcements looked up or cleared.
     known = [arxiv_id for arxiv_id in ids if arxiv_id in stored]
     if not estimated_dates:
-        # A real announcement replaces the estimated ones made for the same papers.
-        for chunk in _chunks(known, _SELECT_CHUNK):
+        # A real first announcement replaces the estimated ones made for the same papers.
+        replacing = [i for i in known if _replaces_estimate(incoming[i])]
+        for chunk in _chunks(replacing, _SELECT_CHUNK):
             connection.execute(
                 ANNOUNCEMENTS.delete().where(
                     ANNOUNCEMENTS.c.arxiv_id.in_(chunk), ANNOUNCEMENTS.c.estimated.is_(True)
