@@ -283,3 +283,52 @@ def test_db_subcommands_take_the_global_options_too(
     result = paperwire("db", "--config", str(config), "status", "-q")
 
     assert result.exit_code == 0, result.output
+
+
+def test_digest_output_never_replaces_a_symlink(paperwire: PaperwireCLI, tmp_path: Path) -> None:
+    target = tmp_path / "real.md"
+    target.write_text("old")
+    link = tmp_path / "link.md"
+    link.symlink_to(target)
+
+    result = paperwire("digest", "--no-fetch", "--format", "markdown", "-o", str(link))
+
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink()
+    assert target.read_text().startswith("# arXiv digest")
+
+
+def test_digest_output_with_no_file_name_is_refused(paperwire: PaperwireCLI) -> None:
+    result = paperwire("digest", "--no-fetch", "-o", "")
+
+    assert result.exit_code == 2
+    assert "not a file name" in result.output
+
+
+def test_database_written_by_a_newer_paperwire_is_one_line(
+    paperwire: PaperwireCLI, sqlite_url: str
+) -> None:
+    paperwire("db", "upgrade")
+    engine = sa.create_engine(sqlite_url)
+    with engine.begin() as connection:
+        connection.execute(sa.text("UPDATE alembic_version SET version_num = '9999'"))
+    engine.dispose()
+
+    for command in (("db", "status"), ("db", "upgrade"), ("search", "x")):
+        result = paperwire(*command)
+        assert result.exit_code == 1, command
+        assert "revision 9999, which this version of paperwire does not know" in result.output
+
+
+def test_digest_looks_again_for_a_day_no_source_showed_yet(
+    paperwire: PaperwireCLI, arxiv: LoopbackServer
+) -> None:
+    # The feed is dated 2026-11-17; any later weekday's digest finds its own day missing.
+    arxiv.add("/rss/cs.LG+cs.AI", Reply(200, FEED))
+    arxiv.add("/list/cs.LG/new", Reply(404))
+    arxiv.add("/list/cs.AI/new", Reply(404))
+
+    paperwire("digest", "-c", "cs.LG", "-c", "cs.AI")
+    paperwire("digest", "-c", "cs.LG", "-c", "cs.AI")
+
+    assert len(arxiv.requests_to("/rss/cs.LG+cs.AI")) == 2

@@ -447,14 +447,27 @@ def test_small_backfill_is_not_reported_as_a_short_page(
 def test_api_repeating_the_same_page_stops_the_backfill(
     arxiv: LoopbackServer, store: Store
 ) -> None:
-    arxiv.add("/api/query", Reply(200, _api_page(["2611.00001", "2611.00002"], 40_000)))
+    arxiv.add("/api/query", Reply(200, _api_page(["2611.00001", "2611.00002"], 20_000)))
 
     report = make_ingestor(arxiv, store, NOV_17, api_page_size=2).backfill(NOV_17.date())
 
     assert len(arxiv.requests_to("/api/query")) == 2
     assert "repeated a page" in report.problems[0]
-    assert "serves at most 30000" in report.problems[1]
     assert store.count_papers() == 2
+
+
+def test_backfill_matching_more_than_the_api_serves_is_refused_at_once(
+    arxiv: LoopbackServer, store: Store
+) -> None:
+    from paperwire.errors import UsageError
+
+    arxiv.add("/api/query", Reply(200, _api_page(["2611.00001", "2611.00002"], 40_000)))
+
+    with pytest.raises(UsageError, match="matched 40000 papers"):
+        make_ingestor(arxiv, store, NOV_17, api_page_size=2).backfill(NOV_17.date())
+
+    assert len(arxiv.requests_to("/api/query")) == 1
+    assert store.count_papers() == 0
 
 
 def test_estimated_date_never_adds_an_announcement_to_a_paper_the_feed_announced(

@@ -182,11 +182,16 @@ def test_search_finds_an_accented_author_written_without_accents(store: Store) -
     assert [p.arxiv_id for p in store.search("Jörg state space", 5)] == ["2611.00001"]
 
 
-def test_search_with_many_exclusions_does_not_overflow_fts5(store: Store) -> None:
+def test_search_with_too_many_terms_is_refused_not_cut_short(store: Store) -> None:
+    from paperwire.errors import UsageError
+
     _upsert(store, _paper())
     query = "state " + " ".join(f"-x{n}" for n in range(150)) + " OR " * 100 + "space"
 
-    assert [p.arxiv_id for p in store.search(query, 5)] == ["2611.00001"]
+    with pytest.raises(UsageError, match="more than 32 terms"):
+        store.search(query, 5)
+    repeated = "state " * 200 + " ".join(f"-x{n}" for n in range(30))
+    assert [p.arxiv_id for p in store.search(repeated, 5)] == ["2611.00001"]
 
 
 def test_a_value_the_database_cannot_hold_is_a_store_error(store: Store) -> None:

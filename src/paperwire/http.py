@@ -505,9 +505,13 @@ def _classify(exc: BaseException) -> _Failure | None:
         return _Failure("timeout", _short_reason(exc))
     if isinstance(exc, requests.exceptions.SSLError) and "CERTIFICATE_VERIFY_FAILED" in str(exc):
         return None
-    if any(isinstance(c, urllib3.exceptions.NameResolutionError | socket.gaierror) for c in causes):
-        # The host name does not resolve: no network, or a typo in a URL. Retrying for half a
-        # minute per URL only delays the one useful message.
+    if any(
+        isinstance(c, socket.gaierror) and c.errno in (socket.EAI_NONAME, socket.EAI_NODATA)
+        for c in causes
+    ):
+        # The name does not exist: no network, or a typo in a URL. Retrying for half a minute
+        # per URL only delays the one useful message. (EAI_AGAIN, a resolver hiccup, is
+        # retried like any connection error.)
         return None
     if isinstance(exc, requests.ConnectionError | requests.exceptions.ChunkedEncodingError):
         return _Failure("connection", _short_reason(exc))

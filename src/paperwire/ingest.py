@@ -330,6 +330,12 @@ class Ingestor:
             )
             batch = self._api_page(url, start, page_size, report)
             total = batch.total_results or 0
+            if total > API_MAX_RESULTS:
+                # Found out on the first page, before hours of paging for a partial answer.
+                raise UsageError(
+                    f"{option} {since}: arXiv's API matched {total} papers, more than the "
+                    f"{API_MAX_RESULTS} one query returns; backfill fewer days at a time"
+                )
             fresh = [p for p in batch.papers if p.arxiv_id not in papers]
             if batch.papers and not fresh:
                 report.problems.append(
@@ -345,11 +351,6 @@ class Ingestor:
             start += len(batch.papers)
             if self.progress:
                 self.progress(min(start, total), total)
-        if total and total > API_MAX_RESULTS:
-            report.problems.append(
-                f"arXiv API matched {total} papers but serves at most {API_MAX_RESULTS} per "
-                f"query: backfill a shorter range of dates"
-            )
         wanted = [
             p
             for p in papers.values()

@@ -136,3 +136,16 @@ def test_decoding_a_list_equals_decoding_each_name(names: list[str]) -> None:
     from paperwire.sources._text import decode_tex_accents, decode_tex_accents_all
 
     assert decode_tex_accents_all(names) == [decode_tex_accents(n) for n in names]
+
+
+@pytest.mark.parametrize(
+    ("raw", "second"),
+    [
+        (r"Ren\'e Descartes\c, Zo\"e Martin", "Zoë Martin"),
+        (r"Ana Garc\'ia\', Bj\"orn Str\"om", "Björn Ström"),
+    ],
+)
+def test_a_dangling_accent_never_lands_on_the_next_name(raw: str, second: str) -> None:
+    from paperwire.sources._text import author_names
+
+    assert author_names(raw)[1] == second

@@ -167,6 +167,8 @@ def setup_logging(app: AppContext) -> None:
     )
     # Alembic says "Context impl SQLiteImpl." on every run: only worth seeing with -vv.
     logging.getLogger("alembic").setLevel(level if app.verbosity >= 2 else logging.WARNING)
+    # pylatexenc warns about every odd macro in an author name; the name is kept as written.
+    logging.getLogger("pylatexenc").setLevel(level if app.verbosity >= 2 else logging.ERROR)
 
 
 pass_app = click.make_pass_decorator(AppContext, ensure=True)

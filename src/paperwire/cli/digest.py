@@ -104,7 +104,9 @@ def command(
     now = app.now()
     key = feed_key(arxiv.categories)
     report = FetchReport()
-    if not no_fetch and app.store.feed_day(key, on_date or latest_announcement_date(now)) is None:
+    # "none": the calendar expected the day but no source showed it yet; look again.
+    stored = app.store.feed_day(key, on_date or latest_announcement_date(now))
+    if not no_fetch and stored in (None, "none"):
         ingestor = Ingestor(arxiv, app.store, app.http, now)
         report = ingestor.run("auto", on_date, since)
         show_report(app, report, to_stderr=True)
@@ -168,13 +170,21 @@ def _emit(app: AppContext, digest: Digest, output_format: str, output: Path | No
     if output is None:
         click.echo(text, nl=False)
         return
-    # Write beside the target and rename, so a failed write never leaves half a file.
-    partial = output.with_name(output.name + ".partial")
+    if not output.name or output.is_dir():
+        raise UsageError(f"--output {output}: not a file name")
     try:
-        partial.write_text(text, encoding="utf-8")
-        partial.replace(output)
+        if output.is_symlink() or (output.exists() and not output.is_file()):
+            # A link or a device (/dev/stdout): write through it, never replace it.
+            output.write_text(text, encoding="utf-8")
+        else:
+            # Write beside the target and rename: a failed write never leaves half a file.
+            partial = output.with_name(output.name + ".partial")
+            try:
+                partial.write_text(text, encoding="utf-8")
+                partial.replace(output)
+            finally:
+                partial.unlink(missing_ok=True)
     except OSError as exc:
-        partial.unlink(missing_ok=True)
         raise UsageError(f"--output {output}: {exc.strerror or exc}") from None
     app.err_console.print(f"wrote {output}", markup=False)
 

@@ -119,9 +119,12 @@ def decode_tex_accents_all(names: list[str]) -> list[str]:
     """decode_tex_accents for a list, in one pylatexenc call when the names allow it."""
     if len(names) < 2:
         return [decode_tex_accents(n) for n in names]
-    joined = _latex_to_text(_NAME_SEPARATOR.join(names))
+    # Each name in its own group, so an accent macro at the end of one name (`Garc\'`)
+    # cannot reach across the separator to the next name.
+    joined = _latex_to_text(_NAME_SEPARATOR.join("{" + name + "}" for name in names))
     parts = joined.split(_NAME_SEPARATOR) if joined is not None else []
-    if len(parts) != len(names):  # an unbalanced brace swallowed a separator: one by one
+    if len(parts) != len(names) or any(p and unicodedata.combining(p[0]) for p in parts):
+        # An unbalanced brace swallowed a separator, or a mark still moved: one by one.
         return [decode_tex_accents(n) for n in names]
     return parts
 

@@ -11,6 +11,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
@@ -73,12 +74,21 @@ def _alembic_config(connection: Any) -> Config:
 
 def schema_revision(engine: Engine) -> tuple[str | None, str]:
     """(the database's revision, the newest revision this version of paperwire knows)."""
-    head = ScriptDirectory(str(_MIGRATIONS)).get_current_head()
+    scripts = ScriptDirectory(str(_MIGRATIONS))
+    head = scripts.get_current_head()
     try:
         with engine.connect() as connection:
             current = MigrationContext.configure(connection).get_current_revision()
     except SQLAlchemyError as exc:
         raise StoreError(f"database {engine.url.render_as_string()}: {short_error(exc)}") from None
+    if current is not None:
+        try:
+            scripts.get_revision(current)
+        except CommandError:
+            raise StoreError(
+                f"database {engine.url.render_as_string()} is at schema revision {current}, "
+                "which this version of paperwire does not know: it was written by a newer one"
+            ) from None
     return current, head or ""
 
 

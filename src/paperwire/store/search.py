@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, literal_column, select, text
 
+from paperwire.errors import UsageError
 from paperwire.store.upsert import PAPERS
 from paperwire.text import fold
 
@@ -37,18 +38,23 @@ def fts5_query(query: str) -> str:
             continue
         term = '"' + " ".join(words) + '"'
         (negated if minus else groups[-1]).append(term)
-    # FTS5's parser has a small stack: bound the terms so no query can overflow it.
-    alternatives = [" AND ".join(group[:MAX_TERMS]) for group in groups[:MAX_TERMS] if group]
+    groups = [list(dict.fromkeys(group)) for group in groups if group]
+    negated = list(dict.fromkeys(negated))
+    # FTS5's parser has a small stack: a query with more terms is refused, not cut short.
+    if sum(map(len, groups)) + len(negated) > MAX_TERMS:
+        raise UsageError(f"search query has more than {MAX_TERMS} terms; use fewer")
+    alternatives = [" AND ".join(group) for group in groups]
     if not alternatives:
         return ""
     expression = " OR ".join(f"({alt})" for alt in alternatives)
     if negated:
-        expression = f"({expression}) NOT ({' OR '.join(negated[:MAX_TERMS])})"
+        expression = f"({expression}) NOT ({' OR '.join(negated)})"
     return expression
 
 
 def search_papers(connection: Connection, query: str, limit: int) -> Sequence[Any]:
     """Stored papers matching `query`, best first (title matches weigh most)."""
+    fts5 = fts5_query(query)  # also checks the query's size, whichever the database
     if connection.dialect.name == "postgresql":
         # As typed (accented titles) or folded (author names are indexed without accents).
         tsquery = func.websearch_to_tsquery("english", query).op("||")(
@@ -62,8 +68,7 @@ def search_papers(connection: Connection, query: str, limit: int) -> Sequence[An
             .limit(limit)
         )
         return connection.execute(statement).all()
-    match = fts5_query(query)
-    if not match:
+    if not fts5:
         return []
     # bm25() weights: title 10, abstract 1, authors 5. Lower is better in FTS5.
     rows = connection.execute(
@@ -73,6 +78,6 @@ def search_papers(connection: Connection, query: str, limit: int) -> Sequence[An
             "ORDER BY bm25(papers_fts, 10.0, 1.0, 5.0), papers.announced DESC, papers.arxiv_id "
             "LIMIT :limit"
         ).columns(*PAPERS.c),
-        {"match": match, "limit": limit},
+        {"match": fts5, "limit": limit},
     )
     return rows.all()
