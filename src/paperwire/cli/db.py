@@ -29,14 +29,11 @@ def command() -> None:
 def upgrade(app: AppContext) -> None:
     """Apply pending migrations to the configured database."""
     setup_logging(app)
-    store = open_store(app.settings.database.url, upgrade=False)
-    try:
+    with open_store(app.settings.database.url, upgrade=False) as store:
         before, head = store.schema_revision()
         store.upgrade()
         state = "already at" if before == head else f"upgraded from {before or 'empty'} to"
         app.console.print(f"{store.url}: {state} revision {head}", markup=False, soft_wrap=True)
-    finally:
-        store.close()
 
 
 @command.command(
@@ -49,8 +46,7 @@ def upgrade(app: AppContext) -> None:
 def status(app: AppContext) -> None:
     """Show the database URL (password hidden), schema revision and number of papers."""
     setup_logging(app)
-    store = open_store(app.settings.database.url, upgrade=False)
-    try:
+    with open_store(app.settings.database.url, upgrade=False) as store:
         current, head = store.schema_revision()
         papers = store.count_papers() if current == head else "?"
         app.console.print(
@@ -58,5 +54,3 @@ def status(app: AppContext) -> None:
             markup=False,
             soft_wrap=True,
         )
-    finally:
-        store.close()
