@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -61,11 +62,11 @@ class AppContext:
             )
         return self._http
 
-    @property
+    @cached_property
     def console(self) -> Console:
         return Console(stderr=False, quiet=self.quiet, highlight=False)
 
-    @property
+    @cached_property
     def err_console(self) -> Console:
         return Console(stderr=True, highlight=False)
 

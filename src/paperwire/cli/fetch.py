@@ -37,8 +37,6 @@ def summarise(result: RouteResult) -> str:
         )
         line += f" ({kinds})" if kinds else ""
         return line + (f" — {result.note}" if result.note else "")
-    if result.status == "empty":
-        return f"{where}: no new announcement — {result.note}"
     if result.status == "stale":
         return f"{where}: no new announcement — feed {result.note}"
     return f"{where}: no new announcement — {result.note}"

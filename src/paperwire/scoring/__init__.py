@@ -45,11 +45,12 @@ def rank_papers(papers: Iterable[Paper], profile: Profile) -> list[ScoredPaper]:
             if hits:
                 score += hits
                 matched.append(term)
-        names = [fold(a) for a in paper.authors]
-        for name, folded in authors:
-            if folded in names:
-                score += 5
-                matched.append(name)
+        if authors:
+            names = [fold(a) for a in paper.authors]
+            for name, folded in authors:
+                if folded in names:
+                    score += 5
+                    matched.append(name)
         if (keywords or authors) and not matched:
             continue
         scored.append(ScoredPaper(paper, score, matched))
