@@ -137,20 +137,39 @@ class FeedBatch:
 
 @dataclass(slots=True)
 class Profile:
-    """What one reader wants: the same shape for config subscribers and `digest` flags."""
+    """What one reader wants: the same shape for config subscribers, the database and `digest`
+    flags. Keywords, authors and categories may carry a weight after a caret: "LoRA^2"."""
 
     categories: list[str] = field(default_factory=list)
     keywords: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
     authors: list[str] = field(default_factory=list)
     email: str | None = None
+    description: str = ""  # free text: what the reader works on
+    like: list[str] = field(default_factory=list)  # arXiv ids of papers that define a topic
+    query: str = ""  # boolean: ("graph neural" OR GNN) AND (molecule OR protein) NOT survey
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """Why a paper is in a digest: what matched, where, and the words as the paper writes them.
+
+    kind is "keyword", "author", "query", "description", "like" or "semantic"; term is what the
+    reader wrote; where lists "title", "abstract" or "authors"; forms are for highlighting.
+    """
+
+    kind: str
+    term: str
+    where: tuple[str, ...] = ()
+    forms: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
 class ScoredPaper:
     paper: Paper
     score: float
-    matched: list[str] = field(default_factory=list)
+    matched: list[str] = field(default_factory=list)  # the reader's terms that matched
+    reasons: list[Reason] = field(default_factory=list)  # filled for papers that are shown
 
 
 @dataclass(slots=True)

@@ -1,0 +1,381 @@
+"""What a reader typed, turned into terms the ranker can look for.
+
+A term is one thing a reader named — a keyword, an excluded word, an author, a category, a
+word of a boolean query — with the alternative ways a paper may write it: "multi-task
+learning" is also "multitask learning", "multiple task learning" and, where the corpus defines
+it, "MTL". A term is present in a paper when any alternative is: a single word by its stem, a
+phrase by its neighbouring word pairs.
+
+Weights are written Lucene-style after a caret in every place a term goes (config, database,
+flags): `"state space models^2"`, `"cs.CL^0.5"`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from paperwire.errors import PaperwireError
+from paperwire.models import Paper, Profile
+from paperwire.scoring.analysis import (
+    TITLE_WEIGHT,
+    Analyzer,
+    author_keys,
+    phrase_pairs,
+)
+from paperwire.scoring.stats import CorpusStats
+
+Kind = Literal["text", "author", "category"]
+
+_WEIGHT = re.compile(r"^(?P<term>.*?)\s*\^\s*(?P<weight>[-+0-9.eE]+)\s*$", re.DOTALL)
+MAX_ALTERNATIVES = 8
+EXACT_WEIGHT = 0.5  # the words exactly as typed, on top of their stems
+TOPIC_FEATURES = 60  # features kept from a `like` paper or a description
+
+
+class ProfileError(PaperwireError):
+    """A keyword, weight or query cannot be understood (exit 2). The message names it."""
+
+    exit_code = 2
+
+
+def split_weight(text: str, what: str = "term") -> tuple[str, float]:
+    """`"LoRA^2"` → ("LoRA", 2.0); no caret → weight 1. Refuses negative, zero or huge weights."""
+    match = _WEIGHT.match(text)
+    if not match:
+        return text.strip(), 1.0
+    try:
+        weight = float(match.group("weight"))
+    except ValueError:
+        raise ProfileError(f"{what} {text!r}: the weight after ^ is not a number") from None
+    if not (math.isfinite(weight) and 0 < weight <= 100):
+        raise ProfileError(f"{what} {text!r}: the weight after ^ must be above 0 and at most 100")
+    return match.group("term").strip(), weight
+
+
+# ---------------------------------------------------------------- boolean queries
+
+
+@dataclass(frozen=True, slots=True)
+class Leaf:
+    text: str  # a word or a quoted phrase, as written
+
+
+@dataclass(frozen=True, slots=True)
+class Not:
+    child: Node
+
+
+@dataclass(frozen=True, slots=True)
+class All:
+    children: tuple[Node, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Any_:
+    children: tuple[Node, ...]
+
+
+Node = Leaf | Not | All | Any_
+
+_QUERY_TOKEN = re.compile(
+    r'\s*(?:(?P<open>\()|(?P<close>\))|"(?P<phrase>[^"]*)"|(?P<word>[^\s()"]+))'
+)
+
+
+def parse_query(text: str) -> Node:
+    """Parse `("graph neural" OR GNN) AND (molecule OR protein) NOT survey`.
+
+    AND, OR and NOT are operators only in capitals; words side by side are ANDed; `-word` is
+    NOT word; quotes make a phrase. Raises ProfileError naming what is wrong.
+    """
+    tokens: list[tuple[str, str]] = []
+    position = 0
+    stripped = text.rstrip()
+    while position < len(stripped):
+        match = _QUERY_TOKEN.match(stripped, position)
+        if not match or match.end() == position:
+            if stripped[position:].lstrip().startswith('"'):
+                raise ProfileError(f"query {text!r}: a quote is not closed")
+            raise ProfileError(f"query {text!r}: cannot read it at {stripped[position:]!r}")
+        position = match.end()
+        if match.group("open"):
+            tokens.append(("(", "("))
+        elif match.group("close"):
+            tokens.append((")", ")"))
+        elif match.group("phrase") is not None:
+            tokens.append(("term", match.group("phrase")))
+        else:
+            word = match.group("word")
+            if word in ("AND", "OR", "NOT"):
+                tokens.append((word, word))
+            elif word.startswith("-") and len(word) > 1:
+                tokens.extend([("NOT", "NOT"), ("term", word[1:])])
+            else:
+                tokens.append(("term", word))
+    if not tokens:
+        raise ProfileError(f"query {text!r}: it is empty")
+    parser = _QueryParser(tokens, text)
+    node = parser.expression()
+    if parser.position != len(tokens):
+        raise ProfileError(f"query {text!r}: unexpected {tokens[parser.position][1]!r}")
+    return node
+
+
+class _QueryParser:
+    def __init__(self, tokens: list[tuple[str, str]], text: str) -> None:
+        self.tokens = tokens
+        self.text = text
+        self.position = 0
+
+    def _peek(self) -> str | None:
+        return self.tokens[self.position][0] if self.position < len(self.tokens) else None
+
+    def expression(self) -> Node:
+        children = [self._conjunction()]
+        while self._peek() == "OR":
+            self.position += 1
+            children.append(self._conjunction())
+        return children[0] if len(children) == 1 else Any_(tuple(children))
+
+    def _conjunction(self) -> Node:
+        children = [self._negation()]
+        while self._peek() in ("AND", "NOT", "term", "("):
+            if self._peek() == "AND":
+                self.position += 1
+            children.append(self._negation())
+        return children[0] if len(children) == 1 else All(tuple(children))
+
+    def _negation(self) -> Node:
+        if self._peek() == "NOT":
+            self.position += 1
+            return Not(self._negation())
+        return self._atom()
+
+    def _atom(self) -> Node:
+        kind = self._peek()
+        if kind is None:
+            raise ProfileError(f"query {self.text!r}: ends where a word was expected")
+        if kind == "(":
+            self.position += 1
+            node = self.expression()
+            if self._peek() != ")":
+                raise ProfileError(f"query {self.text!r}: a parenthesis is not closed")
+            self.position += 1
+            return node
+        if kind == "term":
+            text = self.tokens[self.position][1]
+            self.position += 1
+            if not text.strip():
+                raise ProfileError(f"query {self.text!r}: an empty phrase")
+            return Leaf(text)
+        raise ProfileError(f"query {self.text!r}: {self.tokens[self.position][1]!r} is misplaced")
+
+
+def query_leaves(node: Node, negated: bool = False) -> list[tuple[str, bool]]:
+    """Every word or phrase of a query, and whether it sits under a NOT."""
+    if isinstance(node, Leaf):
+        return [(node.text, negated)]
+    if isinstance(node, Not):
+        return query_leaves(node.child, not negated)
+    return [leaf for child in node.children for leaf in query_leaves(child, negated)]
+
+
+# ---------------------------------------------------------------- terms
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """Something to look for, with every way of writing it (each a tuple of stems or keys)."""
+
+    kind: Kind
+    alternatives: tuple[tuple[str, ...], ...]
+    exact: tuple[str, ...] = ()  # "=" features of the words as typed: a small bonus
+
+    def required(self, alternative: tuple[str, ...]) -> list[str]:
+        """The features a paper must have for this alternative to be present."""
+        if self.kind != "text" or len(alternative) == 1:
+            return list(alternative)
+        return phrase_pairs(alternative) or list(alternative[:1])
+
+    def weights(self) -> dict[str, float]:
+        """Feature weights for scoring: a phrase's words share one unit, its pairs another."""
+        weights: dict[str, float] = {}
+        for alternative in self.alternatives:
+            unit = {s: 1.0 / len(alternative) for s in alternative}
+            if self.kind == "text" and len(alternative) > 1:
+                pairs = phrase_pairs(alternative)
+                unit.update({p: 1.0 / len(pairs) for p in pairs})
+            for feature, weight in unit.items():
+                weights[feature] = max(weights.get(feature, 0.0), weight)
+        for feature in self.exact:
+            weights[feature] = EXACT_WEIGHT / len(self.exact)
+        return weights
+
+
+def text_term(text: str, analyzer: Analyzer, stats: CorpusStats | None) -> Term | None:
+    """A keyword, phrase or excluded word with its spellings; None when it has no words."""
+    words = analyzer.words(text)
+    content = [w for w in words if not w.stop] or words
+    if not content:
+        return None
+    base = tuple(w.stem for w in content)
+    variants: list[tuple[str, ...]] = [base]
+
+    if stats is not None:  # acronyms both ways, as the corpus defines them
+        if len(base) == 1:
+            long_form = stats.expansion(base[0])
+            if long_form:
+                variants.append(tuple(long_form.split()))
+        else:
+            for variant in list(variants):
+                acronym = stats.acronym_for(" ".join(variant))
+                if acronym:
+                    variants.append((acronym,))
+                    break
+    unique = tuple(dict.fromkeys(v for v in variants if v))[:MAX_ALTERNATIVES]
+    return Term("text", unique, tuple(dict.fromkeys("=" + w.exact for w in content)))
+
+
+def author_term(name: str) -> Term | None:
+    """An author to follow: surname and first initial, in either order when there is no comma."""
+    keys = author_keys(name)
+    if not keys:
+        return None
+    alternatives = [(keys[0],)]
+    tokens = name.replace(",", " ").split()
+    if "," not in name and len(tokens) == 2:
+        reversed_keys = author_keys(f"{tokens[1]}, {tokens[0]}")
+        if reversed_keys:
+            alternatives.append((reversed_keys[0],))
+    return Term("author", tuple(dict.fromkeys(alternatives)))
+
+
+def category_term(category: str) -> Term:
+    return Term("category", ((f"#{category}",),))
+
+
+# ---------------------------------------------------------------- compiled profiles
+
+
+@dataclass(slots=True)
+class ScoredTerm:
+    term: Term
+    weight: float
+    label: str  # as the reader wrote it
+    kind: Literal["keyword", "author", "query"]
+
+
+@dataclass(slots=True)
+class CompiledProfile:
+    """A profile ready to rank with: its terms, filters and topic vector."""
+
+    profile: Profile
+    scored: list[ScoredTerm] = field(default_factory=list)
+    excluded: list[Term] = field(default_factory=list)
+    categories: list[tuple[Term, float]] = field(default_factory=list)
+    query: Node | None = None
+    query_terms: dict[str, Term] = field(default_factory=dict)  # leaf text → term
+    topic: dict[str, float] = field(default_factory=dict)  # feature → weight, unit length
+    topic_label: str = ""
+    liked: tuple[str, ...] = ()
+
+    @property
+    def wants_anything(self) -> bool:
+        return bool(self.scored or self.topic or self.query)
+
+
+def compile_profile(
+    profile: Profile,
+    analyzer: Analyzer,
+    stats: CorpusStats | None,
+    liked_papers: Mapping[str, Paper] | None = None,
+) -> CompiledProfile:
+    """Turn what a reader typed into terms; raises ProfileError naming a term it cannot read."""
+    compiled = CompiledProfile(profile)
+    for raw in profile.keywords:
+        text, weight = split_weight(raw, "keyword")
+        term = text_term(text, analyzer, stats)
+        if term is not None:
+            compiled.scored.append(ScoredTerm(term, weight, text, "keyword"))
+    for raw in profile.authors:
+        name, weight = split_weight(raw, "author")
+        term = author_term(name)
+        if term is not None:
+            compiled.scored.append(ScoredTerm(term, weight, name, "author"))
+    for raw in profile.exclude:
+        term = text_term(split_weight(raw, "exclude")[0], analyzer, stats)
+        if term is not None:
+            compiled.excluded.append(term)
+    for raw in profile.categories:
+        name, weight = split_weight(raw, "category")
+        compiled.categories.append((category_term(name), weight))
+    if profile.query and profile.query.strip():
+        compiled.query = parse_query(profile.query)
+        for text, negated in query_leaves(compiled.query):
+            term = text_term(text, analyzer, stats)
+            if term is None:
+                raise ProfileError(f"query {profile.query!r}: {text!r} has no words to look for")
+            compiled.query_terms[text] = term
+            if not negated:
+                compiled.scored.append(ScoredTerm(term, 1.0, text, "query"))
+    vectors = []
+    if profile.description and profile.description.strip():
+        vectors.append(_topic_vector(analyzer, stats, "", profile.description))
+        compiled.topic_label = "description"
+    liked = [liked_papers[i] for i in profile.like if liked_papers and i in liked_papers]
+    for paper in liked:
+        vectors.append(_topic_vector(analyzer, stats, paper.title, paper.abstract))
+    if liked:
+        compiled.topic_label = "like " + ", ".join(p.arxiv_id for p in liked)
+    compiled.liked = tuple(profile.like)
+    compiled.topic = _mean_vector(vectors)
+    return compiled
+
+
+def _topic_vector(
+    analyzer: Analyzer, stats: CorpusStats | None, title: str, abstract: str
+) -> dict[str, float]:
+    counts: dict[str, float] = dict(analyzer.field(abstract).counts)
+    if title:
+        for feature, count in analyzer.field(title).counts.items():
+            counts[feature] = counts.get(feature, 0.0) + TITLE_WEIGHT * count
+    idf = stats.idf(counts) if stats is not None and stats.documents else dict.fromkeys(counts, 1.0)
+    weights = {f: (1.0 + math.log(c)) * idf[f] for f, c in counts.items()}
+    top = sorted(weights.items(), key=lambda item: (-item[1], item[0]))[:TOPIC_FEATURES]
+    return _unit(dict(top))
+
+
+def _mean_vector(vectors: Sequence[dict[str, float]]) -> dict[str, float]:
+    total: dict[str, float] = {}
+    for vector in vectors:
+        for feature, weight in vector.items():
+            total[feature] = total.get(feature, 0.0) + weight
+    return _unit(total)
+
+
+def _unit(vector: dict[str, float]) -> dict[str, float]:
+    norm = math.sqrt(sum(w * w for w in vector.values()))
+    return {f: w / norm for f, w in vector.items()} if norm else {}
+
+
+def evaluate(node: Node, present: Mapping[str, bool]) -> bool:
+    """Whether a paper satisfies a query, given which leaves are present (scalar version)."""
+    if isinstance(node, Leaf):
+        return present[node.text]
+    if isinstance(node, Not):
+        return not evaluate(node.child, present)
+    if isinstance(node, All):
+        return all(evaluate(c, present) for c in node.children)
+    return any(evaluate(c, present) for c in node.children)
+
+
+def all_terms(compiled: Iterable[CompiledProfile]) -> Iterable[Term]:
+    for profile in compiled:
+        yield from (s.term for s in profile.scored)
+        yield from profile.excluded
+        yield from (t for t, _ in profile.categories)
+        yield from profile.query_terms.values()

@@ -1,0 +1,537 @@
+"""Rank papers for many profiles at once with sparse matrix products, and explain each pick.
+
+The work is three products, whatever the number of readers:
+
+    papers x features  @  features x term alternatives  → which terms each paper shows
+    papers x features  @  features x terms              → each term's BM25F score per paper
+    papers x terms     @  terms x profiles              → each reader's score per paper
+
+Feature values are BM25 weights (k1 = 1.2, b = 0.75) with the title counting three times and
+the inverse document frequencies taken from the whole store (CorpusStats), so a score means the
+same on every day. A paper is listed for a reader when it shows at least one of the reader's
+keywords, authors or query words in full (or is close enough to the reader's description or
+liked papers), none of the excluded words, and satisfies the query; partial matches (some
+words of a phrase) add to the score but never list a paper on their own.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from scipy import sparse
+
+from paperwire.models import Paper, Profile, Reason, ScoredPaper
+from paperwire.scoring.analysis import (
+    TITLE_WEIGHT,
+    Analyzer,
+    FieldTerms,
+    author_keys,
+    category_features,
+    paper_author_features,
+)
+from paperwire.scoring.profiles import (
+    All,
+    CompiledProfile,
+    Leaf,
+    Node,
+    Not,
+    Term,
+    all_terms,
+    compile_profile,
+)
+from paperwire.scoring.stats import CorpusStats
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True, slots=True)
+class RankSettings:
+    """The ranker's constants; the defaults are what the relevance benchmark was run with."""
+
+    k1: float = 1.2
+    b: float = 0.75
+    author_weight: float = 8.0  # a followed author counts like a strong keyword match
+    topic_weight: float = 12.0  # score of a paper identical to the description / liked papers
+    topic_threshold: float = 0.15  # cosine above which similarity alone lists a paper
+    semantic_weight: float = 8.0  # score of a perfect embedding match (semantic layer)
+    semantic_floor: float = 0.2  # cosines below this add nothing
+    semantic_threshold: float = 0.45  # cosine above which the embedding alone lists a paper
+    partial_factor: float = 0.5  # a paper showing only part of the reader's terms
+    profile_chunk: int = 1024  # profiles per product, to bound memory
+
+
+@dataclass(slots=True)
+class _Documents:
+    titles: list[FieldTerms]
+    abstracts: list[FieldTerms]
+    matrix: sparse.csr_matrix  # papers x vocabulary, BM25 values (1 for author/category)
+    norms: FloatArray  # length of each paper's whole text vector, for cosines
+
+
+class Ranker:
+    """Ranks papers for profiles; holds the corpus statistics and a stemming cache."""
+
+    def __init__(self, stats: CorpusStats | None = None, settings: RankSettings | None = None):
+        self.stats = stats
+        self.settings = settings or RankSettings()
+        self.analyzer = Analyzer()
+
+    def compile(
+        self, profile: Profile, liked: Mapping[str, Paper] | None = None
+    ) -> CompiledProfile:
+        return compile_profile(profile, self.analyzer, self._usable_stats(), liked)
+
+    def _usable_stats(self) -> CorpusStats | None:
+        return self.stats if self.stats is not None and self.stats.documents else None
+
+    def rank(
+        self,
+        papers: Sequence[Paper],
+        profiles: Sequence[Profile],
+        *,
+        liked: Mapping[str, Paper] | None = None,
+        limit: int | None = None,
+        min_score: float = 0.0,
+        require_match: bool = True,
+        paper_vectors: npt.NDArray[np.float32] | None = None,
+        profile_vectors: Sequence[npt.NDArray[np.float32] | None] | None = None,
+    ) -> list[list[ScoredPaper]]:
+        """For each profile, its papers best first (ties by arXiv id), at most `limit`.
+
+        With `require_match` (the default), a paper is listed only when it shows a term in full;
+        without, papers showing some words of a term follow at `partial_factor` of their score
+        (the whole ranking, as the relevance benchmark measures it).
+        `paper_vectors` (papers x d, unit rows) and `profile_vectors` (one unit vector or None
+        per profile) add the semantic layer's cosine when given.
+        """
+        if self._usable_stats() is None:  # no store statistics: the papers are the corpus
+            self.stats = CorpusStats()
+            self.stats.update(papers, self.analyzer)
+        compiled = [self.compile(p, liked) for p in profiles]
+        return self.rank_compiled(
+            papers,
+            compiled,
+            limit=limit,
+            min_score=min_score,
+            require_match=require_match,
+            paper_vectors=paper_vectors,
+            profile_vectors=profile_vectors,
+        )
+
+    def rank_compiled(
+        self,
+        papers: Sequence[Paper],
+        compiled: Sequence[CompiledProfile],
+        *,
+        limit: int | None = None,
+        min_score: float = 0.0,
+        require_match: bool = True,
+        paper_vectors: npt.NDArray[np.float32] | None = None,
+        profile_vectors: Sequence[npt.NDArray[np.float32] | None] | None = None,
+    ) -> list[list[ScoredPaper]]:
+        if not papers or not compiled:
+            return [[] for _ in compiled]
+        terms = list(dict.fromkeys(all_terms(compiled)))
+        term_index = {t: i for i, t in enumerate(terms)}
+        vocabulary: dict[str, int] = {}
+        for term in terms:
+            for feature in term.weights():
+                vocabulary.setdefault(feature, len(vocabulary))
+        for profile in compiled:
+            for feature in profile.topic:
+                vocabulary.setdefault(feature, len(vocabulary))
+        want_norms = any(p.topic for p in compiled)
+        documents = self._documents(papers, vocabulary, want_norms)
+        present = self._presence(documents.matrix, terms, vocabulary)
+        term_scores = self._term_scores(documents.matrix, terms, vocabulary)
+        order = np.argsort(np.argsort(np.array([p.arxiv_id for p in papers], dtype=object)))
+        ids = {p.arxiv_id: i for i, p in enumerate(papers)}
+        results: list[list[ScoredPaper]] = []
+        chunk = self.settings.profile_chunk
+        for start in range(0, len(compiled), chunk):
+            block = compiled[start : start + chunk]
+            vectors = profile_vectors[start : start + chunk] if profile_vectors else None
+            results.extend(
+                self._rank_block(
+                    papers,
+                    block,
+                    documents,
+                    present,
+                    term_scores,
+                    term_index,
+                    vocabulary,
+                    order,
+                    ids,
+                    limit,
+                    min_score,
+                    require_match,
+                    paper_vectors,
+                    vectors,
+                )
+            )
+        return results
+
+    # ------------------------------------------------------------ documents and terms
+
+    def _documents(
+        self, papers: Sequence[Paper], vocabulary: dict[str, int], want_norms: bool
+    ) -> _Documents:
+        stats = self.stats or CorpusStats()
+        k1, b = self.settings.k1, self.settings.b
+        average = stats.average_length
+        rows: list[int] = []
+        cols: list[int] = []
+        tfs: list[float] = []
+        flat: list[int] = []  # 1 where the value is a plain 1 (authors, categories)
+        lengths = np.empty(len(papers))
+        titles, abstracts = [], []
+        norms = np.ones(len(papers))
+        for row, paper in enumerate(papers):
+            title = self.analyzer.field(paper.title)
+            abstract = self.analyzer.field(paper.abstract)
+            titles.append(title)
+            abstracts.append(abstract)
+            counts: dict[str, float] = dict(abstract.counts)
+            for feature, in_title in title.counts.items():
+                counts[feature] = counts.get(feature, 0.0) + TITLE_WEIGHT * in_title
+            length = TITLE_WEIGHT * title.length + abstract.length
+            lengths[row] = length
+            for feature, tf_value in counts.items():
+                col = vocabulary.get(feature)
+                if col is not None:
+                    rows.append(row)
+                    cols.append(col)
+                    tfs.append(tf_value)
+                    flat.append(0)
+            for feature in paper_author_features(paper.authors) | category_features(
+                paper.categories
+            ):
+                col = vocabulary.get(feature)
+                if col is not None:
+                    rows.append(row)
+                    cols.append(col)
+                    tfs.append(1.0)
+                    flat.append(1)
+            if want_norms:
+                idf = stats.idf(counts)
+                norm = 0.0
+                scale = k1 * (1 - b + b * length / average)
+                for feature, tf_value in counts.items():
+                    weight = idf[feature] * tf_value * (k1 + 1) / (tf_value + scale)
+                    norm += weight * weight
+                norms[row] = math.sqrt(norm) or 1.0
+        idf_by_col = np.array(
+            list(stats.idf(vocabulary).values()) if vocabulary else [], dtype=np.float64
+        )
+        row_array = np.asarray(rows, dtype=np.int64)
+        col_array = np.asarray(cols, dtype=np.int64)
+        tf = np.asarray(tfs, dtype=np.float64)
+        row_scale = k1 * (1 - b + b * lengths[row_array] / average)
+        values = idf_by_col[col_array] * tf * (k1 + 1) / (tf + row_scale) if len(tf) else tf
+        values = np.where(np.asarray(flat, dtype=bool), 1.0, values)
+        matrix = sparse.csr_matrix(
+            (values, (row_array, col_array)), shape=(len(papers), max(1, len(vocabulary)))
+        )
+        matrix.sum_duplicates()
+        return _Documents(titles, abstracts, matrix, norms)
+
+    def _presence(
+        self, matrix: sparse.csr_matrix, terms: list[Term], vocabulary: dict[str, int]
+    ) -> sparse.csr_matrix:
+        """papers by terms, True where a paper shows any alternative of a term in full."""
+        rows: list[int] = []
+        cols: list[int] = []
+        values: list[float] = []
+        thresholds: list[float] = []
+        owners: list[int] = []
+        for term_id, term in enumerate(terms):
+            for alternative in term.alternatives:
+                required = term.required(alternative)
+                column = len(thresholds)
+                for feature in required:
+                    rows.append(vocabulary[feature])
+                    cols.append(column)
+                    values.append(1.0)
+                # Long phrases (four words and more) may miss one pair: proximity, not identity.
+                slack = 1 if term.kind == "text" and len(required) >= 3 else 0
+                thresholds.append(len(required) - slack - 0.5)
+                owners.append(term_id)
+        alternatives = sparse.csr_matrix(
+            (values, (rows, cols)), shape=(matrix.shape[1], len(thresholds))
+        )
+        binary = matrix.copy()
+        binary.data[:] = 1.0
+        hits = (binary @ alternatives).tocsr()
+        hits.data = (hits.data >= np.asarray(thresholds)[hits.indices]).astype(np.float64)
+        hits.eliminate_zeros()
+        grouping = sparse.csr_matrix(
+            (np.ones(len(owners)), (np.arange(len(owners)), owners)),
+            shape=(len(owners), len(terms)),
+        )
+        present = (hits @ grouping).tocsr()
+        present.data[:] = 1.0
+        return present
+
+    def _term_scores(
+        self, matrix: sparse.csr_matrix, terms: list[Term], vocabulary: dict[str, int]
+    ) -> sparse.csr_matrix:
+        rows, cols, values = [], [], []
+        for term_id, term in enumerate(terms):
+            for feature, weight in term.weights().items():
+                rows.append(vocabulary[feature])
+                cols.append(term_id)
+                values.append(weight)
+        weights = sparse.csr_matrix((values, (rows, cols)), shape=(matrix.shape[1], len(terms)))
+        return (matrix @ weights).tocsr()
+
+    # ------------------------------------------------------------ one block of profiles
+
+    def _rank_block(
+        self,
+        papers: Sequence[Paper],
+        block: Sequence[CompiledProfile],
+        documents: _Documents,
+        present: sparse.csr_matrix,
+        term_scores: sparse.csr_matrix,
+        term_index: dict[Term, int],
+        vocabulary: dict[str, int],
+        order: npt.NDArray[np.intp],
+        ids: dict[str, int],
+        limit: int | None,
+        min_score: float,
+        require_match: bool,
+        paper_vectors: npt.NDArray[np.float32] | None,
+        profile_vectors: Sequence[npt.NDArray[np.float32] | None] | None,
+    ) -> list[list[ScoredPaper]]:
+        settings = self.settings
+        n_terms = len(term_index)
+        weight_entries: tuple[list[int], list[int], list[float]] = ([], [], [])
+        anchor_entries: tuple[list[int], list[int]] = ([], [])
+        exclude_entries: tuple[list[int], list[int]] = ([], [])
+        category_entries: tuple[list[int], list[int]] = ([], [])
+        topic_entries: tuple[list[int], list[int], list[float]] = ([], [], [])
+        for column, profile in enumerate(block):
+            for scored in profile.scored:
+                base = settings.author_weight if scored.kind == "author" else 1.0
+                tid = term_index[scored.term]
+                weight_entries[0].append(tid)
+                weight_entries[1].append(column)
+                weight_entries[2].append(base * scored.weight)
+                anchor_entries[0].append(tid)
+                anchor_entries[1].append(column)
+            for term in profile.excluded:
+                exclude_entries[0].append(term_index[term])
+                exclude_entries[1].append(column)
+            for term, _ in profile.categories:
+                category_entries[0].append(term_index[term])
+                category_entries[1].append(column)
+            for feature, weight in profile.topic.items():
+                topic_entries[0].append(vocabulary[feature])
+                topic_entries[1].append(column)
+                topic_entries[2].append(weight)
+        width = len(block)
+
+        def product(left: sparse.csr_matrix, entries: tuple, n_rows: int) -> FloatArray:
+            values = entries[2] if len(entries) == 3 else np.ones(len(entries[0]))
+            right = sparse.csr_matrix((values, (entries[0], entries[1])), shape=(n_rows, width))
+            return np.asarray((left @ right).toarray(), dtype=np.float64)
+
+        scores = product(term_scores, weight_entries, n_terms)
+        anchored = product(present, anchor_entries, n_terms) > 0
+        excluded = product(present, exclude_entries, n_terms) > 0
+        in_category = product(present, category_entries, n_terms) > 0
+        topic_cosine = None
+        if topic_entries[0]:
+            topic_cosine = product(documents.matrix, topic_entries, len(vocabulary))
+            topic_cosine /= documents.norms[:, None]
+            scores += settings.topic_weight * topic_cosine
+            anchored |= topic_cosine >= settings.topic_threshold
+        semantic_cosine = None
+        if paper_vectors is not None and profile_vectors is not None:
+            semantic_cosine = np.zeros((len(papers), width))
+            for column, vector in enumerate(profile_vectors):
+                if vector is not None:
+                    semantic_cosine[:, column] = paper_vectors @ vector
+            gain = np.clip(semantic_cosine - settings.semantic_floor, 0, None)
+            scores += settings.semantic_weight * gain / (1 - settings.semantic_floor)
+            anchored |= semantic_cosine >= settings.semantic_threshold
+        if not require_match:
+            scores = np.where(anchored, scores, settings.partial_factor * scores)
+            anchored = anchored | (scores > 0)
+        present_csc = present.tocsc() if any(p.query for p in block) else None
+        results = []
+        for column, profile in enumerate(block):
+            # A profile naming no keyword, author, liked paper or description (categories
+            # only, or only a query) takes every paper its filters let through, like arXiv's
+            # own category mailings.
+            open_profile = not profile.scored and not profile.topic
+            keep = ~excluded[:, column]
+            if not open_profile:
+                keep &= anchored[:, column]
+            if profile.categories:
+                keep &= in_category[:, column]
+                weights = [w for _, w in profile.categories]
+                if any(w != 1.0 for w in weights):
+                    factor = np.zeros(len(papers))
+                    for term, weight in profile.categories:
+                        has = _column(present_csc or present.tocsc(), term_index[term])
+                        factor = np.maximum(factor, np.where(has, weight, 0.0))
+                    scores[:, column] *= factor
+            if profile.query is not None and present_csc is not None:
+                leaves = {
+                    text: _column(present_csc, term_index[term])
+                    for text, term in profile.query_terms.items()
+                }
+                keep &= _evaluate(profile.query, leaves)
+            for liked in profile.liked:
+                if liked in ids:
+                    keep[ids[liked]] = False
+            column_scores = scores[:, column]
+            keep &= column_scores >= min_score
+            if not open_profile:
+                keep &= column_scores > 0
+            chosen = np.flatnonzero(keep)
+            ranking = chosen[np.lexsort((order[chosen], -column_scores[chosen]))]
+            if limit is not None:
+                ranking = ranking[:limit]
+            results.append(
+                [
+                    ScoredPaper(
+                        papers[i],
+                        float(column_scores[i]),
+                        self._matched(profile, present, term_index, i, topic_cosine, column)
+                        + _semantic_label(semantic_cosine, i, column, settings),
+                    )
+                    for i in ranking
+                ]
+            )
+        return results
+
+    def _matched(
+        self,
+        profile: CompiledProfile,
+        present: sparse.csr_matrix,
+        term_index: dict[Term, int],
+        row: int,
+        topic_cosine: FloatArray | None,
+        column: int,
+    ) -> list[str]:
+        shown = set(present.indices[present.indptr[row] : present.indptr[row + 1]].tolist())
+        matched = [s.label for s in profile.scored if term_index[s.term] in shown]
+        if topic_cosine is not None and topic_cosine[row, column] >= self.settings.topic_threshold:
+            matched.append(profile.topic_label)
+        return list(dict.fromkeys(matched))
+
+    # ------------------------------------------------------------ explanations
+
+    def explain(self, scored: ScoredPaper, compiled: CompiledProfile) -> list[Reason]:
+        """Why a paper is listed: each term found, where (title, abstract, authors), and the
+        words as the paper writes them, for highlighting."""
+        paper = scored.paper
+        fields = {"title": paper.title, "abstract": paper.abstract}
+        analysed = {name: self.analyzer.field(text) for name, text in fields.items()}
+        words = {name: self.analyzer.words(text) for name, text in fields.items()}
+        reasons: list[Reason] = []
+        for item in compiled.scored:
+            if item.kind == "author":
+                names = [a for a in paper.authors if _author_matches(item.term, a)]
+                if names:
+                    reasons.append(Reason("author", item.label, ("authors",), tuple(names)))
+                continue
+            where, forms = [], []
+            for name in ("title", "abstract"):
+                counts = analysed[name].counts
+                found = [
+                    alt
+                    for alt in item.term.alternatives
+                    if all(counts.get(f, 0) > 0 for f in item.term.required(alt))
+                ]
+                if found:
+                    where.append(name)
+                    forms += _surface_forms(words[name], found, analysed[name])
+            if where:
+                reasons.append(
+                    Reason(item.kind, item.label, tuple(where), tuple(dict.fromkeys(forms)))
+                )
+        if compiled.topic_label and compiled.topic_label in scored.matched:
+            shared = [
+                f
+                for f in compiled.topic
+                if "|" not in f
+                and (analysed["title"].counts.get(f) or analysed["abstract"].counts.get(f))
+            ][:8]
+            kind = "description" if compiled.topic_label == "description" else "like"
+            forms = _surface_forms(words["abstract"], [tuple(shared)], analysed["abstract"])
+            reasons.append(Reason(kind, compiled.topic_label, ("abstract",), tuple(forms[:8])))
+        if "semantic" in scored.matched:
+            reasons.append(Reason("semantic", "similar meaning", (), ()))
+        return reasons
+
+
+def _semantic_label(
+    cosine: FloatArray | None, row: int, column: int, settings: RankSettings
+) -> list[str]:
+    if cosine is not None and cosine[row, column] >= settings.semantic_threshold:
+        return ["semantic"]
+    return []
+
+
+def _column(matrix: sparse.csc_matrix, index: int) -> BoolArray:
+    column = np.zeros(matrix.shape[0], dtype=bool)
+    column[matrix.indices[matrix.indptr[index] : matrix.indptr[index + 1]]] = True
+    return column
+
+
+def _evaluate(node: Node, leaves: Mapping[str, BoolArray]) -> BoolArray:
+    """A query over every paper at once: one boolean per paper."""
+    if isinstance(node, Leaf):
+        return leaves[node.text]
+    if isinstance(node, Not):
+        return ~_evaluate(node.child, leaves)
+    parts = [_evaluate(child, leaves) for child in node.children]
+    combine = np.logical_and if isinstance(node, All) else np.logical_or
+    result = parts[0]
+    for part in parts[1:]:
+        result = combine(result, part)
+    return result
+
+
+def _author_matches(term: Term, name: str) -> bool:
+    keys = set(author_keys(name))
+    return any(alt[0] in keys for alt in term.alternatives)
+
+
+def _surface_forms(
+    words: Sequence, alternatives: Sequence[tuple[str, ...]], analysed: FieldTerms
+) -> list[str]:
+    stems = {s for alt in alternatives for s in alt}
+    # An acronym defined in this text stands for its long form: highlight both.
+    for acronym, expansion in analysed.acronyms.items():
+        if stems & set(expansion) and set(expansion) <= stems:
+            stems.add(acronym)
+    return [w.text for w in words if w.stem in stems or stems & set(w.parts)]
+
+
+def rank_papers(
+    papers: Sequence[Paper],
+    profile: Profile,
+    *,
+    stats: CorpusStats | None = None,
+    liked: Mapping[str, Paper] | None = None,
+    limit: int | None = None,
+    min_score: float = 0.0,
+    settings: RankSettings | None = None,
+) -> list[ScoredPaper]:
+    """One profile's papers, best first, each with its reasons (a convenience over Ranker)."""
+    ranker = Ranker(stats, settings)
+    papers = list(papers)
+    [ranked] = ranker.rank(papers, [profile], liked=liked, limit=limit, min_score=min_score)
+    compiled = ranker.compile(profile, liked)
+    for item in ranked:
+        item.reasons = ranker.explain(item, compiled)
+    return ranked
