@@ -15,7 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 
 from paperwire import __version__
 from paperwire.errors import ConfigError, UsageError, redact_url
-from paperwire.models import AnnounceType
+from paperwire.models import AnnounceType, Profile, parse_arxiv_id
+from paperwire.scoring.profiles import ProfileError, parse_query, split_weight
 
 log = logging.getLogger(__name__)
 ENV_PREFIX = "PAPERWIRE_"
@@ -77,10 +78,46 @@ def _categories(value: list[str]) -> list[str]:
     return value
 
 
-def check_categories(values: list[str], option: str) -> list[str]:
-    """Validate categories given on the command line; a bad one is a UsageError naming it."""
+def _weighted(text: str, what: str) -> str:
+    """The term of "term^weight", checking the weight; a bad one is a ValueError naming it."""
     try:
-        return _categories(list(values))
+        return split_weight(text, what)[0]
+    except ProfileError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _weighted_terms(value: list[str]) -> list[str]:
+    for term in value:
+        if not _weighted(term, "term"):
+            raise ValueError(f"{term!r} has no words")
+    return value
+
+
+def _profile_categories(value: list[str]) -> list[str]:
+    """A reader's categories may carry weights: "cs.CL^0.5"."""
+    _categories([_weighted(c, "category") for c in value])
+    return value
+
+
+def _arxiv_ids(value: list[str]) -> list[str]:
+    """Liked papers as plain ids, without version: "arXiv:2401.01234v2" → "2401.01234"."""
+    return [parse_arxiv_id(v)[0] for v in value]
+
+
+def _query(value: str) -> str:
+    if value.strip():
+        try:
+            parse_query(value)
+        except ProfileError as exc:
+            raise ValueError(str(exc)) from None
+    return value
+
+
+def check_categories(values: list[str], option: str) -> list[str]:
+    """Validate categories given on the command line (weights allowed: "cs.CL^0.5"); a bad one
+    is a UsageError naming it."""
+    try:
+        return _profile_categories(list(values))
     except ValueError as exc:
         raise UsageError(f"{option}: {exc}") from None
 
@@ -155,6 +192,17 @@ class SmtpSettings(_Section):
 class DigestSettings(_Section):
     max_papers: int = Field(default=25, ge=1)
     min_score: float = 0.0
+    # Also list papers that show only some words of a keyword (after the full matches).
+    partial_matches: bool = False
+
+
+class ScoringSettings(_Section):
+    # The sentence-embedding layer (pip install 'paperwire[semantic]'), fused with the lexical
+    # score; off by default.
+    semantic: bool = False
+    semantic_weight: float = Field(default=8.0, ge=0, le=100)
+    author_weight: float = Field(default=8.0, ge=0, le=100)
+    topic_weight: float = Field(default=12.0, ge=0, le=100)
 
 
 class SubscriberSettings(_Section):
@@ -164,11 +212,30 @@ class SubscriberSettings(_Section):
     keywords: list[str] = []
     exclude: list[str] = []
     authors: list[str] = []
+    description: str = ""
+    like: list[str] = []
+    query: str = ""
 
-    _split = field_validator("categories", "keywords", "exclude", "authors", mode="before")(
+    _split = field_validator("categories", "keywords", "exclude", "authors", "like", mode="before")(
         _split_commas
     )
-    _cats = field_validator("categories")(_categories)
+    _cats = field_validator("categories")(_profile_categories)
+    _terms = field_validator("keywords", "exclude", "authors")(_weighted_terms)
+    _likes = field_validator("like")(_arxiv_ids)
+    _query = field_validator("query")(_query)
+
+    def profile(self) -> Profile:
+        """This subscriber's profile, in the one shape every part of paperwire uses."""
+        return Profile(
+            categories=list(self.categories),
+            keywords=list(self.keywords),
+            exclude=list(self.exclude),
+            authors=list(self.authors),
+            email=self.email,
+            description=self.description,
+            like=list(self.like),
+            query=self.query,
+        )
 
 
 class Settings(_Section):
@@ -179,6 +246,7 @@ class Settings(_Section):
     http: HttpSettings = HttpSettings()
     smtp: SmtpSettings = SmtpSettings()
     digest: DigestSettings = DigestSettings()
+    scoring: ScoringSettings = ScoringSettings()
     subscribers: list[SubscriberSettings] = []
 
 

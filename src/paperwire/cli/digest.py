@@ -22,14 +22,18 @@ from paperwire.config import check_categories
 from paperwire.digest import build_digest, digest_json, render_markdown
 from paperwire.errors import UsageError
 from paperwire.ingest import FetchReport, Ingestor, feed_key
-from paperwire.models import Digest, Profile
+from paperwire.models import Digest, Profile, parse_arxiv_id
+from paperwire.scoring import ProfileError, RankSettings, parse_query, split_weight
+from paperwire.scoring.semantic import load_embedder
 
 
 @click.command(
     "digest",
     short_help="Print a ranked digest for a subscriber or for flags.",
     epilog=examples(
-        'paperwire digest -c cs.LG -k "diffusion" -k "score matching" --limit 10',
+        'paperwire digest -c cs.LG -k "diffusion" -k "score matching^2" --limit 10',
+        "paperwire digest -c cs.LG --like 2401.01234 --format json",
+        """paperwire digest -c q-bio --query '("graph neural" OR GNN) AND protein NOT survey'""",
         "paperwire digest --since 2026-11-16 --format markdown -o week.md",
     ),
 )
@@ -38,6 +42,24 @@ from paperwire.models import Digest, Profile
 @click.option("-k", "--keyword", "keywords", multiple=True, help="Keyword or phrase (repeatable).")
 @click.option("--author", "authors", multiple=True, help="Author to follow (repeatable).")
 @click.option("--exclude", multiple=True, help="Leave out papers mentioning this (repeatable).")
+@click.option(
+    "--query",
+    help="Boolean filter, e.g. '(\"graph neural\" OR GNN) AND protein NOT survey'.",
+)
+@click.option("--description", help="A few sentences on what you work on.")
+@click.option(
+    "--like",
+    "likes",
+    multiple=True,
+    metavar="ARXIV_ID",
+    help="A paper that defines your topic by example (repeatable).",
+)
+@click.option(
+    "--semantic/--no-semantic",
+    default=None,
+    help="Add sentence-embedding similarity (needs paperwire[semantic]; "
+    "default: scoring.semantic).",
+)
 @click.option(
     "--date",
     "on_date",
@@ -79,6 +101,10 @@ def command(
     keywords: tuple[str, ...],
     authors: tuple[str, ...],
     exclude: tuple[str, ...],
+    query: str | None,
+    description: str | None,
+    likes: tuple[str, ...],
+    semantic: bool | None,
     on_date: dt.date | None,
     since: dt.date | None,
     limit: int | None,
@@ -96,9 +122,18 @@ def command(
         raise UsageError("give --date or --since, not both")
     settings = app.settings
     profile = _profile(app, subscriber, categories, keywords, authors, exclude)
+    if query is not None:
+        profile.query = _checked_query(query)
+    if description is not None:
+        profile.description = description
+    profile.like += [_arxiv_id(i) for i in likes]
+    embedder = None
+    if settings.scoring.semantic if semantic is None else semantic:
+        embedder = load_embedder()  # before fetching: a missing extra fails fast
     arxiv = settings.sources.arxiv
     if profile.categories:
-        arxiv.categories = check_categories(profile.categories, "--category")
+        check_categories(profile.categories, "--category")
+        arxiv.categories = [split_weight(c)[0] for c in profile.categories]
     else:  # no -c and no subscriber categories: the configured ones
         profile.categories = list(arxiv.categories)
     now = app.now()
@@ -110,6 +145,11 @@ def command(
         ingestor = Ingestor(arxiv, app.store, app.http, now)
         report = ingestor.run("auto", on_date, since)
         show_report(app, report, to_stderr=True)
+    missing_likes = [i for i in profile.like if i not in app.store.get_papers(profile.like)]
+    if missing_likes and not no_fetch:  # liked papers define the topic: fetch their text
+        liked_report = Ingestor(arxiv, app.store, app.http, now).run(ids=missing_likes)
+        show_report(app, liked_report, to_stderr=True)
+        report.problems += liked_report.problems
     newest = app.store.latest_feed_day(key, ("announced",))
     last = on_date or (newest[0] if newest else latest_announcement_date(now))
     first = on_date or since or last
@@ -122,6 +162,13 @@ def command(
         limit=limit or settings.digest.max_papers,
         min_score=settings.digest.min_score if min_score is None else min_score,
         announce_types=[t.value for t in arxiv.announce_types],
+        partial_matches=settings.digest.partial_matches,
+        settings=RankSettings(
+            author_weight=settings.scoring.author_weight,
+            topic_weight=settings.scoring.topic_weight,
+            semantic_weight=settings.scoring.semantic_weight,
+        ),
+        embedder=embedder,
     )
     if digest.announced_count == 0 and not app.quiet:
         hint = "" if no_fetch else " (try paperwire fetch --date or --since)"
@@ -144,19 +191,27 @@ def _profile(
         match = [s for s in app.settings.subscribers if s.email.lower() == subscriber.lower()]
         if not match:
             raise UsageError(f"--subscriber: no subscriber {subscriber!r} in the configuration")
-        found = match[0]
-        profile = Profile(
-            list(found.categories),
-            list(found.keywords),
-            list(found.exclude),
-            list(found.authors),
-            found.email,
-        )
+        profile = match[0].profile()
     profile.categories = list(categories) or profile.categories
     profile.keywords += list(keywords)
     profile.exclude += list(exclude)
     profile.authors += list(authors)
     return profile
+
+
+def _checked_query(query: str) -> str:
+    try:
+        parse_query(query)
+    except ProfileError as exc:
+        raise UsageError(f"--query: {exc}") from None
+    return query
+
+
+def _arxiv_id(text: str) -> str:
+    try:
+        return parse_arxiv_id(text)[0]
+    except ValueError as exc:
+        raise UsageError(f"--like: {exc}") from None
 
 
 def _emit(app: AppContext, digest: Digest, output_format: str, output: Path | None) -> None:

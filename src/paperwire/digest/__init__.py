@@ -10,8 +10,10 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from paperwire.digest.corpus import refresh_corpus_stats, semantic_vectors
 from paperwire.models import Digest, Profile, ScoredPaper
-from paperwire.scoring import in_categories, rank_papers
+from paperwire.scoring import Ranker, RankSettings, in_categories
+from paperwire.scoring.semantic import Embedder
 from paperwire.store import Store
 
 
@@ -25,12 +27,36 @@ def build_digest(
     limit: int,
     min_score: float = 0.0,
     announce_types: list[str] | None = None,
+    partial_matches: bool = False,
+    settings: RankSettings | None = None,
+    embedder: Embedder | None = None,
 ) -> Digest:
-    """The best `limit` papers announced in the window for `profile`, scoring at least min_score."""
+    """The best `limit` papers announced in the window for `profile`, scoring at least
+    min_score, each with the reasons it is there. Scores use the statistics of the whole store;
+    with an `embedder`, the semantic layer is added."""
     announced = store.papers_announced(window_from, window_to, announce_types)
     in_scope = [p for p in announced if in_categories(p, profile.categories)]
-    ranked = [s for s in rank_papers(in_scope, profile) if s.score >= min_score]
-    return Digest(profile, window_from, window_to, len(in_scope), ranked[:limit], now)
+    ranker = Ranker(refresh_corpus_stats(store, now), settings)
+    liked = store.get_papers(profile.like) if profile.like else {}
+    paper_vectors = profile_vectors = None
+    if embedder is not None and in_scope:
+        paper_vectors, profile_vectors = semantic_vectors(
+            store, embedder, in_scope, [profile], liked, now
+        )
+    [ranked] = ranker.rank(
+        in_scope,
+        [profile],
+        liked=liked,
+        limit=limit,
+        min_score=min_score,
+        require_match=not partial_matches,
+        paper_vectors=paper_vectors,
+        profile_vectors=profile_vectors,
+    )
+    compiled = ranker.compile(profile, liked)
+    for item in ranked:
+        item.reasons = ranker.explain(item, compiled)
+    return Digest(profile, window_from, window_to, len(in_scope), ranked, now)
 
 
 def _paper_json(scored: ScoredPaper) -> dict[str, Any]:
@@ -47,6 +73,10 @@ def _paper_json(scored: ScoredPaper) -> dict[str, Any]:
         "abstract": paper.abstract,
         "score": round(scored.score, 4),
         "matched": scored.matched,
+        "reasons": [
+            {"kind": r.kind, "term": r.term, "where": list(r.where), "forms": list(r.forms)}
+            for r in scored.reasons
+        ],
         "abs_url": paper.abs_url,
         "pdf_url": paper.pdf_url,
         "upvotes": None,

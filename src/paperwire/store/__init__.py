@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, func, select
+from sqlalchemy import Connection, Engine, Table, and_, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from paperwire.errors import StoreError
@@ -19,7 +19,13 @@ from paperwire.store.engine import (
     upgrade_schema,
 )
 from paperwire.store.search import search_papers
-from paperwire.store.tables import AnnouncementRow, FeedDayRow, HttpValidatorRow
+from paperwire.store.tables import (
+    AnnouncementRow,
+    CorpusStatsRow,
+    FeedDayRow,
+    HttpValidatorRow,
+    PaperEmbeddingRow,
+)
 from paperwire.store.upsert import PAPERS, UpsertCounts, dialect_insert, upsert_papers
 
 __all__ = ["Store", "UpsertCounts", "open_store"]
@@ -27,6 +33,11 @@ __all__ = ["Store", "UpsertCounts", "open_store"]
 FEED_DAYS = FeedDayRow.__table__
 VALIDATORS = HttpValidatorRow.__table__
 ANNOUNCEMENTS = AnnouncementRow.__table__
+CORPUS_STATS = CorpusStatsRow.__table__
+EMBEDDINGS: Table = PaperEmbeddingRow.__table__  # type: ignore[assignment]
+
+# Where corpus counting stopped: the (first_seen_at, arxiv_id) of the last paper counted.
+Watermark = tuple[dt.datetime, str]
 
 
 def paper_from_row(row: Any) -> Paper:
@@ -143,6 +154,108 @@ class Store:
         with self.engine.connect() as connection:
             rows = search_papers(connection, query, limit)
         return [paper_from_row(row) for row in rows]
+
+    def get_papers(self, arxiv_ids: Sequence[str]) -> dict[str, Paper]:
+        """The stored papers among `arxiv_ids` (ids without versions), by id."""
+        found: dict[str, Paper] = {}
+        with self.engine.connect() as connection:
+            for start in range(0, len(arxiv_ids), 500):
+                chunk = list(arxiv_ids[start : start + 500])
+                for row in connection.execute(select(PAPERS).where(PAPERS.c.arxiv_id.in_(chunk))):
+                    found[row.arxiv_id] = paper_from_row(row)
+        return found
+
+    # --- scoring ------------------------------------------------------------------------------
+
+    def corpus_stats(self, name: str = "default") -> tuple[bytes | None, Watermark | None]:
+        """The saved statistics and where their counting stopped (None, None: never counted)."""
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                select(CORPUS_STATS).where(CORPUS_STATS.c.name == name)
+            ).first()
+        if row is None:
+            return None, None
+        until = (row.seen_until_at, row.seen_until_id) if row.seen_until_id else None
+        return row.data, until
+
+    def papers_seen_after(
+        self, after: Watermark | None, batch: int = 2000
+    ) -> Iterator[tuple[list[Paper], Watermark]]:
+        """Papers first stored after `after`, oldest first, in batches, each with its watermark."""
+        columns = [PAPERS.c.title, PAPERS.c.abstract, PAPERS.c.arxiv_id, PAPERS.c.first_seen_at]
+        while True:
+            query = select(*columns).order_by(PAPERS.c.first_seen_at, PAPERS.c.arxiv_id)
+            if after is not None:
+                seen_at, arxiv_id = after
+                query = query.where(
+                    (PAPERS.c.first_seen_at > seen_at)
+                    | and_(PAPERS.c.first_seen_at == seen_at, PAPERS.c.arxiv_id > arxiv_id)
+                )
+            with self.engine.connect() as connection:
+                rows = connection.execute(query.limit(batch)).all()
+            if not rows:
+                return
+            after = (rows[-1].first_seen_at, rows[-1].arxiv_id)
+            yield [Paper(r.arxiv_id, r.title, r.abstract) for r in rows], after
+
+    def save_corpus_stats(
+        self,
+        data: bytes,
+        documents: int,
+        until: Watermark | None,
+        previous: Watermark | None,
+        now: dt.datetime,
+        name: str = "default",
+    ) -> bool:
+        """Save statistics counted from `previous` to `until`. False, saving nothing, when
+        another process saved first (its counts already include these papers)."""
+        with self.transaction() as connection:
+            row = connection.execute(
+                select(CORPUS_STATS.c.seen_until_at, CORPUS_STATS.c.seen_until_id).where(
+                    CORPUS_STATS.c.name == name
+                )
+            ).first()
+            current = (row.seen_until_at, row.seen_until_id) if row and row.seen_until_id else None
+            if current != previous:
+                return False
+            values = {
+                "name": name,
+                "data": data,
+                "documents": documents,
+                "seen_until_at": until[0] if until else None,
+                "seen_until_id": until[1] if until else None,
+                "updated_at": now,
+            }
+            _upsert_one(connection, CORPUS_STATS, ["name"], values)
+        return True
+
+    def embeddings(self, arxiv_ids: Sequence[str], model: str) -> dict[str, bytes]:
+        """Stored embedding vectors of `model` for the given papers, by id."""
+        found: dict[str, bytes] = {}
+        with self.engine.connect() as connection:
+            for start in range(0, len(arxiv_ids), 500):
+                chunk = list(arxiv_ids[start : start + 500])
+                query = select(EMBEDDINGS.c.arxiv_id, EMBEDDINGS.c.vector).where(
+                    EMBEDDINGS.c.model == model, EMBEDDINGS.c.arxiv_id.in_(chunk)
+                )
+                found.update({row.arxiv_id: row.vector for row in connection.execute(query)})
+        return found
+
+    def save_embeddings(
+        self, model: str, dim: int, vectors: dict[str, bytes], now: dt.datetime
+    ) -> None:
+        """Keep papers' vectors so that each paper is embedded once per model."""
+        if not vectors:
+            return
+        rows = [
+            {"arxiv_id": i, "model": model, "dim": dim, "vector": v, "created_at": now}
+            for i, v in vectors.items()
+        ]
+        with self.transaction() as connection:
+            statement = dialect_insert(connection, EMBEDDINGS)
+            connection.execute(
+                statement.on_conflict_do_nothing(index_elements=["arxiv_id", "model"]), rows
+            )
 
     # --- fetch history ------------------------------------------------------------------------
 

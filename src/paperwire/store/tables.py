@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
 )
@@ -84,6 +85,8 @@ class PaperRow(Base):
     first_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
+    __table_args__ = (Index("ix_papers_first_seen", "first_seen_at", "arxiv_id"),)
+
 
 class AnnouncementRow(Base):
     """That arXiv announced a paper on a day, and how (new, cross, replace, replace-cross)."""
@@ -127,3 +130,31 @@ class HttpValidatorRow(Base):
     etag: Mapped[str | None] = mapped_column(Text)
     last_modified: Mapped[str | None] = mapped_column(Text)
     saved_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class CorpusStatsRow(Base):
+    """The scoring statistics of every paper counted so far (scoring.CorpusStats, serialised),
+    and where counting stopped, so each paper is counted once."""
+
+    __tablename__ = "corpus_stats"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    documents: Mapped[int] = mapped_column(Integer)
+    seen_until_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    seen_until_id: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class PaperEmbeddingRow(Base):
+    """A paper's sentence embedding (float32, little-endian) for one model: computed once."""
+
+    __tablename__ = "paper_embeddings"
+
+    arxiv_id: Mapped[str] = mapped_column(
+        ForeignKey("papers.arxiv_id", ondelete="CASCADE"), primary_key=True
+    )
+    model: Mapped[str] = mapped_column(String(128), primary_key=True)
+    dim: Mapped[int] = mapped_column(Integer)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
