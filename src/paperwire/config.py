@@ -202,7 +202,7 @@ class ScoringSettings(_Section):
     semantic: bool = False
     semantic_weight: float = Field(default=8.0, ge=0, le=100)
     author_weight: float = Field(default=8.0, ge=0, le=100)
-    topic_weight: float = Field(default=12.0, ge=0, le=100)
+    topic_weight: float = Field(default=100.0, ge=0, le=1000)
 
 
 class SubscriberSettings(_Section):

@@ -30,7 +30,8 @@ from paperwire.scoring.stats import CorpusStats
 
 Kind = Literal["text", "author", "category"]
 
-_WEIGHT = re.compile(r"^(?P<term>.*?)\s*\^\s*(?P<weight>[-+0-9.eE]+)\s*$", re.DOTALL)
+# "term^2": the caret and what follows it, when nothing but a weight follows.
+_WEIGHT = re.compile(r"^(?P<term>.*?)\s*\^\s*(?P<weight>[^\s^]+)\s*$", re.DOTALL)
 MAX_ALTERNATIVES = 8
 EXACT_WEIGHT = 0.5  # the words exactly as typed, on top of their stems
 TOPIC_FEATURES = 60  # features kept from a `like` paper or a description
@@ -248,7 +249,7 @@ def author_term(name: str) -> Term | None:
     alternatives = [(keys[0],)]
     tokens = name.replace(",", " ").split()
     if "," not in name and len(tokens) == 2:
-        reversed_keys = author_keys(f"{tokens[1]}, {tokens[0]}")
+        reversed_keys = author_keys(f"{tokens[0]}, {tokens[1]}")  # "LeCun Yann"
         if reversed_keys:
             alternatives.append((reversed_keys[0],))
     return Term("author", tuple(dict.fromkeys(alternatives)))
@@ -339,14 +340,21 @@ def compile_profile(
 def _topic_vector(
     analyzer: Analyzer, stats: CorpusStats | None, title: str, abstract: str
 ) -> dict[str, float]:
-    counts: dict[str, float] = dict(analyzer.field(abstract).counts)
-    if title:
-        for feature, count in analyzer.field(title).counts.items():
-            counts[feature] = counts.get(feature, 0.0) + TITLE_WEIGHT * count
+    counts: dict[str, float] = {}
+    for text, weight in ((abstract, 1.0), (title, TITLE_WEIGHT)):
+        for feature, count in analyzer.field(text).counts.items():
+            if is_topic_feature(feature):
+                counts[feature] = counts.get(feature, 0.0) + weight * count
     idf = stats.idf(counts) if stats is not None and stats.documents else dict.fromkeys(counts, 1.0)
     weights = {f: (1.0 + math.log(c)) * idf[f] for f, c in counts.items()}
     top = sorted(weights.items(), key=lambda item: (-item[1], item[0]))[:TOPIC_FEATURES]
     return _unit(dict(top))
+
+
+def is_topic_feature(feature: str) -> bool:
+    """Similarity to a description or liked papers compares word stems only: pairs and exact
+    forms would make every text look unlike every other."""
+    return "|" not in feature and not feature.startswith("=")
 
 
 def _mean_vector(vectors: Sequence[dict[str, float]]) -> dict[str, float]:

@@ -42,6 +42,7 @@ from paperwire.scoring.profiles import (
     Term,
     all_terms,
     compile_profile,
+    is_topic_feature,
 )
 from paperwire.scoring.stats import CorpusStats
 
@@ -56,8 +57,8 @@ class RankSettings:
     k1: float = 1.2
     b: float = 0.75
     author_weight: float = 8.0  # a followed author counts like a strong keyword match
-    topic_weight: float = 12.0  # score of a paper identical to the description / liked papers
-    topic_threshold: float = 0.15  # cosine above which similarity alone lists a paper
+    topic_weight: float = 100.0  # score per unit of cosine with the description / liked papers
+    topic_threshold: float = 0.05  # cosine above which similarity alone lists a paper
     semantic_weight: float = 8.0  # score of a perfect embedding match (semantic layer)
     semantic_floor: float = 0.2  # cosines below this add nothing
     semantic_threshold: float = 0.45  # cosine above which the embedding alone lists a paper
@@ -218,12 +219,13 @@ class Ranker:
                     tfs.append(1.0)
                     flat.append(1)
             if want_norms:
-                idf = stats.idf(counts)
+                idf = stats.idf(f for f in counts if is_topic_feature(f))
                 norm = 0.0
                 scale = k1 * (1 - b + b * length / average)
                 for feature, tf_value in counts.items():
-                    weight = idf[feature] * tf_value * (k1 + 1) / (tf_value + scale)
-                    norm += weight * weight
+                    if is_topic_feature(feature):
+                        weight = idf[feature] * tf_value * (k1 + 1) / (tf_value + scale)
+                        norm += weight * weight
                 norms[row] = math.sqrt(norm) or 1.0
         idf_by_col = np.array(
             list(stats.idf(vocabulary).values()) if vocabulary else [], dtype=np.float64

@@ -14,6 +14,7 @@ reader who types "LoRA" also finds papers that only write the long form, and the
 
 from __future__ import annotations
 
+import ast
 import math
 import zlib
 from collections import Counter
@@ -119,13 +120,17 @@ class CorpusStats:
 
     @classmethod
     def from_bytes(cls, blob: bytes) -> CorpusStats:
-        import ast
+        """What `to_bytes` wrote; ValueError when it cannot be read (the caller recounts)."""
 
         size = int.from_bytes(blob[:8], "little")
-        version, documents, total_length, acronyms = ast.literal_eval(blob[8 : 8 + size].decode())
-        if version != FORMAT_VERSION:
-            raise ValueError(f"corpus statistics format {version}, expected {FORMAT_VERSION}")
-        df = np.frombuffer(zlib.decompress(blob[8 + size :]), "<u4").astype(np.uint32)
+        try:
+            header = ast.literal_eval(blob[8 : 8 + size].decode())
+            version, documents, total_length, acronyms = header
+            if version != FORMAT_VERSION:
+                raise ValueError(f"format {version}, expected {FORMAT_VERSION}")
+            df = np.frombuffer(zlib.decompress(blob[8 + size :]), "<u4").astype(np.uint32)
+        except (ValueError, SyntaxError, TypeError, UnicodeDecodeError, zlib.error) as exc:
+            raise ValueError(f"corpus statistics cannot be read: {exc}") from None
         if df.shape != (BUCKETS,):
             raise ValueError("corpus statistics have the wrong number of buckets")
         return cls(documents, total_length, df, {a: Counter(c) for a, c in acronyms.items()})
