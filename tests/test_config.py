@@ -134,3 +134,43 @@ def test_a_misspelt_key_is_named_before_the_missing_one(tmp_path: Path) -> None:
 
     message = str(error.value)
     assert message.index("subscribers[0].emial: unknown key") < message.index("email")
+
+
+def test_example_config_names_every_key(tmp_path: Path) -> None:
+    from pydantic import BaseModel
+
+    from paperwire.config import Settings, SubscriberSettings
+
+    text = (Path(__file__).resolve().parent.parent / "config.example.toml").read_text()
+
+    def keys(model: type[BaseModel], prefix: str) -> list[str]:
+        found = []
+        for name, field in model.model_fields.items():
+            annotation = field.annotation
+            if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+                found += keys(annotation, f"{prefix}{name}.")
+            elif name != "subscribers":
+                found.append(field.alias or name)
+        return found
+
+    missing = [
+        k
+        for k in keys(Settings, "") + keys(SubscriberSettings, "subscribers.")
+        if f"\n{k.rsplit('.', 1)[-1]} = " not in text
+        and f"\n# {k.rsplit('.', 1)[-1]} = " not in text
+    ]
+    assert missing == []
+
+
+def test_example_subscriber_is_valid_once_uncommented(tmp_path: Path) -> None:
+    text = (Path(__file__).resolve().parent.parent / "config.example.toml").read_text()
+    block = text[text.index("# [[subscribers]]") :]
+    uncommented = "\n".join(line.removeprefix("# ") for line in block.splitlines())
+    path = tmp_path / "paperwire.toml"
+    path.write_text(uncommented)
+
+    settings = load_settings(path, _env(tmp_path), tmp_path)
+
+    profile = settings.subscribers[0].profile()
+    assert profile.like == ["2401.01234"]
+    assert profile.query.startswith('("graph neural" OR GNN)')
