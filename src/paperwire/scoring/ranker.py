@@ -61,7 +61,7 @@ class RankSettings:
     topic_threshold: float = 0.05  # cosine above which similarity alone lists a paper
     semantic_weight: float = 8.0  # score of a perfect embedding match (semantic layer)
     semantic_floor: float = 0.2  # cosines below this add nothing
-    semantic_threshold: float = 0.45  # cosine above which the embedding alone lists a paper
+    semantic_threshold: float = 0.4  # cosine above which the embedding alone lists a paper
     partial_factor: float = 0.5  # a paper showing only part of the reader's terms
     profile_chunk: int = 1024  # profiles per product, to bound memory
 
