@@ -389,3 +389,19 @@ def test_fast_field_analysis_agrees_with_the_word_list() -> None:
     expected = {w.stem for w in words} | {p for w in words for p in w.parts if p not in STOPWORDS}
     assert unigrams == expected
     assert counts["finetun"] == 2 and counts["multitask"] == 3
+
+
+def test_weighted_categories_and_queries_rank_together() -> None:
+    papers = [
+        _paper("2611.01101", "Diffusion for molecules", categories=["cs.LG"]),
+        _paper("2611.01102", "Diffusion for proteins", categories=["q-bio.BM", "cs.LG"]),
+    ]
+    profiles = [
+        Profile(keywords=["diffusion"], categories=["cs.LG", "q-bio^3"]),
+        Profile(query="diffusion AND molecule"),
+    ]
+
+    weighted, queried = Ranker().rank(papers, profiles)
+
+    assert _ids(weighted) == ["2611.01102", "2611.01101"]
+    assert _ids(queried) == ["2611.01101"]

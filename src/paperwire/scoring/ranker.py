@@ -317,10 +317,13 @@ class Ranker:
         exclude_entries: tuple[list[int], list[int]] = ([], [])
         category_entries: tuple[list[int], list[int]] = ([], [])
         topic_entries: tuple[list[int], list[int], list[float]] = ([], [], [])
+        scored_ids: list[list[int]] = []  # per profile, its scored terms' ids (for `matched`)
         for column, profile in enumerate(block):
+            scored_ids.append([])
             for scored in profile.scored:
                 base = settings.author_weight if scored.kind == "author" else 1.0
                 tid = term_index[scored.term]
+                scored_ids[-1].append(tid)
                 weight_entries[0].append(tid)
                 weight_entries[1].append(column)
                 weight_entries[2].append(base * scored.weight)
@@ -365,7 +368,10 @@ class Ranker:
         if not require_match:
             scores = np.where(anchored, scores, settings.partial_factor * scores)
             anchored = anchored | (scores > 0)
-        present_csc = present.tocsc() if any(p.query for p in block) else None
+        needs_columns = any(
+            p.query is not None or any(w != 1.0 for _, w in p.categories) for p in block
+        )
+        present_csc = present.tocsc() if needs_columns else None
         results = []
         for column, profile in enumerate(block):
             # A profile naming no keyword, author, liked paper or description (categories
@@ -378,10 +384,10 @@ class Ranker:
             if profile.categories:
                 keep &= in_category[:, column]
                 weights = [w for _, w in profile.categories]
-                if any(w != 1.0 for w in weights):
+                if any(w != 1.0 for w in weights) and present_csc is not None:
                     factor = np.zeros(len(papers))
                     for term, weight in profile.categories:
-                        has = _column(present_csc or present.tocsc(), term_index[term])
+                        has = _column(present_csc, term_index[term])
                         factor = np.maximum(factor, np.where(has, weight, 0.0))
                     scores[:, column] *= factor
             if profile.query is not None and present_csc is not None:
@@ -401,15 +407,13 @@ class Ranker:
             ranking = chosen[np.lexsort((order[chosen], -column_scores[chosen]))]
             if limit is not None:
                 ranking = ranking[:limit]
+            matched = self._matched(
+                profile, scored_ids[column], present, ranking, topic_cosine, semantic_cosine, column
+            )
             results.append(
                 [
-                    ScoredPaper(
-                        papers[i],
-                        float(column_scores[i]),
-                        self._matched(profile, present, term_index, i, topic_cosine, column)
-                        + _semantic_label(semantic_cosine, i, column, settings),
-                    )
-                    for i in ranking
+                    ScoredPaper(papers[i], float(column_scores[i]), labels)
+                    for i, labels in zip(ranking.tolist(), matched, strict=True)
                 ]
             )
         return results
@@ -417,17 +421,31 @@ class Ranker:
     def _matched(
         self,
         profile: CompiledProfile,
+        term_ids: list[int],
         present: sparse.csr_matrix,
-        term_index: dict[Term, int],
-        row: int,
+        rows: npt.NDArray[np.intp],
         topic_cosine: FloatArray | None,
+        semantic_cosine: FloatArray | None,
         column: int,
-    ) -> list[str]:
-        shown = set(present.indices[present.indptr[row] : present.indptr[row + 1]].tolist())
-        matched = [s.label for s in profile.scored if term_index[s.term] in shown]
-        if topic_cosine is not None and topic_cosine[row, column] >= self.settings.topic_threshold:
-            matched.append(profile.topic_label)
-        return list(dict.fromkeys(matched))
+    ) -> list[list[str]]:
+        """For each listed paper, the reader's terms it shows in full (one sparse slice)."""
+        if len(rows) == 0:
+            return []
+        labels = [s.label for s in profile.scored]
+        shown = present[rows][:, term_ids].toarray() if term_ids else np.zeros((len(rows), 0))
+        threshold = self.settings
+        result = []
+        for position, row in enumerate(rows.tolist()):
+            matched = [labels[j] for j in np.flatnonzero(shown[position]).tolist()]
+            if topic_cosine is not None and topic_cosine[row, column] >= threshold.topic_threshold:
+                matched.append(profile.topic_label)
+            if (
+                semantic_cosine is not None
+                and semantic_cosine[row, column] >= threshold.semantic_threshold
+            ):
+                matched.append("semantic")
+            result.append(list(dict.fromkeys(matched)))
+        return result
 
     # ------------------------------------------------------------ explanations
 
@@ -473,14 +491,6 @@ class Ranker:
         if "semantic" in scored.matched:
             reasons.append(Reason("semantic", "similar meaning", (), ()))
         return reasons
-
-
-def _semantic_label(
-    cosine: FloatArray | None, row: int, column: int, settings: RankSettings
-) -> list[str]:
-    if cosine is not None and cosine[row, column] >= settings.semantic_threshold:
-        return ["semantic"]
-    return []
 
 
 def _column(matrix: sparse.csc_matrix, index: int) -> BoolArray:
