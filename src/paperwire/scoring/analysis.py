@@ -114,9 +114,10 @@ class Word:
 class FieldTerms:
     """The features of one field (title or abstract) with their counts, and its length."""
 
-    counts: Counter[str]
+    counts: Counter[str]  # every feature
     length: int
     acronyms: dict[str, tuple[str, ...]]  # acronym stem → stems of its definition
+    unigrams: Counter[str]  # the word stems alone (what topic similarity compares)
 
 
 class Analyzer:
@@ -223,7 +224,6 @@ class Analyzer:
         agree, which tests check.
         """
         cleaned = clean_text(text)
-        counts: Counter[str] = Counter()
         stems: list[str] = []
         exact: list[str] = []
         parts_seen: list[str] = []
@@ -246,21 +246,26 @@ class Analyzer:
                 exact.append(form)
                 if parts:
                     parts_seen.extend(p for p in parts if p not in STOPWORDS)
-        counts.update(stems)
-        counts.update(exact)
-        counts.update(parts_seen)
-        for i, left in enumerate(stems):
-            for right in stems[i + 1 : i + PAIR_WINDOW]:
-                if left != right:
-                    counts[pair(left, right)] += 1
+        unigrams: Counter[str] = Counter(stems)
+        unigrams.update(parts_seen)
+        pairs = []
+        for distance in range(1, PAIR_WINDOW):
+            pairs += [
+                f"{a}|{b}" if a < b else f"{b}|{a}"
+                for a, b in zip(stems, stems[distance:], strict=False)
+                if a != b
+            ]
         acronyms = self.acronyms(cleaned) if _MAYBE_DEFINITION.search(cleaned) else {}
         for acronym, expansion in acronyms.items():
             # Each use of the acronym after its definition is a use of the long form too.
-            uses = counts.get(acronym, 0) - 1
+            uses = unigrams.get(acronym, 0) - 1
             if uses > 0:
-                counts.update({s: uses for s in expansion})
-                counts.update({p: uses for p in phrase_pairs(expansion)})
-        return FieldTerms(counts, len(stems), acronyms)
+                unigrams.update({s: uses for s in expansion})
+                pairs += phrase_pairs(expansion) * uses
+        counts = unigrams.copy()
+        counts.update(exact)
+        counts.update(pairs)
+        return FieldTerms(counts, len(stems), acronyms, unigrams)
 
     def acronyms(self, cleaned: str) -> dict[str, tuple[str, ...]]:
         """Acronyms a cleaned text defines, as in "low-rank adaptation (LoRA)": acronym → the

@@ -217,8 +217,20 @@ class Term:
         return weights
 
 
-def text_term(text: str, analyzer: Analyzer, stats: CorpusStats | None) -> Term | None:
-    """A keyword, phrase or excluded word with its spellings; None when it has no words."""
+def text_term(
+    text: str,
+    analyzer: Analyzer,
+    stats: CorpusStats | None,
+    cache: dict[str, Term | None] | None = None,
+) -> Term | None:
+    """A keyword, phrase or excluded word with its spellings; None when it has no words.
+
+    Readers share keywords: with a `cache` (one per analyzer and statistics) each distinct
+    text is analysed once."""
+    if cache is not None:
+        if text not in cache:
+            cache[text] = text_term(text, analyzer, stats)
+        return cache[text]
     words = analyzer.words(text)
     content = [w for w in words if not w.stop] or words
     if not content:
@@ -294,12 +306,13 @@ def compile_profile(
     analyzer: Analyzer,
     stats: CorpusStats | None,
     liked_papers: Mapping[str, Paper] | None = None,
+    cache: dict[str, Term | None] | None = None,
 ) -> CompiledProfile:
     """Turn what a reader typed into terms; raises ProfileError naming a term it cannot read."""
     compiled = CompiledProfile(profile)
     for raw in profile.keywords:
         text, weight = split_weight(raw, "keyword")
-        term = text_term(text, analyzer, stats)
+        term = text_term(text, analyzer, stats, cache)
         if term is not None:
             compiled.scored.append(ScoredTerm(term, weight, text, "keyword"))
     for raw in profile.authors:
@@ -308,7 +321,7 @@ def compile_profile(
         if term is not None:
             compiled.scored.append(ScoredTerm(term, weight, name, "author"))
     for raw in profile.exclude:
-        term = text_term(split_weight(raw, "exclude")[0], analyzer, stats)
+        term = text_term(split_weight(raw, "exclude")[0], analyzer, stats, cache)
         if term is not None:
             compiled.excluded.append(term)
     for raw in profile.categories:
@@ -317,7 +330,7 @@ def compile_profile(
     if profile.query and profile.query.strip():
         compiled.query = parse_query(profile.query)
         for text, negated in query_leaves(compiled.query):
-            term = text_term(text, analyzer, stats)
+            term = text_term(text, analyzer, stats, cache)
             if term is None:
                 raise ProfileError(f"query {profile.query!r}: {text!r} has no words to look for")
             compiled.query_terms[text] = term
@@ -342,19 +355,12 @@ def _topic_vector(
 ) -> dict[str, float]:
     counts: dict[str, float] = {}
     for text, weight in ((abstract, 1.0), (title, TITLE_WEIGHT)):
-        for feature, count in analyzer.field(text).counts.items():
-            if is_topic_feature(feature):
-                counts[feature] = counts.get(feature, 0.0) + weight * count
+        for feature, count in analyzer.field(text).unigrams.items():
+            counts[feature] = counts.get(feature, 0.0) + weight * count
     idf = stats.idf(counts) if stats is not None and stats.documents else dict.fromkeys(counts, 1.0)
     weights = {f: (1.0 + math.log(c)) * idf[f] for f, c in counts.items()}
     top = sorted(weights.items(), key=lambda item: (-item[1], item[0]))[:TOPIC_FEATURES]
     return _unit(dict(top))
-
-
-def is_topic_feature(feature: str) -> bool:
-    """Similarity to a description or liked papers compares word stems only: pairs and exact
-    forms would make every text look unlike every other."""
-    return "|" not in feature and not feature.startswith("=")
 
 
 def _mean_vector(vectors: Sequence[dict[str, float]]) -> dict[str, float]:

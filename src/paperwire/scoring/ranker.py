@@ -42,7 +42,6 @@ from paperwire.scoring.profiles import (
     Term,
     all_terms,
     compile_profile,
-    is_topic_feature,
 )
 from paperwire.scoring.stats import CorpusStats
 
@@ -68,8 +67,6 @@ class RankSettings:
 
 @dataclass(slots=True)
 class _Documents:
-    titles: list[FieldTerms]
-    abstracts: list[FieldTerms]
     matrix: sparse.csr_matrix  # papers x vocabulary, BM25 values (1 for author/category)
     norms: FloatArray  # length of each paper's whole text vector, for cosines
 
@@ -81,11 +78,16 @@ class Ranker:
         self.stats = stats
         self.settings = settings or RankSettings()
         self.analyzer = Analyzer()
+        self._term_cache: dict[str, Term | None] = {}
+        self._cached_for: CorpusStats | None = None
 
     def compile(
         self, profile: Profile, liked: Mapping[str, Paper] | None = None
     ) -> CompiledProfile:
-        return compile_profile(profile, self.analyzer, self._usable_stats(), liked)
+        stats = self._usable_stats()
+        if stats is not self._cached_for:  # terms depend on the statistics' acronyms
+            self._term_cache, self._cached_for = {}, stats
+        return compile_profile(profile, self.analyzer, stats, liked, self._term_cache)
 
     def _usable_stats(self) -> CorpusStats | None:
         return self.stats if self.stats is not None and self.stats.documents else None
@@ -188,59 +190,71 @@ class Ranker:
         rows: list[int] = []
         cols: list[int] = []
         tfs: list[float] = []
-        flat: list[int] = []  # 1 where the value is a plain 1 (authors, categories)
         lengths = np.empty(len(papers))
-        titles, abstracts = [], []
         norms = np.ones(len(papers))
+        idf_cache: dict[str, float] = {}
+        lookup = vocabulary.get
         for row, paper in enumerate(papers):
             title = self.analyzer.field(paper.title)
             abstract = self.analyzer.field(paper.abstract)
-            titles.append(title)
-            abstracts.append(abstract)
-            counts: dict[str, float] = dict(abstract.counts)
-            for feature, in_title in title.counts.items():
-                counts[feature] = counts.get(feature, 0.0) + TITLE_WEIGHT * in_title
             length = TITLE_WEIGHT * title.length + abstract.length
             lengths[row] = length
-            for feature, tf_value in counts.items():
-                col = vocabulary.get(feature)
-                if col is not None:
-                    rows.append(row)
-                    cols.append(col)
-                    tfs.append(tf_value)
-                    flat.append(0)
+            for field_terms, weight in ((title, TITLE_WEIGHT), (abstract, 1.0)):
+                for feature, count in field_terms.counts.items():
+                    col = lookup(feature)
+                    if col is not None:  # repeated columns (title and abstract) are summed
+                        rows.append(row)
+                        cols.append(col)
+                        tfs.append(weight * count)
             for feature in paper_author_features(paper.authors) | category_features(
                 paper.categories
             ):
-                col = vocabulary.get(feature)
+                col = lookup(feature)
                 if col is not None:
                     rows.append(row)
                     cols.append(col)
                     tfs.append(1.0)
-                    flat.append(1)
             if want_norms:
-                idf = stats.idf(f for f in counts if is_topic_feature(f))
-                norm = 0.0
-                scale = k1 * (1 - b + b * length / average)
-                for feature, tf_value in counts.items():
-                    if is_topic_feature(feature):
-                        weight = idf[feature] * tf_value * (k1 + 1) / (tf_value + scale)
-                        norm += weight * weight
-                norms[row] = math.sqrt(norm) or 1.0
+                norms[row] = self._norm(title, abstract, length, stats, idf_cache)
         idf_by_col = np.array(
             list(stats.idf(vocabulary).values()) if vocabulary else [], dtype=np.float64
         )
-        row_array = np.asarray(rows, dtype=np.int64)
-        col_array = np.asarray(cols, dtype=np.int64)
-        tf = np.asarray(tfs, dtype=np.float64)
-        row_scale = k1 * (1 - b + b * lengths[row_array] / average)
-        values = idf_by_col[col_array] * tf * (k1 + 1) / (tf + row_scale) if len(tf) else tf
-        values = np.where(np.asarray(flat, dtype=bool), 1.0, values)
         matrix = sparse.csr_matrix(
-            (values, (row_array, col_array)), shape=(len(papers), max(1, len(vocabulary)))
+            (np.asarray(tfs, dtype=np.float64), (rows, cols)),
+            shape=(len(papers), max(1, len(vocabulary))),
         )
-        matrix.sum_duplicates()
-        return _Documents(titles, abstracts, matrix, norms)
+        matrix.sum_duplicates()  # title and abstract counts of one feature become one tf
+        tf = matrix.data
+        row_of = np.repeat(np.arange(len(papers)), np.diff(matrix.indptr))
+        row_scale = k1 * (1 - b + b * lengths[row_of] / average)
+        bm25 = idf_by_col[matrix.indices] * tf * (k1 + 1) / (tf + row_scale)
+        # Authors ("@…") and categories ("#…") are there or not: their value is 1, not BM25.
+        flat_column = np.array([f[0] in "@#" for f in vocabulary] or [False], dtype=bool)
+        matrix.data = np.where(flat_column[matrix.indices], 1.0, bm25)
+        return _Documents(matrix, norms)
+
+    def _norm(
+        self,
+        title: FieldTerms,
+        abstract: FieldTerms,
+        length: float,
+        stats: CorpusStats,
+        idf_cache: dict[str, float],
+    ) -> float:
+        """Length of a paper's word-stem vector (BM25 weights), for cosines with topics."""
+        k1, b = self.settings.k1, self.settings.b
+        scale = k1 * (1 - b + b * length / stats.average_length)
+        counts: dict[str, float] = dict(abstract.unigrams)
+        for feature, count in title.unigrams.items():
+            counts[feature] = counts.get(feature, 0.0) + TITLE_WEIGHT * count
+        missing = [f for f in counts if f not in idf_cache]
+        if missing:
+            idf_cache.update(stats.idf(missing))
+        total = 0.0
+        for feature, tf in counts.items():
+            weight = idf_cache[feature] * tf * (k1 + 1) / (tf + scale)
+            total += weight * weight
+        return math.sqrt(total) or 1.0
 
     def _presence(
         self, matrix: sparse.csr_matrix, terms: list[Term], vocabulary: dict[str, int]
@@ -368,6 +382,14 @@ class Ranker:
         if not require_match:
             scores = np.where(anchored, scores, settings.partial_factor * scores)
             anchored = anchored | (scores > 0)
+        # The block's scored terms as dense columns: which terms each listed paper shows.
+        block_terms = sorted({t for ids in scored_ids for t in ids})
+        local = {t: k for k, t in enumerate(block_terms)}
+        block_present = (
+            present[:, block_terms].toarray() > 0
+            if block_terms
+            else np.zeros((len(papers), 0), dtype=bool)
+        )
         needs_columns = any(
             p.query is not None or any(w != 1.0 for _, w in p.categories) for p in block
         )
@@ -408,7 +430,13 @@ class Ranker:
             if limit is not None:
                 ranking = ranking[:limit]
             matched = self._matched(
-                profile, scored_ids[column], present, ranking, topic_cosine, semantic_cosine, column
+                profile,
+                [local[t] for t in scored_ids[column]],
+                block_present,
+                ranking,
+                topic_cosine,
+                semantic_cosine,
+                column,
             )
             results.append(
                 [
@@ -421,30 +449,37 @@ class Ranker:
     def _matched(
         self,
         profile: CompiledProfile,
-        term_ids: list[int],
-        present: sparse.csr_matrix,
+        columns: list[int],
+        block_present: BoolArray,
         rows: npt.NDArray[np.intp],
         topic_cosine: FloatArray | None,
         semantic_cosine: FloatArray | None,
         column: int,
     ) -> list[list[str]]:
-        """For each listed paper, the reader's terms it shows in full (one sparse slice)."""
+        """For each listed paper, the reader's terms it shows in full."""
         if len(rows) == 0:
             return []
         labels = [s.label for s in profile.scored]
-        shown = present[rows][:, term_ids].toarray() if term_ids else np.zeros((len(rows), 0))
-        threshold = self.settings
+        picked = np.asarray(columns, dtype=np.intp)
+        shown = block_present[np.ix_(rows, picked)].tolist() if columns else [[]] * len(rows)
+        topic = (
+            (topic_cosine[rows, column] >= self.settings.topic_threshold).tolist()
+            if topic_cosine is not None
+            else [False] * len(rows)
+        )
+        semantic = (
+            (semantic_cosine[rows, column] >= self.settings.semantic_threshold).tolist()
+            if semantic_cosine is not None
+            else [False] * len(rows)
+        )
         result = []
-        for position, row in enumerate(rows.tolist()):
-            matched = [labels[j] for j in np.flatnonzero(shown[position]).tolist()]
-            if topic_cosine is not None and topic_cosine[row, column] >= threshold.topic_threshold:
+        for flags, near_topic, near_meaning in zip(shown, topic, semantic, strict=True):
+            matched = [label for label, flag in zip(labels, flags, strict=True) if flag]
+            if near_topic:
                 matched.append(profile.topic_label)
-            if (
-                semantic_cosine is not None
-                and semantic_cosine[row, column] >= threshold.semantic_threshold
-            ):
+            if near_meaning:
                 matched.append("semantic")
-            result.append(list(dict.fromkeys(matched)))
+            result.append(list(dict.fromkeys(matched)) if len(matched) > 1 else matched)
         return result
 
     # ------------------------------------------------------------ explanations
