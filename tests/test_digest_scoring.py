@@ -195,3 +195,20 @@ def test_bad_query_in_the_config_exits_2_naming_the_key(
     assert result.exit_code == 2
     assert "subscribers.0.query" in result.stderr or "subscribers[0].query" in result.stderr
     assert "parenthesis is not closed" in result.stderr
+
+
+def test_markdown_digest_highlights_what_matched(
+    paperwire: PaperwireCLI, arxiv: LoopbackServer
+) -> None:
+    _fetched(paperwire, arxiv)
+
+    result = paperwire(
+        "digest", "--no-fetch", "--date", "2026-11-17", "-c", "cs.LG",
+        "-k", "multitask learning", "--author", "Jorg Muller", "--format", "markdown",
+    )  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    assert "[**Multi-Task Learning** with Shared Low-Rank Adapters]" in result.stdout
+    assert "We study **multi-task learning** (**MTL**) with" in result.stdout
+    assert "Why: **multitask learning** in title and abstract" in result.stdout
+    assert "**Jörg Müller**" not in result.stdout  # authors are named in "Why", not marked

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import importlib.util
 import json
+import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +106,22 @@ def templates_dir() -> Path:
     return Path(__file__).resolve().parents[3] / "templates"
 
 
+def highlight(text: str, forms: Iterable[str], before: str = "**", after: str = "**") -> str:
+    """`text` with each whole-word occurrence of `forms` (words as the paper writes them, from
+    the reasons) wrapped in `before` and `after`; longer forms first, never nested."""
+    wanted = sorted({f for f in forms if f.strip()}, key=lambda f: (-len(f), f))
+    if not wanted:
+        return text
+    pattern = re.compile(r"(?<![\w-])(" + "|".join(re.escape(f) for f in wanted) + r")(?![\w-])")
+    marked = pattern.sub(lambda m: f"{before}{m.group(1)}{after}", text)
+    return marked.replace(f"{after} {before}", " ")  # one mark around "multi-task learning"
+
+
+def highlight_forms(scored: ScoredPaper) -> list[str]:
+    """The words to highlight in a listed paper's title and abstract (not author names)."""
+    return [f for r in scored.reasons if r.kind != "author" for f in r.forms]
+
+
 def render_markdown(digest: Digest) -> str:
     """The digest as Markdown, from templates/digest.md.j2."""
     # Markdown is text, not HTML: autoescaping would turn "<" in a title into "&lt;".
@@ -113,4 +131,6 @@ def render_markdown(digest: Digest) -> str:
         undefined=StrictUndefined,
         keep_trailing_newline=True,
     )
+    environment.filters["highlight"] = highlight
+    environment.globals["highlight_forms"] = highlight_forms
     return environment.get_template("digest.md.j2").render(digest=digest)
