@@ -47,31 +47,49 @@ def test_corpus_statistics_count_each_stored_paper_once(store: Store) -> None:
     later = refresh_corpus_stats(store, NOW)
 
     assert (first.documents, again.documents, later.documents) == (2, 2, 3)
-    blob, until = store.corpus_stats()
+    blob, version = store.corpus_stats()
     assert blob is not None and CorpusStats.from_bytes(blob).documents == 3
-    assert until is not None and until[1] == "2611.00003"
+    assert version == 2  # saved twice: "again" had nothing new to count
     assert later.expansion("mtl") == "multitask learn"
+
+
+def test_a_paper_committed_late_is_still_counted(store: Store) -> None:
+    # A slow fetch that started earlier commits after a count ran: its papers carry an older
+    # first-seen time than papers already counted, and must be counted all the same.
+    _store_papers(store, NOW, "2611.00005")
+    refresh_corpus_stats(store, NOW)
+    _store_papers(store, NOW - dt.timedelta(hours=2), "2611.00001")
+
+    assert refresh_corpus_stats(store, NOW).documents == 2
 
 
 def test_a_second_process_counting_at_once_never_double_counts(store: Store) -> None:
     _store_papers(store, NOW, "2611.00001")
     refresh_corpus_stats(store, NOW)
-    _, watermark = store.corpus_stats()
+    _, version = store.corpus_stats()
     _store_papers(store, NOW + dt.timedelta(hours=1), "2611.00002")
     refresh_corpus_stats(store, NOW)  # the other process saved first
 
-    # This process counted from the old watermark: its save must be refused.
-    saved = store.save_corpus_stats(b"stale", 99, ("x", "y"), watermark, NOW)  # type: ignore[arg-type]
+    # This process counted from the old version: its save must be refused, writing nothing.
+    saved = store.save_corpus_stats(b"stale", 99, ["2611.00002"], version, NOW)
 
     assert saved is False
     assert refresh_corpus_stats(store, NOW).documents == 2
 
 
+def test_acronyms_seen_once_a_day_are_learnt_over_days(store: Store) -> None:
+    for day in range(3):
+        _store_papers(store, NOW + dt.timedelta(days=day), f"2611.0000{day}")
+        stats = refresh_corpus_stats(store, NOW + dt.timedelta(days=day))
+
+    assert stats.expansion("mtl") == "multitask learn"
+
+
 def test_unreadable_statistics_are_counted_again(store: Store) -> None:
     _store_papers(store, NOW, "2611.00001", "2611.00002")
     refresh_corpus_stats(store, NOW)
-    _, watermark = store.corpus_stats()
-    assert store.save_corpus_stats(b"\0" * 8 + b"garbage", 2, watermark, watermark, NOW)
+    _, version = store.corpus_stats()
+    assert store.save_corpus_stats(b"\0" * 8 + b"garbage", 2, [], version, NOW)
 
     assert refresh_corpus_stats(store, NOW).documents == 2
 

@@ -405,3 +405,59 @@ def test_weighted_categories_and_queries_rank_together() -> None:
 
     assert _ids(weighted) == ["2611.01102", "2611.01101"]
     assert _ids(queried) == ["2611.01101"]
+
+
+@pytest.mark.parametrize(
+    ("profile", "message"),
+    [
+        (Profile(keywords=["the"]), "keyword 'the': has no words"),
+        (Profile(keywords=["  "]), "keyword '  ': has no words"),
+        (Profile(keywords=["^2"]), "keyword '^2': has no words"),
+        (Profile(keywords=["🙂"]), "has no words"),
+        (Profile(authors=[","]), "author ',': has no words"),
+        (Profile(exclude=["of the"]), "exclude 'of the': has no words"),
+        (Profile(exclude=["survey^2"]), "takes no weight"),
+        (Profile(description="and the of"), "description"),
+        (Profile(query="graph or protein"), "'or': has no words"),
+        (Profile(query="graph or protein"), "operators are AND, OR, NOT in capitals"),
+    ],
+)
+def test_terms_that_cannot_match_are_refused(profile: Profile, message: str) -> None:
+    with pytest.raises(ProfileError, match=re.escape(message)):
+        Ranker().compile(profile)
+
+
+def test_the_same_term_twice_counts_once() -> None:
+    papers = [*BACKGROUND, _paper("2611.01201", "Protein design", "Proteins.")]
+
+    once = rank_papers(papers, Profile(keywords=["protein"]))
+    twice = rank_papers(papers, Profile(keywords=["protein", "Protein"], query="protein"))
+
+    assert [s.score for s in twice] == [s.score for s in once]
+    assert twice[0].matched == ["protein"]
+
+
+def test_deeply_nested_query_is_refused() -> None:
+    with pytest.raises(ProfileError, match="nested more than"):
+        parse_query("(" * 300 + "x" + ")" * 300)
+    with pytest.raises(ProfileError, match="nested more than"):
+        parse_query("NOT " * 1000 + "x")
+
+
+def test_weight_parsing_is_linear() -> None:
+    import time
+
+    start = time.perf_counter()
+    with pytest.raises(ProfileError):
+        Ranker().compile(Profile(keywords=[" " * 200_000 + "^2"]))
+    assert time.perf_counter() - start < 2.0
+
+
+def test_open_profile_ignores_min_score_and_unfound_likes_list_nothing() -> None:
+    papers = [_paper("2611.00901", "A", categories=["cs.LG"])]
+
+    open_profile = rank_papers(papers, Profile(categories=["cs.LG"]), min_score=5.0)
+    missing_like = rank_papers(papers, Profile(categories=["cs.LG"], like=["2401.99999"]))
+
+    assert _ids(open_profile) == ["2611.00901"]
+    assert missing_like == []

@@ -18,30 +18,30 @@ from paperwire.store import Store
 log = logging.getLogger(__name__)
 
 
-def refresh_corpus_stats(
-    store: Store, now: dt.datetime, analyzer: Analyzer | None = None
-) -> CorpusStats:
-    """The statistics of every stored paper: the saved ones plus papers stored since.
+def refresh_corpus_stats(store: Store, now: dt.datetime) -> CorpusStats:
+    """The statistics of every stored paper: the saved ones plus the papers not yet counted.
 
-    Each paper is counted once, when it is first seen after the last save. When two processes
-    count at once, the first to save wins and the other takes its result.
+    Each paper is counted once, whenever its fetch committed. When two processes count at once,
+    the first to save wins and the other starts again from what it saved.
     """
-    analyzer = analyzer or Analyzer()
+    stats = CorpusStats()
     for _attempt in range(3):
-        blob, previous = store.corpus_stats()
-        stats, until = CorpusStats(), None
+        blob, version = store.corpus_stats()
+        stats, everything = CorpusStats(), False
         if blob is not None:
             try:
-                stats, until = CorpusStats.from_bytes(blob), previous
+                stats = CorpusStats.from_bytes(blob)
             except ValueError as exc:  # an older format: count everything again
                 log.info("recounting corpus statistics: %s", exc)
-        start = until
-        for papers, mark in store.papers_seen_after(until):
-            stats.update(papers, analyzer)
-            until = mark
-        if until == start and blob is not None and start == previous:
+                everything = True
+        counted: list[str] = []
+        for papers in store.uncounted_papers(everything=everything):
+            # A fresh analyzer per batch: its stemming cache stays small on a large store.
+            stats.update(papers, Analyzer())
+            counted += [p.arxiv_id for p in papers]
+        if not counted and blob is not None and stats.documents:
             return stats
-        if store.save_corpus_stats(stats.to_bytes(), stats.documents, until, previous, now):
+        if store.save_corpus_stats(stats.to_bytes(), stats.documents, counted, version, now):
             return stats
     return stats  # still racing after three tries: these counts are as good as theirs
 

@@ -30,9 +30,8 @@ from paperwire.scoring.stats import CorpusStats
 
 Kind = Literal["text", "author", "category"]
 
-# "term^2": the caret and what follows it, when nothing but a weight follows.
-_WEIGHT = re.compile(r"^(?P<term>.*?)\s*\^\s*(?P<weight>[^\s^]+)\s*$", re.DOTALL)
 MAX_ALTERNATIVES = 8
+_NO_WORDS = "has no words to look for (stop words, symbols and accents-only are ignored)"
 EXACT_WEIGHT = 0.5  # the words exactly as typed, on top of their stems
 TOPIC_FEATURES = 60  # features kept from a `like` paper or a description
 
@@ -45,16 +44,16 @@ class ProfileError(PaperwireError):
 
 def split_weight(text: str, what: str = "term") -> tuple[str, float]:
     """`"LoRA^2"` → ("LoRA", 2.0); no caret → weight 1. Refuses negative, zero or huge weights."""
-    match = _WEIGHT.match(text)
-    if not match:
+    term, caret, weight_text = text.rpartition("^")
+    if not caret or not weight_text.strip() or any(c.isspace() for c in weight_text.strip()):
         return text.strip(), 1.0
     try:
-        weight = float(match.group("weight"))
+        weight = float(weight_text)
     except ValueError:
         raise ProfileError(f"{what} {text!r}: the weight after ^ is not a number") from None
     if not (math.isfinite(weight) and 0 < weight <= 100):
         raise ProfileError(f"{what} {text!r}: the weight after ^ must be above 0 and at most 100")
-    return match.group("term").strip(), weight
+    return term.strip(), weight
 
 
 # ---------------------------------------------------------------- boolean queries
@@ -126,11 +125,22 @@ def parse_query(text: str) -> Node:
     return node
 
 
+MAX_QUERY_DEPTH = 32  # nested parentheses and NOTs; deeper is a mistake, not a query
+
+
 class _QueryParser:
     def __init__(self, tokens: list[tuple[str, str]], text: str) -> None:
         self.tokens = tokens
         self.text = text
         self.position = 0
+        self.depth = 0
+
+    def _deeper(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_QUERY_DEPTH:
+            raise ProfileError(
+                f"query {self.text[:60]!r}: nested more than {MAX_QUERY_DEPTH} levels deep"
+            )
 
     def _peek(self) -> str | None:
         return self.tokens[self.position][0] if self.position < len(self.tokens) else None
@@ -153,7 +163,10 @@ class _QueryParser:
     def _negation(self) -> Node:
         if self._peek() == "NOT":
             self.position += 1
-            return Not(self._negation())
+            self._deeper()
+            node = Not(self._negation())
+            self.depth -= 1
+            return node
         return self._atom()
 
     def _atom(self) -> Node:
@@ -162,7 +175,9 @@ class _QueryParser:
             raise ProfileError(f"query {self.text!r}: ends where a word was expected")
         if kind == "(":
             self.position += 1
+            self._deeper()
             node = self.expression()
+            self.depth -= 1
             if self._peek() != ")":
                 raise ProfileError(f"query {self.text!r}: a parenthesis is not closed")
             self.position += 1
@@ -231,8 +246,8 @@ def text_term(
         if text not in cache:
             cache[text] = text_term(text, analyzer, stats)
         return cache[text]
-    words = analyzer.words(text)
-    content = [w for w in words if not w.stop] or words
+    # Stop words are never indexed ("the", "or"): a term of stop words alone finds nothing.
+    content = [w for w in analyzer.words(text) if not w.stop]
     if not content:
         return None
     base = tuple(w.stem for w in content)
@@ -295,6 +310,9 @@ class CompiledProfile:
     topic: dict[str, float] = field(default_factory=dict)  # feature → weight, unit length
     topic_label: str = ""
     liked: tuple[str, ...] = ()
+    # Names no keyword, author, description or liked paper: takes every paper its filters
+    # (categories, exclusions, query) let through, like arXiv's own category mailings.
+    open: bool = False
 
     @property
     def wants_anything(self) -> bool:
@@ -310,35 +328,53 @@ def compile_profile(
 ) -> CompiledProfile:
     """Turn what a reader typed into terms; raises ProfileError naming a term it cannot read."""
     compiled = CompiledProfile(profile)
+
+    def wanted(raw: str, what: str) -> tuple[Term, float, str]:
+        text, weight = split_weight(raw, what)
+        term = author_term(text) if what == "author" else text_term(text, analyzer, stats, cache)
+        if term is None:
+            raise ProfileError(f"{what} {raw!r}: {_NO_WORDS}")
+        return term, weight, text
+
+    def score(term: Term, weight: float, label: str, kind: Literal["keyword", "author", "query"]):
+        for item in compiled.scored:  # the same term twice ("protein", "Protein") counts once
+            if item.term == term:
+                item.weight = max(item.weight, weight)
+                return
+        compiled.scored.append(ScoredTerm(term, weight, label, kind))
+
     for raw in profile.keywords:
-        text, weight = split_weight(raw, "keyword")
-        term = text_term(text, analyzer, stats, cache)
-        if term is not None:
-            compiled.scored.append(ScoredTerm(term, weight, text, "keyword"))
+        score(*wanted(raw, "keyword"), "keyword")
     for raw in profile.authors:
-        name, weight = split_weight(raw, "author")
-        term = author_term(name)
-        if term is not None:
-            compiled.scored.append(ScoredTerm(term, weight, name, "author"))
+        score(*wanted(raw, "author"), "author")
     for raw in profile.exclude:
-        term = text_term(split_weight(raw, "exclude")[0], analyzer, stats, cache)
-        if term is not None:
-            compiled.excluded.append(term)
+        term, weight, _ = wanted(raw, "exclude")
+        if weight != 1.0:
+            raise ProfileError(f"exclude {raw!r}: an excluded word takes no weight")
+        compiled.excluded.append(term)
     for raw in profile.categories:
         name, weight = split_weight(raw, "category")
         compiled.categories.append((category_term(name), weight))
     if profile.query and profile.query.strip():
         compiled.query = parse_query(profile.query)
         for text, negated in query_leaves(compiled.query):
-            term = text_term(text, analyzer, stats, cache)
-            if term is None:
-                raise ProfileError(f"query {profile.query!r}: {text!r} has no words to look for")
-            compiled.query_terms[text] = term
-            if not negated:
-                compiled.scored.append(ScoredTerm(term, 1.0, text, "query"))
+            leaf = text_term(text, analyzer, stats, cache)
+            if leaf is None:
+                hint = (
+                    " (operators are AND, OR, NOT in capitals)"
+                    if text.lower() in ("and", "or", "not")
+                    else ""
+                )
+                raise ProfileError(f"query {profile.query!r}: {text!r}: {_NO_WORDS}{hint}")
+            compiled.query_terms[text] = leaf
+            if not negated:  # a query is a filter, and its words count like keywords
+                score(leaf, 1.0, text, "query")
     vectors = []
     if profile.description and profile.description.strip():
-        vectors.append(_topic_vector(analyzer, stats, "", profile.description))
+        vector = _topic_vector(analyzer, stats, "", profile.description)
+        if not vector:
+            raise ProfileError(f"description {profile.description[:60]!r}: {_NO_WORDS}")
+        vectors.append(vector)
         compiled.topic_label = "description"
     liked = [liked_papers[i] for i in profile.like if liked_papers and i in liked_papers]
     for paper in liked:
@@ -347,6 +383,11 @@ def compile_profile(
         compiled.topic_label = "like " + ", ".join(p.arxiv_id for p in liked)
     compiled.liked = tuple(profile.like)
     compiled.topic = _mean_vector(vectors)
+    # What the reader asked for, not what compiled: liked papers that could not be found
+    # leave the profile wanting them, and it lists nothing rather than everything.
+    compiled.open = not (
+        profile.keywords or profile.authors or profile.description.strip() or profile.like
+    )
     return compiled
 
 

@@ -396,10 +396,7 @@ class Ranker:
         present_csc = present.tocsc() if needs_columns else None
         results = []
         for column, profile in enumerate(block):
-            # A profile naming no keyword, author, liked paper or description (categories
-            # only, or only a query) takes every paper its filters let through, like arXiv's
-            # own category mailings.
-            open_profile = not profile.scored and not profile.topic
+            open_profile = profile.open
             keep = ~excluded[:, column]
             if not open_profile:
                 keep &= anchored[:, column]
@@ -422,9 +419,8 @@ class Ranker:
                 if liked in ids:
                     keep[ids[liked]] = False
             column_scores = scores[:, column]
-            keep &= column_scores >= min_score
-            if not open_profile:
-                keep &= column_scores > 0
+            if not open_profile:  # an open profile's papers score 0: min_score is not for them
+                keep &= (column_scores >= min_score) & (column_scores > 0)
             chosen = np.flatnonzero(keep)
             ranking = chosen[np.lexsort((order[chosen], -column_scores[chosen]))]
             if limit is not None:

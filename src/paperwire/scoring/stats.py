@@ -28,7 +28,8 @@ from paperwire.models import Paper
 from paperwire.scoring.analysis import TITLE_WEIGHT, Analyzer
 
 BUCKETS = 1 << 21
-_MAX_EXPANSIONS = 4  # kept per acronym; the rest are pruned as noise
+_MAX_EXPANSIONS = 8  # long forms kept per acronym (the most frequent)
+_MAX_ACRONYMS = 200_000  # beyond this, the acronyms seen least are dropped on save
 FORMAT_VERSION = 1
 
 
@@ -49,7 +50,8 @@ class CorpusStats:
 
     @property
     def average_length(self) -> float:
-        return self.total_length / self.documents if self.documents else 1.0
+        average = self.total_length / self.documents if self.documents else 0.0
+        return average or 1.0  # papers of stop words only must not divide by zero
 
     def update(self, papers: Iterable[Paper], analyzer: Analyzer | None = None) -> int:
         """Count `papers` in (each once: the caller makes sure of that); returns how many."""
@@ -109,11 +111,12 @@ class CorpusStats:
 
     def to_bytes(self) -> bytes:
         """A compact serialisation for the store (compressed; mostly empty buckets)."""
-        pruned = {
-            a: dict(c.most_common(_MAX_EXPANSIONS))
-            for a, c in self.acronyms.items()
-            if sum(c.values()) >= 2
-        }
+        # Definitions seen once are kept: a store counted day by day sees each one a day.
+        kept = self.acronyms
+        if len(kept) > _MAX_ACRONYMS:
+            ranked = sorted(kept.items(), key=lambda item: -sum(item[1].values()))
+            kept = dict(ranked[:_MAX_ACRONYMS])
+        pruned = {a: dict(c.most_common(_MAX_EXPANSIONS)) for a, c in kept.items()}
         header = repr((FORMAT_VERSION, self.documents, self.total_length, pruned)).encode()
         body = zlib.compress(self.df.astype("<u4").tobytes(), 6)
         return len(header).to_bytes(8, "little") + header + body

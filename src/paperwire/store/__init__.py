@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, and_, func, select
+from sqlalchemy import Connection, Engine, Table, and_, func, select, true
 from sqlalchemy.exc import SQLAlchemyError
 
 from paperwire.errors import StoreError
@@ -21,6 +21,7 @@ from paperwire.store.engine import (
 from paperwire.store.search import search_papers
 from paperwire.store.tables import (
     AnnouncementRow,
+    CorpusCountedRow,
     CorpusStatsRow,
     FeedDayRow,
     HttpValidatorRow,
@@ -33,11 +34,9 @@ __all__ = ["Store", "UpsertCounts", "open_store"]
 FEED_DAYS = FeedDayRow.__table__
 VALIDATORS = HttpValidatorRow.__table__
 ANNOUNCEMENTS = AnnouncementRow.__table__
-CORPUS_STATS = CorpusStatsRow.__table__
+CORPUS_STATS: Table = CorpusStatsRow.__table__  # type: ignore[assignment]
+COUNTED: Table = CorpusCountedRow.__table__  # type: ignore[assignment]
 EMBEDDINGS: Table = PaperEmbeddingRow.__table__  # type: ignore[assignment]
-
-# Where corpus counting stopped: the (first_seen_at, arxiv_id) of the last paper counted.
-Watermark = tuple[dt.datetime, str]
 
 
 def paper_from_row(row: Any) -> Paper:
@@ -167,66 +166,74 @@ class Store:
 
     # --- scoring ------------------------------------------------------------------------------
 
-    def corpus_stats(self, name: str = "default") -> tuple[bytes | None, Watermark | None]:
-        """The saved statistics and where their counting stopped (None, None: never counted)."""
+    def corpus_stats(self, name: str = "default") -> tuple[bytes | None, int]:
+        """The saved statistics and their version (None, 0: never saved)."""
         with self.engine.connect() as connection:
             row = connection.execute(
-                select(CORPUS_STATS).where(CORPUS_STATS.c.name == name)
-            ).first()
-        if row is None:
-            return None, None
-        until = (row.seen_until_at, row.seen_until_id) if row.seen_until_id else None
-        return row.data, until
-
-    def papers_seen_after(
-        self, after: Watermark | None, batch: int = 2000
-    ) -> Iterator[tuple[list[Paper], Watermark]]:
-        """Papers first stored after `after`, oldest first, in batches, each with its watermark."""
-        columns = [PAPERS.c.title, PAPERS.c.abstract, PAPERS.c.arxiv_id, PAPERS.c.first_seen_at]
-        while True:
-            query = select(*columns).order_by(PAPERS.c.first_seen_at, PAPERS.c.arxiv_id)
-            if after is not None:
-                seen_at, arxiv_id = after
-                query = query.where(
-                    (PAPERS.c.first_seen_at > seen_at)
-                    | and_(PAPERS.c.first_seen_at == seen_at, PAPERS.c.arxiv_id > arxiv_id)
+                select(CORPUS_STATS.c.data, CORPUS_STATS.c.version).where(
+                    CORPUS_STATS.c.name == name
                 )
+            ).first()
+        return (row.data, row.version) if row else (None, 0)
+
+    def uncounted_papers(
+        self, batch: int = 2000, *, everything: bool = False
+    ) -> Iterator[list[Paper]]:
+        """Papers not yet counted into the corpus statistics (title and abstract), in batches;
+        with `everything`, all stored papers (to count again from nothing)."""
+        after = ""
+        counted = select(COUNTED.c.arxiv_id).where(COUNTED.c.arxiv_id == PAPERS.c.arxiv_id)
+        while True:
+            query = (
+                select(PAPERS.c.arxiv_id, PAPERS.c.title, PAPERS.c.abstract)
+                .where(PAPERS.c.arxiv_id > after, true() if everything else ~counted.exists())
+                .order_by(PAPERS.c.arxiv_id)
+                .limit(batch)
+            )
             with self.engine.connect() as connection:
-                rows = connection.execute(query.limit(batch)).all()
+                rows = connection.execute(query).all()
             if not rows:
                 return
-            after = (rows[-1].first_seen_at, rows[-1].arxiv_id)
-            yield [Paper(r.arxiv_id, r.title, r.abstract) for r in rows], after
+            after = rows[-1].arxiv_id
+            yield [Paper(r.arxiv_id, r.title, r.abstract) for r in rows]
 
     def save_corpus_stats(
         self,
         data: bytes,
         documents: int,
-        until: Watermark | None,
-        previous: Watermark | None,
+        counted: Sequence[str],
+        previous_version: int,
         now: dt.datetime,
         name: str = "default",
     ) -> bool:
-        """Save statistics counted from `previous` to `until`. False, saving nothing, when
-        another process saved first (its counts already include these papers)."""
+        """Save statistics that now include the papers `counted`, unless another process saved
+        since `previous_version` was read: then nothing is written and the answer is False."""
         with self.transaction() as connection:
-            row = connection.execute(
-                select(CORPUS_STATS.c.seen_until_at, CORPUS_STATS.c.seen_until_id).where(
-                    CORPUS_STATS.c.name == name
+            values = {"data": data, "documents": documents, "updated_at": now}
+            if previous_version == 0:
+                inserted = connection.execute(
+                    dialect_insert(connection, CORPUS_STATS)
+                    .values(name=name, version=1, **values)
+                    .on_conflict_do_nothing(index_elements=["name"])
+                    .returning(CORPUS_STATS.c.name)  # rowcount is not reliable here on psycopg
+                ).first()
+                if inserted is None:
+                    return False
+            else:
+                updated = connection.execute(
+                    CORPUS_STATS.update()
+                    .where(CORPUS_STATS.c.name == name, CORPUS_STATS.c.version == previous_version)
+                    .values(version=previous_version + 1, **values)
                 )
-            ).first()
-            current = (row.seen_until_at, row.seen_until_id) if row and row.seen_until_id else None
-            if current != previous:
-                return False
-            values = {
-                "name": name,
-                "data": data,
-                "documents": documents,
-                "seen_until_at": until[0] if until else None,
-                "seen_until_id": until[1] if until else None,
-                "updated_at": now,
-            }
-            _upsert_one(connection, CORPUS_STATS, ["name"], values)
+                if updated.rowcount != 1:
+                    return False
+            if counted:
+                statement = dialect_insert(connection, COUNTED).on_conflict_do_nothing(
+                    index_elements=["arxiv_id"]
+                )
+                for start in range(0, len(counted), 5000):
+                    chunk = counted[start : start + 5000]
+                    connection.execute(statement, [{"arxiv_id": i} for i in chunk])
         return True
 
     def embeddings(self, arxiv_ids: Sequence[str], model: str) -> dict[str, bytes]:

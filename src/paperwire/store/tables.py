@@ -85,8 +85,6 @@ class PaperRow(Base):
     first_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
-    __table_args__ = (Index("ix_papers_first_seen", "first_seen_at", "arxiv_id"),)
-
 
 class AnnouncementRow(Base):
     """That arXiv announced a paper on a day, and how (new, cross, replace, replace-cross)."""
@@ -133,17 +131,26 @@ class HttpValidatorRow(Base):
 
 
 class CorpusStatsRow(Base):
-    """The scoring statistics of every paper counted so far (scoring.CorpusStats, serialised),
-    and where counting stopped, so each paper is counted once."""
+    """The scoring statistics of every paper counted so far (scoring.CorpusStats, serialised)."""
 
     __tablename__ = "corpus_stats"
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     data: Mapped[bytes] = mapped_column(LargeBinary)
     documents: Mapped[int] = mapped_column(Integer)
-    seen_until_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    seen_until_id: Mapped[str | None] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)  # bumped by every save
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class CorpusCountedRow(Base):
+    """A paper already counted into the corpus statistics: each paper is counted once, however
+    late its fetch committed."""
+
+    __tablename__ = "corpus_counted"
+
+    arxiv_id: Mapped[str] = mapped_column(
+        ForeignKey("papers.arxiv_id", ondelete="CASCADE"), primary_key=True
+    )
 
 
 class PaperEmbeddingRow(Base):

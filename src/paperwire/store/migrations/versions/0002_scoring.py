@@ -22,12 +22,19 @@ def upgrade() -> None:
         sa.Column("name", sa.String(64), primary_key=True),
         sa.Column("data", sa.LargeBinary(), nullable=False),
         sa.Column("documents", sa.Integer(), nullable=False),
-        # Papers are counted in (first_seen_at, arxiv_id) order; this is the last one counted.
-        sa.Column("seen_until_at", _TZ, nullable=True),
-        sa.Column("seen_until_id", sa.String(64), nullable=True),
+        # Bumped by every save: a process that counted from an older version lost a race.
+        sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("updated_at", _TZ, nullable=False),
     )
-    op.create_index("ix_papers_first_seen", "papers", ["first_seen_at", "arxiv_id"])
+    op.create_table(
+        "corpus_counted",
+        sa.Column(
+            "arxiv_id",
+            sa.String(64),
+            sa.ForeignKey("papers.arxiv_id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
+    )
     op.create_table(
         "paper_embeddings",
         sa.Column(
@@ -45,5 +52,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("paper_embeddings")
-    op.drop_index("ix_papers_first_seen", table_name="papers")
+    op.drop_table("corpus_counted")
     op.drop_table("corpus_stats")
