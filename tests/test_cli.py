@@ -332,3 +332,22 @@ def test_digest_looks_again_for_a_day_no_source_showed_yet(
     paperwire("digest", "-c", "cs.LG", "-c", "cs.AI")
 
     assert len(arxiv.requests_to("/rss/cs.LG+cs.AI")) == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["digest", "--limit", "0"], "--limit"),
+        (["digest", "--format", "xml"], "--format"),
+        (["digest", "--min-score", "abc"], "--min-score"),
+        (["nosuch"], "nosuch"),
+    ],
+)
+def test_usage_errors_are_one_line_with_status_2(
+    paperwire: PaperwireCLI, args: list[str], named: str
+) -> None:
+    result = paperwire(*args)
+
+    assert result.exit_code == 2
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("paperwire: error: ") and named in line and "--help" in line

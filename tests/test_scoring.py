@@ -461,3 +461,45 @@ def test_open_profile_ignores_min_score_and_unfound_likes_list_nothing() -> None
 
     assert _ids(open_profile) == ["2611.00901"]
     assert missing_like == []
+
+
+def test_long_phrase_missing_one_pair_is_listed_and_explained() -> None:
+    paper = _paper(
+        "2611.01301",
+        "Graph neural networks are used to predict protein function",
+        "Message passing.",
+    )
+
+    [scored] = rank_papers([*BACKGROUND, paper], Profile(keywords=["graph neural network protein"]))
+
+    assert scored.reasons[0].kind == "keyword"
+    assert scored.reasons[0].where == ("title",)
+
+
+def test_partial_words_are_named_as_partial_reasons() -> None:
+    papers = [
+        _paper("2611.01401", "Survival analysis with neural networks", "Cox models."),
+        _paper("2611.01402", "Sensitivity analysis", "Neural network pruning."),
+    ]
+
+    ranked = rank_papers(papers, Profile(keywords=["survival analysis", "neural network"]))
+    second = next(s for s in ranked if s.paper.arxiv_id == "2611.01402")
+
+    kinds = {r.term: r.kind for r in second.reasons}
+    assert kinds == {"neural network": "keyword", "survival analysis": "partial"}
+    assert [r.forms for r in second.reasons if r.kind == "partial"] == [("analysis",)]
+
+
+def test_plural_mixed_case_acronyms_are_learnt() -> None:
+    papers = [
+        _paper("2611.01501", "Patches", "Vision transformers (ViTs) split images. ViTs scale."),
+        _paper("2611.01502", "Tokens", "Vision transformers (ViT) need data; a ViT is large."),
+        _paper("2611.01503", "Other", "A vision transformer for remote sensing."),
+    ]
+    stats = CorpusStats()
+    stats.update(papers)
+
+    ranked = rank_papers(papers, Profile(keywords=["ViT"]), stats=stats)
+
+    assert stats.expansion("vit") == "vision transform"
+    assert set(_ids(ranked)) == {"2611.01501", "2611.01502", "2611.01503"}

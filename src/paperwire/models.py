@@ -154,8 +154,9 @@ class Profile:
 class Reason:
     """Why a paper is in a digest: what matched, where, and the words as the paper writes them.
 
-    kind is "keyword", "author", "query", "description", "like" or "semantic"; term is what the
-    reader wrote; where lists "title", "abstract" or "authors"; forms are for highlighting.
+    kind is "keyword", "author", "query", "description", "like", "semantic" or "partial" (some
+    words of a term, which add a little to the score); term is what the reader wrote; where
+    lists "title", "abstract" or "authors"; forms are for highlighting.
     """
 
     kind: str

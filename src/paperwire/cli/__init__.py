@@ -137,7 +137,26 @@ def common_options(function: F) -> F:
 
 
 class PaperwireGroup(click.Group):
-    """Turns PaperwireError into one line on stderr and its exit status; never a traceback."""
+    """Turns PaperwireError into one line on stderr and its exit status; never a traceback.
+
+    Click's own usage errors (a bad option value, an unknown option) become one line too,
+    pointing at --help, instead of Click's four-line usage block.
+    """
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            result = super().main(*args, standalone_mode=False, **kwargs)
+        except click.ClickException as exc:
+            context = getattr(exc, "ctx", None)
+            hint = f" (see {context.command_path} --help)" if context is not None else ""
+            click.echo(f"paperwire: error: {exc.format_message()}{hint}", err=True)
+            sys.exit(exc.exit_code)
+        except click.exceptions.Abort:
+            click.echo("paperwire: interrupted", err=True)
+            sys.exit(130)
+        sys.exit(result if isinstance(result, int) else 0)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

@@ -83,7 +83,7 @@ from paperwire.scoring.semantic import load_embedder
     type=click.Choice(["text", "markdown", "json"]),
     default="text",
     show_default=True,
-    help="text: a table on the terminal; markdown; json.",
+    help="text: a table on the terminal (Markdown when written with -o); markdown; json.",
 )
 @click.option(
     "-o",
@@ -262,7 +262,7 @@ def _table(digest: Digest) -> Table:
         authors = ", ".join(item.paper.authors[:2]) + (" …" if len(item.paper.authors) > 2 else "")
         table.add_row(
             str(rank),
-            f"{item.score:g}",
+            f"{item.score:.1f}",
             item.paper.arxiv_id,
             item.paper.title,
             authors,

@@ -14,7 +14,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from paperwire.digest.corpus import refresh_corpus_stats, semantic_vectors
 from paperwire.models import Digest, Profile, ScoredPaper
-from paperwire.scoring import Ranker, RankSettings, in_categories
+from paperwire.scoring import RankSettings, in_categories
 from paperwire.scoring.semantic import Embedder
 from paperwire.store import Store
 
@@ -36,6 +36,8 @@ def build_digest(
     """The best `limit` papers announced in the window for `profile`, scoring at least
     min_score, each with the reasons it is there. Scores use the statistics of the whole store;
     with an `embedder`, the semantic layer is added."""
+    from paperwire.scoring.ranker import Ranker  # scipy: imported when a digest is built
+
     announced = store.papers_announced(window_from, window_to, announce_types)
     in_scope = [p for p in announced if in_categories(p, profile.categories)]
     ranker = Ranker(refresh_corpus_stats(store, now), settings)

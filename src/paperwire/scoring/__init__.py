@@ -8,6 +8,7 @@ caller, who keeps them in the store. The optional semantic layer lives in `seman
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from paperwire.models import Paper
 from paperwire.scoring.profiles import (
@@ -16,8 +17,22 @@ from paperwire.scoring.profiles import (
     parse_query,
     split_weight,
 )
-from paperwire.scoring.ranker import Ranker, RankSettings, rank_papers
+from paperwire.scoring.settings import RankSettings
 from paperwire.scoring.stats import CorpusStats
+
+if TYPE_CHECKING:
+    from paperwire.scoring.ranker import Ranker, rank_papers
+
+
+def __getattr__(name: str) -> Any:
+    # scipy takes a second to import: only the commands that rank pay for it (not --help,
+    # not a configuration check).
+    if name in ("Ranker", "rank_papers"):
+        from paperwire.scoring import ranker
+
+        return getattr(ranker, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "CompiledProfile",

@@ -67,7 +67,7 @@ COMPOUND_PREFIXES: dict[str, str] = {
 }
 
 TITLE_WEIGHT = 3.0  # a word in the title counts as much as three in the abstract
-PAIR_WINDOW = 3  # words within this distance (after stop words are dropped) form a pair
+PAIR_WINDOW = 3  # a word pairs with the next two words (after stop words are dropped)
 
 _TEX_COMMAND = re.compile(r"\\(?:[A-Za-z]+|.)")
 _TEX_NOISE = re.compile(r"[$^_{}~]")
@@ -283,8 +283,8 @@ class Analyzer:
             window = cleaned[max(0, match.start() - 160) : match.start()]
             before = self.words(window)[-(len(letters) + 4) :]
             expansion = _initials_match(before, letters)
-            if expansion:
-                found[acronym.lower()] = expansion
+            if expansion:  # keyed as the word is indexed: "ViTs" and "ViT" are both "vit"
+                found[self.stem(acronym)] = expansion
         return found
 
 

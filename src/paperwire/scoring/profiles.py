@@ -217,6 +217,21 @@ class Term:
             return list(alternative)
         return phrase_pairs(alternative) or list(alternative[:1])
 
+    def slack(self, alternative: tuple[str, ...]) -> int:
+        """How many required features may be missing: long phrases (four words and more) may
+        miss one word pair, which is proximity rather than identity."""
+        return 1 if self.kind == "text" and len(self.required(alternative)) >= 3 else 0
+
+    def shown_by(self, counts: Mapping[str, float]) -> list[tuple[str, ...]]:
+        """The alternatives a text's feature counts show (the ranker's rule, for one text)."""
+        found = []
+        for alternative in self.alternatives:
+            required = self.required(alternative)
+            missing = sum(1 for f in required if not counts.get(f))
+            if missing <= self.slack(alternative):
+                found.append(alternative)
+        return found
+
     def weights(self) -> dict[str, float]:
         """Feature weights for scoring: a phrase's words share one unit, its pairs another."""
         weights: dict[str, float] = {}

@@ -43,26 +43,11 @@ from paperwire.scoring.profiles import (
     all_terms,
     compile_profile,
 )
+from paperwire.scoring.settings import RankSettings
 from paperwire.scoring.stats import CorpusStats
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
-
-
-@dataclass(frozen=True, slots=True)
-class RankSettings:
-    """The ranker's constants; the defaults are what the relevance benchmark was run with."""
-
-    k1: float = 1.2
-    b: float = 0.75
-    author_weight: float = 8.0  # a followed author counts like a strong keyword match
-    topic_weight: float = 100.0  # score per unit of cosine with the description / liked papers
-    topic_threshold: float = 0.05  # cosine above which similarity alone lists a paper
-    semantic_weight: float = 8.0  # score of a perfect embedding match (semantic layer)
-    semantic_floor: float = 0.2  # cosines below this add nothing
-    semantic_threshold: float = 0.4  # cosine above which the embedding alone lists a paper
-    partial_factor: float = 0.5  # a paper showing only part of the reader's terms
-    profile_chunk: int = 1024  # profiles per product, to bound memory
 
 
 @dataclass(slots=True)
@@ -155,7 +140,8 @@ class Ranker:
         order = np.argsort(np.argsort(np.array([p.arxiv_id for p in papers], dtype=object)))
         ids = {p.arxiv_id: i for i, p in enumerate(papers)}
         results: list[list[ScoredPaper]] = []
-        chunk = self.settings.profile_chunk
+        # Each block holds a few dense papers x profiles arrays: keep them near 4M cells.
+        chunk = max(16, min(self.settings.profile_chunk, 4_000_000 // len(papers)))
         for start in range(0, len(compiled), chunk):
             block = compiled[start : start + chunk]
             vectors = profile_vectors[start : start + chunk] if profile_vectors else None
@@ -273,9 +259,7 @@ class Ranker:
                     rows.append(vocabulary[feature])
                     cols.append(column)
                     values.append(1.0)
-                # Long phrases (four words and more) may miss one pair: proximity, not identity.
-                slack = 1 if term.kind == "text" and len(required) >= 3 else 0
-                thresholds.append(len(required) - slack - 0.5)
+                thresholds.append(len(required) - term.slack(alternative) - 0.5)
                 owners.append(term_id)
         alternatives = sparse.csr_matrix(
             (values, (rows, cols)), shape=(matrix.shape[1], len(thresholds))
@@ -496,19 +480,30 @@ class Ranker:
                 continue
             where, forms = [], []
             for name in ("title", "abstract"):
-                counts = analysed[name].counts
-                found = [
-                    alt
-                    for alt in item.term.alternatives
-                    if all(counts.get(f, 0) > 0 for f in item.term.required(alt))
-                ]
+                found = item.term.shown_by(analysed[name].counts)
                 if found:
                     where.append(name)
                     forms += _surface_forms(words[name], found, analysed[name])
+            if not where and item.label in scored.matched:
+                # Shown only by title and abstract together (a phrase split between them).
+                combined = analysed["title"].counts + analysed["abstract"].counts
+                found = item.term.shown_by(combined)
+                where = ["title", "abstract"]
+                forms = [f for n in where for f in _surface_forms(words[n], found, analysed[n])]
             if where:
                 reasons.append(
                     Reason(item.kind, item.label, tuple(where), tuple(dict.fromkeys(forms)))
                 )
+            else:  # some of its words, not all: it counted a little
+                stems = {s for alt in item.term.alternatives for s in alt}
+                partial = [
+                    w.text
+                    for n in ("title", "abstract")
+                    for w in words[n]
+                    if not w.stop and (w.stem in stems or stems & set(w.parts))
+                ]
+                if partial:
+                    reasons.append(Reason("partial", item.label, (), tuple(dict.fromkeys(partial))))
         if compiled.topic_label and compiled.topic_label in scored.matched:
             shared = [
                 f
