@@ -39,7 +39,13 @@ from paperwire.scoring.semantic import load_embedder
 )
 @click.option("--subscriber", metavar="EMAIL", help="Use this configured subscriber's profile.")
 @click.option("-c", "--category", "categories", multiple=True, help="arXiv category (repeatable).")
-@click.option("-k", "--keyword", "keywords", multiple=True, help="Keyword or phrase (repeatable).")
+@click.option(
+    "-k",
+    "--keyword",
+    "keywords",
+    multiple=True,
+    help='Keyword or phrase, optionally weighted: "LoRA^2" (repeatable).',
+)
 @click.option("--author", "authors", multiple=True, help="Author to follow (repeatable).")
 @click.option("--exclude", multiple=True, help="Leave out papers mentioning this (repeatable).")
 @click.option(
