@@ -151,7 +151,8 @@ def command(
         ingestor = Ingestor(arxiv, app.store, app.http, now)
         report = ingestor.run("auto", on_date, since)
         show_report(app, report, to_stderr=True)
-    missing_likes = [i for i in profile.like if i not in app.store.get_papers(profile.like)]
+    stored_likes = app.store.get_papers(profile.like) if profile.like else {}
+    missing_likes = [i for i in profile.like if i not in stored_likes]
     if missing_likes and not no_fetch:  # liked papers define the topic: fetch their text
         liked_report = Ingestor(arxiv, app.store, app.http, now).run(ids=missing_likes)
         show_report(app, liked_report, to_stderr=True)

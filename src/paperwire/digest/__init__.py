@@ -42,24 +42,21 @@ def build_digest(
     in_scope = [p for p in announced if in_categories(p, profile.categories)]
     ranker = Ranker(refresh_corpus_stats(store, now), settings)
     liked = store.get_papers(profile.like) if profile.like else {}
-    paper_vectors = profile_vectors = None
+    paper_vectors = profile_vector = None
     if embedder is not None and in_scope:
-        paper_vectors, profile_vectors = semantic_vectors(
+        paper_vectors, [profile_vector] = semantic_vectors(
             store, embedder, in_scope, [profile], liked, now
         )
-    [ranked] = ranker.rank(
+    ranked = ranker.rank_explained(
         in_scope,
-        [profile],
+        profile,
         liked=liked,
         limit=limit,
         min_score=min_score,
         require_match=not partial_matches,
         paper_vectors=paper_vectors,
-        profile_vectors=profile_vectors,
+        profile_vector=profile_vector,
     )
-    compiled = ranker.compile(profile, liked)
-    for item in ranked:
-        item.reasons = ranker.explain(item, compiled)
     return Digest(profile, window_from, window_to, len(in_scope), ranked, now)
 
 

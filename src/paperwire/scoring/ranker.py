@@ -97,9 +97,7 @@ class Ranker:
         `paper_vectors` (papers x d, unit rows) and `profile_vectors` (one unit vector or None
         per profile) add the semantic layer's cosine when given.
         """
-        if self._usable_stats() is None:  # no store statistics: the papers are the corpus
-            self.stats = CorpusStats()
-            self.stats.update(papers, self.analyzer)
+        self._fit_if_needed(papers)
         compiled = [self.compile(p, liked) for p in profiles]
         return self.rank_compiled(
             papers,
@@ -110,6 +108,39 @@ class Ranker:
             paper_vectors=paper_vectors,
             profile_vectors=profile_vectors,
         )
+
+    def rank_explained(
+        self,
+        papers: Sequence[Paper],
+        profile: Profile,
+        *,
+        liked: Mapping[str, Paper] | None = None,
+        limit: int | None = None,
+        min_score: float = 0.0,
+        require_match: bool = True,
+        paper_vectors: npt.NDArray[np.float32] | None = None,
+        profile_vector: npt.NDArray[np.float32] | None = None,
+    ) -> list[ScoredPaper]:
+        """One profile's papers, best first, each with its reasons (for papers to be shown)."""
+        self._fit_if_needed(papers)
+        compiled = self.compile(profile, liked)
+        [ranked] = self.rank_compiled(
+            papers,
+            [compiled],
+            limit=limit,
+            min_score=min_score,
+            require_match=require_match,
+            paper_vectors=paper_vectors,
+            profile_vectors=None if paper_vectors is None else [profile_vector],
+        )
+        for item in ranked:
+            item.reasons = self.explain(item, compiled)
+        return ranked
+
+    def _fit_if_needed(self, papers: Sequence[Paper]) -> None:
+        if self._usable_stats() is None:  # no store statistics: the papers are the corpus
+            self.stats = CorpusStats()
+            self.stats.update(papers, self.analyzer)
 
     def rank_compiled(
         self,
@@ -566,10 +597,6 @@ def rank_papers(
     settings: RankSettings | None = None,
 ) -> list[ScoredPaper]:
     """One profile's papers, best first, each with its reasons (a convenience over Ranker)."""
-    ranker = Ranker(stats, settings)
-    papers = list(papers)
-    [ranked] = ranker.rank(papers, [profile], liked=liked, limit=limit, min_score=min_score)
-    compiled = ranker.compile(profile, liked)
-    for item in ranked:
-        item.reasons = ranker.explain(item, compiled)
-    return ranked
+    return Ranker(stats, settings).rank_explained(
+        list(papers), profile, liked=liked, limit=limit, min_score=min_score
+    )
