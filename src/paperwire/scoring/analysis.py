@@ -194,13 +194,6 @@ class Analyzer:
             previous_end = match.end()
         return result
 
-    def stems(self, text: str) -> list[str]:
-        """The content stems of a short text (a keyword, a name), stop words dropped unless
-        nothing else is left."""
-        words = self.words(text)
-        content = [w.stem for w in words if not w.stop]
-        return content or [w.stem for w in words]
-
     def _info(self, raw: str) -> tuple[str, str, tuple[str, ...], bool, str | None]:
         """(stem, "=" exact feature, hyphen-part stems, stop word?, canonical prefix) of a word."""
         info = self._info_cache.get(raw)
@@ -250,11 +243,7 @@ class Analyzer:
         unigrams.update(parts_seen)
         pairs = []
         for distance in range(1, PAIR_WINDOW):
-            pairs += [
-                f"{a}|{b}" if a < b else f"{b}|{a}"
-                for a, b in zip(stems, stems[distance:], strict=False)
-                if a != b
-            ]
+            pairs += [pair(a, b) for a, b in zip(stems, stems[distance:], strict=False) if a != b]
         acronyms = self.acronyms(cleaned) if _MAYBE_DEFINITION.search(cleaned) else {}
         for acronym, expansion in acronyms.items():
             # Each use of the acronym after its definition is a use of the long form too.

@@ -329,10 +329,6 @@ class CompiledProfile:
     # (categories, exclusions, query) let through, like arXiv's own category mailings.
     open: bool = False
 
-    @property
-    def wants_anything(self) -> bool:
-        return bool(self.scored or self.topic or self.query)
-
 
 def compile_profile(
     profile: Profile,
@@ -430,17 +426,6 @@ def _mean_vector(vectors: Sequence[dict[str, float]]) -> dict[str, float]:
 def _unit(vector: dict[str, float]) -> dict[str, float]:
     norm = math.sqrt(sum(w * w for w in vector.values()))
     return {f: w / norm for f, w in vector.items()} if norm else {}
-
-
-def evaluate(node: Node, present: Mapping[str, bool]) -> bool:
-    """Whether a paper satisfies a query, given which leaves are present (scalar version)."""
-    if isinstance(node, Leaf):
-        return present[node.text]
-    if isinstance(node, Not):
-        return not evaluate(node.child, present)
-    if isinstance(node, All):
-        return all(evaluate(c, present) for c in node.children)
-    return any(evaluate(c, present) for c in node.children)
 
 
 def all_terms(compiled: Iterable[CompiledProfile]) -> Iterable[Term]:

@@ -167,6 +167,11 @@ class Ranker:
         want_norms = any(p.topic for p in compiled)
         documents = self._documents(papers, vocabulary, want_norms)
         present = self._presence(documents.matrix, terms, vocabulary)
+        # Queries and weighted categories read single terms' columns: one conversion for all.
+        needs_columns = any(
+            p.query is not None or any(w != 1.0 for _, w in p.categories) for p in compiled
+        )
+        present_csc = present.tocsc() if needs_columns else None
         term_scores = self._term_scores(documents.matrix, terms, vocabulary)
         order = np.argsort(np.argsort(np.array([p.arxiv_id for p in papers], dtype=object)))
         ids = {p.arxiv_id: i for i, p in enumerate(papers)}
@@ -182,6 +187,7 @@ class Ranker:
                     block,
                     documents,
                     present,
+                    present_csc,
                     term_scores,
                     term_index,
                     vocabulary,
@@ -328,6 +334,7 @@ class Ranker:
         block: Sequence[CompiledProfile],
         documents: _Documents,
         present: sparse.csr_matrix,
+        present_csc: sparse.csc_matrix | None,
         term_scores: sparse.csr_matrix,
         term_index: dict[Term, int],
         vocabulary: dict[str, int],
@@ -405,10 +412,6 @@ class Ranker:
             if block_terms
             else np.zeros((len(papers), 0), dtype=bool)
         )
-        needs_columns = any(
-            p.query is not None or any(w != 1.0 for _, w in p.categories) for p in block
-        )
-        present_csc = present.tocsc() if needs_columns else None
         results = []
         for column, profile in enumerate(block):
             open_profile = profile.open
