@@ -7,11 +7,21 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
+from email.utils import formataddr, parseaddr
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from email_validator import EmailNotValidError, validate_email
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from paperwire import __version__
 from paperwire.errors import ConfigError, UsageError, redact_url
@@ -178,8 +188,29 @@ class HttpSettings(_Section):
     max_wait: float = Field(default=120.0, ge=0)
 
 
+def _email_address(value: str) -> str:
+    """An address a digest can go to, normalised (domain lower-cased, IDNA checked)."""
+    try:
+        return validate_email(value.strip(), check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise ValueError(f"{value!r} is not an email address: {exc}") from None
+
+
+def _mailbox(value: str) -> str:
+    """A From line: "Name <address>" or a bare address; the address must be valid."""
+    if "\r" in value or "\n" in value:
+        raise ValueError("must be one line")
+    name, address = parseaddr(value.strip())
+    if not address:
+        raise ValueError(f"{value!r} is not an address such as 'paperwire <digest@example.org>'")
+    address = _email_address(address)
+    return formataddr((name, address)) if name else address
+
+
 class SmtpSettings(_Section):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid", validate_default=True, allow_inf_nan=False, populate_by_name=True
+    )
 
     host: str = ""
     port: int = Field(default=587, ge=1, le=65535)
@@ -187,6 +218,76 @@ class SmtpSettings(_Section):
     username: str = ""
     password: SecretStr = SecretStr("")
     from_address: str = Field(default="paperwire <digest@example.org>", alias="from")
+    timeout: float = Field(default=30.0, gt=0)
+    # Check the server's certificate and name (ssl, starttls). Turn off only for a test server.
+    verify: bool = True
+    # A PEM file of CAs to trust instead of the system's (a server with a private CA).
+    ca_file: str = ""
+
+    _from = field_validator("from_address")(_mailbox)
+
+    @field_validator("host")
+    @classmethod
+    def _host(cls, value: str) -> str:
+        value = value.strip()
+        if value and (not value.isprintable() or " " in value or "/" in value):
+            raise ValueError(f"{value!r} is not a host name")
+        return value
+
+    @field_validator("ca_file")
+    @classmethod
+    def _ca_file(cls, value: str) -> str:
+        if value and not Path(value).expanduser().is_file():
+            raise ValueError(f"{value!r} is not a file")
+        return str(Path(value).expanduser()) if value else value
+
+
+class DeliverySettings(_Section):
+    """How digests leave: retries, the outbox, and what the footer and List-* headers offer."""
+
+    # Directory for .eml files. Used instead of SMTP when smtp.host is empty (default: the
+    # outbox/ folder beside the default database) or when `paperwire send --outbox` says so.
+    outbox: str = ""
+    # A digest refused with a temporary error (4xx) is tried again by later runs, up to this
+    # many attempts in all; then it is recorded as failed.
+    max_attempts: int = Field(default=5, ge=1, le=100)
+    # Within one run, a 4xx is tried again this many times after retry_delay seconds (doubling).
+    retries_per_run: int = Field(default=1, ge=0, le=10)
+    retry_delay: float = Field(default=5.0, ge=0, le=600)
+    # https address of pages that handle unsubscribe and preferences; adds one-click unsubscribe
+    # (List-Unsubscribe-Post) and links in the footer. Needs `secret` for the links' tokens.
+    base_url: str = ""
+    # Key for the tokens in those links (better: PAPERWIRE_DELIVERY__SECRET).
+    secret: SecretStr = SecretStr("")
+    # Where unsubscribe requests go by mail; empty: the From address.
+    unsubscribe: str = ""
+    # The List-Id header; empty: "paperwire digests <paperwire.<domain of From>>".
+    list_id: str = ""
+
+    @field_validator("base_url")
+    @classmethod
+    def _https(cls, value: str) -> str:
+        if value and urlsplit(value).scheme != "https":
+            raise ValueError("must be an https:// URL (one-click unsubscribe needs https)")
+        return _http_url(value) if value else value
+
+    @field_validator("unsubscribe")
+    @classmethod
+    def _unsubscribe(cls, value: str) -> str:
+        return _email_address(value) if value.strip() else ""
+
+    @field_validator("list_id")
+    @classmethod
+    def _list_id(cls, value: str) -> str:
+        if value and (not value.isprintable() or not value.isascii()):
+            raise ValueError("must be one line of printable ASCII")
+        return value
+
+    @model_validator(mode="after")
+    def _secret_with_base_url(self) -> DeliverySettings:
+        if self.base_url and not self.secret.get_secret_value():
+            raise ValueError("secret: needed when base_url is set (it signs the links)")
+        return self
 
 
 class DigestSettings(_Section):
@@ -194,6 +295,11 @@ class DigestSettings(_Section):
     min_score: float = 0.0
     # Also list papers that show only some words of a keyword (after the full matches).
     partial_matches: bool = False
+    # A digest covers the announcements since the reader's last one, but never more than this
+    # many days back (a reader away for a month gets the last week, not a month).
+    max_age_days: int = Field(default=7, ge=1, le=60)
+    # When nothing matched in a window: "skip" (send nothing) or "note" (a short email).
+    empty: Literal["skip", "note"] = "skip"
 
 
 class ScoringSettings(_Section):
@@ -208,6 +314,14 @@ class ScoringSettings(_Section):
 class SubscriberSettings(_Section):
     email: str
     name: str = ""
+
+    _email = field_validator("email")(_email_address)
+
+    @field_validator("name")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        return " ".join(value.split())  # a display name is one line, whatever the file says
+
     categories: list[str] = []
     keywords: list[str] = []
     exclude: list[str] = []
@@ -245,6 +359,7 @@ class Settings(_Section):
     sources: SourcesSettings = SourcesSettings()
     http: HttpSettings = HttpSettings()
     smtp: SmtpSettings = SmtpSettings()
+    delivery: DeliverySettings = DeliverySettings()
     digest: DigestSettings = DigestSettings()
     scoring: ScoringSettings = ScoringSettings()
     subscribers: list[SubscriberSettings] = []

@@ -181,5 +181,15 @@ class Digest:
     window_from: dt.date
     window_to: dt.date
     announced_count: int  # papers announced in the window in the reader's categories
-    papers: list[ScoredPaper]
+    papers: list[ScoredPaper]  # the papers shown, best first
     generated_at: dt.datetime
+    matched_count: int = -1  # papers that matched, shown or not; -1: as many as shown
+
+    def __post_init__(self) -> None:
+        if self.matched_count < len(self.papers):
+            self.matched_count = len(self.papers)
+
+    @property
+    def more(self) -> int:
+        """Papers that matched but are not shown (beyond the limit, or cut to fit an email)."""
+        return self.matched_count - len(self.papers)

@@ -6,7 +6,7 @@ import datetime as dt
 import importlib.util
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -32,14 +32,18 @@ def build_digest(
     partial_matches: bool = False,
     settings: RankSettings | None = None,
     embedder: Embedder | None = None,
+    skip: Collection[str] = (),
 ) -> Digest:
     """The best `limit` papers announced in the window for `profile`, scoring at least
     min_score, each with the reasons it is there. Scores use the statistics of the whole store;
-    with an `embedder`, the semantic layer is added."""
+    with an `embedder`, the semantic layer is added. Papers in `skip` (arXiv ids the reader
+    has already received) are left out before ranking."""
     from paperwire.scoring.ranker import Ranker  # scipy: imported when a digest is built
 
     announced = store.papers_announced(window_from, window_to, announce_types)
-    in_scope = [p for p in announced if in_categories(p, profile.categories)]
+    in_scope = [
+        p for p in announced if in_categories(p, profile.categories) and p.arxiv_id not in skip
+    ]
     ranker = Ranker(refresh_corpus_stats(store, now), settings)
     liked = store.get_papers(profile.like) if profile.like else {}
     paper_vectors = profile_vector = None
@@ -51,13 +55,13 @@ def build_digest(
         in_scope,
         profile,
         liked=liked,
-        limit=limit,
         min_score=min_score,
         require_match=not partial_matches,
         paper_vectors=paper_vectors,
         profile_vector=profile_vector,
+        explain_limit=limit,
     )
-    return Digest(profile, window_from, window_to, len(in_scope), ranked, now)
+    return Digest(profile, window_from, window_to, len(in_scope), ranked[:limit], now, len(ranked))
 
 
 def _paper_json(scored: ScoredPaper) -> dict[str, Any]:

@@ -120,8 +120,10 @@ class Ranker:
         require_match: bool = True,
         paper_vectors: npt.NDArray[np.float32] | None = None,
         profile_vector: npt.NDArray[np.float32] | None = None,
+        explain_limit: int | None = None,
     ) -> list[ScoredPaper]:
-        """One profile's papers, best first, each with its reasons (for papers to be shown)."""
+        """One profile's papers, best first, each with its reasons (for papers to be shown):
+        all of them, or the first `explain_limit` (the rest keep `matched` only)."""
         self._fit_if_needed(papers)
         compiled = self.compile(profile, liked)
         [ranked] = self.rank_compiled(
@@ -133,7 +135,7 @@ class Ranker:
             paper_vectors=paper_vectors,
             profile_vectors=None if paper_vectors is None else [profile_vector],
         )
-        for item in ranked:
+        for item in ranked[:explain_limit]:
             item.reasons = self.explain(item, compiled)
         return ranked
 

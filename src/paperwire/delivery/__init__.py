@@ -1,0 +1,1 @@
+"""Delivery: compose digest emails, send them by SMTP or into an outbox, and keep the ledger."""
