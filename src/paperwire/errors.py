@@ -58,3 +58,8 @@ class FeedFormatError(FetchError):
 
 class StoreError(PaperwireError):
     """The database could not be opened, migrated or written (exit 1)."""
+
+
+class DeliveryError(PaperwireError):
+    """A digest could not be handed over: the SMTP server cannot be used, the outbox cannot be
+    written, or an address cannot be put in a message (exit 1)."""

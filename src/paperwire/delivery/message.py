@@ -1,0 +1,282 @@
+"""Build a digest email: headers no feed text can break, and a 7-bit text + HTML body."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.policy
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import Policy
+from email.utils import format_datetime
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from email_validator import EmailNotValidError, validate_email
+
+from paperwire.errors import DeliveryError
+
+__all__ = [
+    "Addressing",
+    "compose_message",
+    "envelope",
+    "message_bytes",
+    "message_id",
+    "one_line",
+    "unsubscribe_mailto_url",
+]
+
+# SMTP line ends, and every header and body 7-bit: the message can be relayed by any server,
+# with no need for 8BITMIME or SMTPUTF8. Non-ASCII headers become RFC 2047 encoded-words.
+POLICY = email.policy.SMTP.clone(cte_type="7bit")
+# Serialising a message parsed back from bytes (the ledger keeps bytes): keep each header's
+# own folding. Refolding a long List-Unsubscribe line would turn its URL into an encoded-word.
+_WIRE_POLICY = POLICY.clone(refold_source="none")
+
+# RFC 5322 2.1.1: a line is at most 998 characters. A 7-bit body keeps its lines as they are
+# up to that, so an HTML digest of ASCII costs no quoted-printable escapes.
+_MAX_LINE = 998
+# Bytes quoted-printable writes as "=XX": 8-bit, "=", and controls other than tab, CR and LF.
+_QP_ESCAPED = bytes(range(128, 256)) + b"=" + bytes(c for c in range(32) if c not in b"\t\r\n")
+# Anything that ends a line (\r, \n, \x0b, \x0c, \x1c-\x1e, \x85, \u2028, \u2029), any other
+# control character (\x00, \x7f…) and any run of spaces: one space in a header.
+_BREAKS = re.compile(r"[\s\x00-\x1f\x7f-\x9f]+")
+# A Message-ID as RFC 5322 3.6.4 writes it (no CFWS, no obsolete forms).
+_MESSAGE_ID = re.compile(r"<[!-;=?-~]+@[!-;=?-~]+>")
+# One element of a List-* header goes on one line of its own; keep it well under 998.
+_MAX_HEADER_ELEMENT = 900
+
+
+@dataclass(frozen=True, slots=True)
+class Addressing:
+    """Who a digest is from and to, and the List-* headers that go with it."""
+
+    sender: str  # settings.smtp.from_address: "Name <addr>" or "addr" (already validated)
+    recipient: str  # the subscriber's address (already validated)
+    recipient_name: str = ""
+    list_id: str = ""  # "" → "paperwire digests <paperwire.DOMAIN-OF-SENDER>"
+    unsubscribe_mailto: str = ""  # an address; "" → the sender's address
+    unsubscribe_url: str = ""  # an http(s) URL, or ""; https adds one-click unsubscribe
+
+
+def one_line(text: str) -> str:
+    """`text` as one header-safe line: every run of whitespace or control characters, line
+    breaks of any kind included, becomes one space (and a lone surrogate "?")."""
+    if not _encodes(text):
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    return _BREAKS.sub(" ", text).strip()
+
+
+def message_id(recipient: str, window_from: dt.date, window_to: dt.date, sender: str) -> str:
+    """The Message-ID of a subscriber's digest for a window: the same every time it is built,
+    so a digest sent again (a crash after sending) is recognisable as the same message."""
+    key = f"{recipient.strip().lower()}|{window_from.isoformat()}|{window_to.isoformat()}"
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
+    return f"<paperwire.{digest}@{_mailbox(sender).domain}>"
+
+
+def unsubscribe_mailto_url(addressing: Addressing) -> str:
+    """The mailto: URL of List-Unsubscribe (and the footer): a message to the unsubscribe
+    address whose subject names the subscriber (RFC 6068 percent-encoding)."""
+    if addressing.unsubscribe_mailto.strip():
+        target = _ascii_addr_spec(addressing.unsubscribe_mailto.strip())
+    else:
+        target = _mailbox(addressing.sender).addr_spec
+    subject = quote(f"unsubscribe {addressing.recipient.strip()}", safe="")
+    return f"mailto:{quote(target, safe='@')}?subject={subject}"
+
+
+def compose_message(
+    *,
+    addressing: Addressing,
+    subject: str,
+    text: str,
+    html: str,
+    message_id: str,
+    date: dt.datetime,
+) -> EmailMessage:
+    """The digest email: multipart/alternative, text/plain then text/html, both UTF-8 in a
+    7-bit transfer encoding. `subject` and names may hold anything a feed sends; they are
+    reduced to one line first, so no header can be added through them."""
+    if date.tzinfo is None or date.utcoffset() is None:
+        raise ValueError("date must carry a time zone (the Date header needs an offset)")
+    if not _MESSAGE_ID.fullmatch(message_id):
+        raise ValueError(f"{message_id!r} is not a Message-ID such as '<id@example.org>'")
+    sender = _mailbox(addressing.sender)
+    recipient = Address(
+        display_name=one_line(addressing.recipient_name),
+        addr_spec=_ascii_addr_spec(addressing.recipient.strip()),
+    )
+    unsubscribe = [f"<{unsubscribe_mailto_url(addressing)}>"]
+    one_click = False
+    if addressing.unsubscribe_url:
+        url = _checked_url(addressing.unsubscribe_url)
+        unsubscribe.append(f"<{url}>")
+        # RFC 8058 3.1: one-click needs an https URI in List-Unsubscribe.
+        one_click = url.startswith("https://")
+    text_part, html_part = _text_part(text, "plain"), _text_part(html, "html")
+
+    message = EmailMessage(policy=POLICY)
+    message["From"] = sender
+    message["To"] = recipient
+    message["Subject"] = one_line(subject)
+    message["Date"] = format_datetime(date)
+    message["Message-ID"] = message_id
+    message["MIME-Version"] = "1.0"
+    message["List-Id"] = _VerbatimHeader("List-Id", [_list_id(addressing.list_id, sender)])
+    message["List-Unsubscribe"] = _VerbatimHeader("List-Unsubscribe", unsubscribe)
+    if one_click:
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    # RFC 3834 5: "auto-generated" is for messages a program makes on its own ("auto-replied"
+    # is for answers); RFC 3834 and Sieve vacation (RFC 5230) responders do not answer them.
+    message["Auto-Submitted"] = "auto-generated"
+    # No standard (RFC 2076 calls it discouraged), but older autoresponders look only at it,
+    # and Gmail's bulk-sender guidelines asked for it; newsletter senders set it.
+    message["Precedence"] = "bulk"
+    # Exchange/Outlook: send no out-of-office or other automatic reply to this.
+    message["X-Auto-Response-Suppress"] = "OOF, AutoReply"
+    # "=_" cannot occur in quoted-printable or base64 text, and a hash of the content cannot
+    # occur in the content: a boundary that never collides, and the same bytes for the same
+    # message (the random default would differ on every build).
+    boundary = "=_paperwire_" + _content_hash(message_id, subject, text, html)[:32]
+    message.make_alternative(boundary=boundary)
+    message.attach(text_part)
+    message.attach(html_part)
+    return message
+
+
+def message_bytes(message: EmailMessage) -> bytes:
+    """Exactly what goes on the wire (CRLF line ends, 7-bit), for a composed message or one
+    parsed back from these bytes."""
+    return message.as_bytes(policy=_WIRE_POLICY)
+
+
+def envelope(message: EmailMessage) -> tuple[str, str]:
+    """(envelope sender, envelope recipient): the addresses of From and of the one To."""
+    senders = _addresses(message, "From")
+    recipients = _addresses(message, "To")
+    if len(senders) != 1 or len(recipients) != 1:
+        raise ValueError("a digest has exactly one From and one To address")
+    return senders[0].addr_spec, recipients[0].addr_spec
+
+
+class _VerbatimHeader(str):
+    """A header of ASCII elements written one per line, never re-encoded.
+
+    The email package folds a long unstructured header by turning words into RFC 2047
+    encoded-words; in List-Unsubscribe that makes the URL unreadable to mail clients (RFC 2369
+    elements are not decoded). A value with a `name` is a header object to the policy, whose
+    `fold` is used as it is (email.policy.EmailPolicy.header_store_parse and fold).
+    """
+
+    name: str
+    elements: tuple[str, ...]
+
+    def __new__(cls, name: str, elements: Sequence[str]) -> _VerbatimHeader:
+        for element in elements:
+            if not element.isascii() or not element.isprintable() or not element:
+                raise ValueError(f"{name}: {element!r} is not printable ASCII")
+            if len(element) > _MAX_HEADER_ELEMENT:
+                raise ValueError(f"{name}: {element[:40]!r}… is too long")
+        value = super().__new__(cls, ", ".join(elements))
+        value.name = name
+        value.elements = tuple(elements)
+        return value
+
+    def fold(self, *, policy: Policy) -> str:
+        separator = "," + policy.linesep + " "
+        return f"{self.name}: {separator.join(self.elements)}{policy.linesep}"
+
+
+def _encodes(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _mailbox(text: str) -> Address:
+    """One address from "Name <addr>", "addr" or an RFC 2047-encoded name, domain in ASCII."""
+    addresses = POLICY.header_factory("From", text.strip()).addresses
+    if len(addresses) != 1 or not addresses[0].domain:
+        raise ValueError(f"{text!r} is not one address such as 'paperwire <digest@example.org>'")
+    name, addr_spec = one_line(addresses[0].display_name), addresses[0].addr_spec
+    return Address(display_name=name, addr_spec=_ascii_addr_spec(addr_spec))
+
+
+def _ascii_addr_spec(address: str) -> str:
+    """The address as 7-bit SMTP can carry it: an internationalised domain in its ASCII
+    (IDNA) form. A non-ASCII local part needs SMTPUTF8, which paperwire does not use."""
+    if address.isascii():
+        return address
+    try:
+        ascii_email = validate_email(address, check_deliverability=False).ascii_email
+    except EmailNotValidError as exc:
+        raise DeliveryError(f"{address!r} is not an email address: {exc}") from None
+    if not ascii_email:
+        raise DeliveryError(
+            f"{address}: an address with non-ASCII characters before the @ needs SMTPUTF8, "
+            "which paperwire does not send; use the subscriber's ASCII address"
+        )
+    return ascii_email
+
+
+def _addresses(message: EmailMessage, name: str) -> tuple[Address, ...]:
+    header: Any = message[name]
+    return tuple(header.addresses) if header is not None else ()
+
+
+def _checked_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"unsubscribe_url must be an https:// (or http://) URL, got {url!r}")
+    if not url.isascii() or not url.isprintable() or any(c in url for c in " <>"):
+        raise ValueError(f"unsubscribe_url {url!r} must be percent-encoded ASCII")
+    return url
+
+
+def _list_id(configured: str, sender: Address) -> str:
+    value = one_line(configured) or f"paperwire digests <paperwire.{sender.domain}>"
+    if "<" not in value:
+        value = f"<{value}>"  # RFC 2919 2: the identifier is always in angle brackets
+    return value
+
+
+def _text_part(body: str, subtype: str) -> EmailMessage:
+    if not _encodes(body):
+        body = body.encode("utf-8", "replace").decode("utf-8")
+    part = EmailMessage(policy=POLICY)
+    part.set_content(
+        body, subtype=subtype, charset="utf-8", cte=_transfer_encoding(body.encode("utf-8"))
+    )
+    del part["MIME-Version"]  # set_content adds it; it belongs to the message, not a part
+    return part
+
+
+def _transfer_encoding(data: bytes) -> str:
+    """7bit when the body is ASCII with lines of at most 998 characters; otherwise whichever
+    of quoted-printable and base64 comes out smaller.
+
+    The email package decides from the first ten lines only, so an HTML digest whose head is
+    ASCII and whose titles are Chinese would be quoted-printable (9 bytes per character) and
+    not base64 (4); and it quotes any ASCII line longer than 78 characters.
+    """
+    ascii_lines = data.isascii() and b"\0" not in data
+    if ascii_lines and max(map(len, data.splitlines()), default=0) <= _MAX_LINE:
+        return "7bit"
+    escaped = len(data) - len(data.translate(None, _QP_ESCAPED))
+    quoted_printable = (len(data) + 2 * escaped) * 79 // 76  # "=\r\n" every 76 characters
+    base64 = (len(data) + 2) // 3 * 4 * 78 // 76  # 76 characters and CRLF a line
+    return "base64" if base64 < quoted_printable else "quoted-printable"
+
+
+def _content_hash(*parts: str) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part.encode("utf-8", "surrogatepass"))
+        digest.update(b"\0")
+    return digest.hexdigest()
