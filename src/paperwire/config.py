@@ -384,9 +384,17 @@ def find_config_file(explicit: Path | None, env: Mapping[str, str], cwd: Path) -
     return candidate if candidate.is_file() else None
 
 
-def default_database_url(env: Mapping[str, str]) -> str:
+def _data_home(env: Mapping[str, str]) -> Path:
     data_home = Path(env.get("XDG_DATA_HOME") or Path(env.get("HOME", "~")) / ".local" / "share")
-    return f"sqlite:///{(data_home / 'paperwire' / 'paperwire.sqlite3').expanduser()}"
+    return (data_home / "paperwire").expanduser()
+
+
+def default_database_url(env: Mapping[str, str]) -> str:
+    return f"sqlite:///{_data_home(env) / 'paperwire.sqlite3'}"
+
+
+def default_outbox(env: Mapping[str, str]) -> str:
+    return str(_data_home(env) / "outbox")
 
 
 def _env_value(raw: str) -> Any:
@@ -472,4 +480,7 @@ def load_settings(
         raise ConfigError(_describe(exc, origins, where)) from None
     if not settings.database.url:
         settings.database.url = default_database_url(env)
+    if not settings.delivery.outbox:
+        settings.delivery.outbox = default_outbox(env)
+    settings.delivery.outbox = str(Path(settings.delivery.outbox).expanduser())
     return settings

@@ -227,15 +227,16 @@ def examples(*lines: str) -> str:
 def cli(ctx: click.Context) -> None:
     """paperwire: each day's new arXiv papers, stored locally and ranked for you.
 
-    Fetch arXiv's daily announcement, search what is stored, and print a personal digest.
+    Fetch arXiv's daily announcement, search what is stored, print a personal digest, and
+    email each subscriber theirs.
     """
     ctx.obj = _app(ctx)
 
 
 def register() -> None:
-    from paperwire.cli import db, digest, fetch, search
+    from paperwire.cli import db, digest, fetch, search, send
 
-    for module in (fetch, digest, search, db):
+    for module in (fetch, digest, send, search, db):
         cli.add_command(module.command)
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 from rich.table import Table
 
 from paperwire.arxiv_calendar import latest_announcement_date
@@ -18,8 +19,11 @@ from paperwire.cli import (
     setup_logging,
 )
 from paperwire.cli.fetch import show_report
+from paperwire.cli.send import show_summary
 from paperwire.config import check_categories
+from paperwire.delivery.batch import Recipient, SendSummary, choose_transport, send_digest
 from paperwire.digest import build_digest, digest_json, render_markdown
+from paperwire.digest.render import render_html, render_text
 from paperwire.errors import UsageError
 from paperwire.ingest import FetchReport, Ingestor, feed_key
 from paperwire.models import Digest, Profile, parse_arxiv_id
@@ -35,6 +39,7 @@ from paperwire.scoring.semantic import load_embedder
         "paperwire digest -c cs.LG --like 2401.01234 --format json",
         """paperwire digest -c q-bio --query '("graph neural" OR GNN) AND protein NOT survey'""",
         "paperwire digest --since 2026-11-16 --format markdown -o week.md",
+        "paperwire digest --subscriber ada@example.org --send",
     ),
 )
 @click.option("--subscriber", metavar="EMAIL", help="Use this configured subscriber's profile.")
@@ -86,10 +91,11 @@ from paperwire.scoring.semantic import load_embedder
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["text", "markdown", "json"]),
+    type=click.Choice(["text", "html", "markdown", "json"]),
     default="text",
     show_default=True,
-    help="text: a table on the terminal (Markdown when written with -o); markdown; json.",
+    help="text: a table on the terminal (plain text when written with -o); html: the email; "
+    "markdown; json.",
 )
 @click.option(
     "-o",
@@ -98,9 +104,17 @@ from paperwire.scoring.semantic import load_embedder
     help="Write to this file instead of standard output.",
 )
 @click.option("--no-fetch", is_flag=True, help="Use only what the store holds.")
+@click.option(
+    "--send",
+    is_flag=True,
+    help="Email this digest to the --subscriber (recorded like `paperwire send`: papers "
+    "already received are left out).",
+)
 @common_options
 @pass_app
+@click.pass_context
 def command(
+    ctx: click.Context,
     app: AppContext,
     subscriber: str | None,
     categories: tuple[str, ...],
@@ -118,6 +132,7 @@ def command(
     output_format: str,
     output: Path | None,
     no_fetch: bool,
+    send: bool,
 ) -> None:
     """Print one digest: a configured subscriber's, or one described by flags.
 
@@ -126,6 +141,8 @@ def command(
     setup_logging(app)
     if on_date and since:
         raise UsageError("give --date or --since, not both")
+    if send and not subscriber:
+        raise UsageError("--send needs --subscriber EMAIL: the subscriber it goes to")
     settings = app.settings
     profile = _profile(app, subscriber, categories, keywords, authors, exclude)
     if query is not None:
@@ -176,13 +193,29 @@ def command(
             semantic_weight=settings.scoring.semantic_weight,
         ),
         embedder=embedder,
+        skip=app.store.ledger.received(profile.email or "") if send else (),
     )
     if digest.announced_count == 0 and not app.quiet:
         hint = "" if no_fetch else " (try paperwire fetch --date or --since)"
         click.echo(f"paperwire: nothing stored was announced {_window(digest)}{hint}", err=True)
-    _emit(app, digest, output_format, output)
-    if report.problems:
+    explicit = ctx.get_parameter_source("output_format") != ParameterSource.DEFAULT
+    if not send or explicit or output is not None:
+        _emit(app, digest, output_format, output)
+    failed = bool(report.problems)
+    if send:
+        summary = _send(app, digest, subscriber or "")
+        failed = failed or summary.failed
+    if failed:
         raise click.exceptions.Exit(1)
+
+
+def _send(app: AppContext, digest: Digest, subscriber: str) -> SendSummary:
+    [configured] = [s for s in app.settings.subscribers if s.email.lower() == subscriber.lower()]
+    recipient = Recipient(configured.email, configured.name, digest.profile)
+    transport = choose_transport(app.settings)
+    summary = send_digest(app.store, app.settings, recipient, digest, transport, app.now())
+    show_summary(app, summary)
+    return summary
 
 
 def _profile(
@@ -224,8 +257,12 @@ def _arxiv_id(text: str) -> str:
 def _emit(app: AppContext, digest: Digest, output_format: str, output: Path | None) -> None:
     if output_format == "json":
         text = digest_json(digest) + "\n"
-    elif output_format == "markdown" or output is not None:
+    elif output_format == "markdown":
         text = render_markdown(digest)
+    elif output_format == "html":
+        text = render_html(digest)
+    elif output is not None:
+        text = render_text(digest)
     else:
         app.console.print(_table(digest))
         return

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from paperwire.digest.corpus import refresh_corpus_stats, semantic_vectors
@@ -14,6 +15,16 @@ from paperwire.store import Store
 
 if TYPE_CHECKING:
     from paperwire.scoring.ranker import Ranker
+
+
+@dataclass(frozen=True, slots=True)
+class DigestRequest:
+    """One reader's digest to build: whose, for which window, without which papers."""
+
+    profile: Profile
+    window_from: dt.date
+    window_to: dt.date
+    skip: Collection[str] = ()
 
 
 class DigestBuilder:
@@ -66,35 +77,57 @@ class DigestBuilder:
     ) -> Digest:
         """The best `limit` papers announced in the window for `profile`, scoring at least
         `min_score`, each with the reasons it is there. Papers in `skip` (arXiv ids the reader
-        has already received) are left out before ranking."""
-        in_scope = [
-            p
-            for p in self.announced(window_from, window_to)
-            if in_categories(p, profile.categories) and p.arxiv_id not in skip
-        ]
+        has already received) are left out."""
+        request = DigestRequest(profile, window_from, window_to, skip)
+        [digest] = self.build_many([request], limit=limit, min_score=min_score)
+        return digest
+
+    def build_many(
+        self, requests: Sequence[DigestRequest], *, limit: int, min_score: float = 0.0
+    ) -> list[Digest]:
+        """One digest per request, in order. Readers sharing a window are ranked together in
+        one pass, which is what makes a batch of thousands of readers fast."""
+        digests: list[Digest | None] = [None] * len(requests)
+        groups: dict[tuple[dt.date, dt.date], list[int]] = {}
+        for index, request in enumerate(requests):
+            groups.setdefault((request.window_from, request.window_to), []).append(index)
         ranker = self.ranker()
-        liked = self.store.get_papers(profile.like) if profile.like else {}
-        paper_vectors = profile_vector = None
-        if self.embedder is not None and in_scope:
-            paper_vectors, [profile_vector] = semantic_vectors(
-                self.store, self.embedder, in_scope, [profile], liked, self.now
+        for (window_from, window_to), indexes in groups.items():
+            papers = self.announced(window_from, window_to)
+            profiles = [requests[i].profile for i in indexes]
+            liked_ids = sorted({i for profile in profiles for i in profile.like})
+            liked = self.store.get_papers(liked_ids) if liked_ids else {}
+            paper_vectors = profile_vectors = None
+            if self.embedder is not None and papers:
+                paper_vectors, profile_vectors = semantic_vectors(
+                    self.store, self.embedder, papers, profiles, liked, self.now
+                )
+            rankings = ranker.rank_explained_many(
+                papers,
+                profiles,
+                liked=liked,
+                min_score=min_score,
+                require_match=not self.partial_matches,
+                paper_vectors=paper_vectors,
+                profile_vectors=profile_vectors,
+                explain_limit=limit,
+                skip=[requests[i].skip for i in indexes],
             )
-        ranked = ranker.rank_explained(
-            in_scope,
-            profile,
-            liked=liked,
-            min_score=min_score,
-            require_match=not self.partial_matches,
-            paper_vectors=paper_vectors,
-            profile_vector=profile_vector,
-            explain_limit=limit,
-        )
-        return Digest(
-            profile,
-            window_from,
-            window_to,
-            len(in_scope),
-            ranked[:limit],
-            self.now,
-            matched_count=len(ranked),
-        )
+            for index, ranked in zip(indexes, rankings, strict=True):
+                request = requests[index]
+                in_scope = sum(
+                    1
+                    for p in papers
+                    if p.arxiv_id not in request.skip
+                    and in_categories(p, request.profile.categories)
+                )
+                digests[index] = Digest(
+                    request.profile,
+                    window_from,
+                    window_to,
+                    in_scope,
+                    ranked[:limit],
+                    self.now,
+                    matched_count=len(ranked),
+                )
+        return [d for d in digests if d is not None]

@@ -17,7 +17,7 @@ words of a phrase) add to the score but never list a paper on their own.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -124,20 +124,55 @@ class Ranker:
     ) -> list[ScoredPaper]:
         """One profile's papers, best first, each with its reasons (for papers to be shown):
         all of them, or the first `explain_limit` (the rest keep `matched` only)."""
-        self._fit_if_needed(papers)
-        compiled = self.compile(profile, liked)
-        [ranked] = self.rank_compiled(
+        [ranked] = self.rank_explained_many(
             papers,
-            [compiled],
+            [profile],
+            liked=liked,
             limit=limit,
             min_score=min_score,
             require_match=require_match,
             paper_vectors=paper_vectors,
             profile_vectors=None if paper_vectors is None else [profile_vector],
+            explain_limit=explain_limit,
         )
-        for item in ranked[:explain_limit]:
-            item.reasons = self.explain(item, compiled)
         return ranked
+
+    def rank_explained_many(
+        self,
+        papers: Sequence[Paper],
+        profiles: Sequence[Profile],
+        *,
+        liked: Mapping[str, Paper] | None = None,
+        limit: int | None = None,
+        min_score: float = 0.0,
+        require_match: bool = True,
+        paper_vectors: npt.NDArray[np.float32] | None = None,
+        profile_vectors: Sequence[npt.NDArray[np.float32] | None] | None = None,
+        explain_limit: int | None = None,
+        skip: Sequence[Collection[str]] | None = None,
+    ) -> list[list[ScoredPaper]]:
+        """Many profiles ranked in one pass (as `rank`), each list explained like
+        rank_explained. `skip` holds, per profile, arXiv ids to leave out of its list (papers
+        a reader already received) before `limit` and `explain_limit` apply."""
+        self._fit_if_needed(papers)
+        compiled = [self.compile(p, liked) for p in profiles]
+        rankings = self.rank_compiled(
+            papers,
+            compiled,
+            limit=None if skip else limit,
+            min_score=min_score,
+            require_match=require_match,
+            paper_vectors=paper_vectors,
+            profile_vectors=profile_vectors,
+        )
+        for index, (ranked, profile) in enumerate(zip(rankings, compiled, strict=True)):
+            if skip and skip[index]:
+                ranked[:] = [item for item in ranked if item.paper.arxiv_id not in skip[index]]
+            if skip and limit is not None:
+                del ranked[limit:]
+            for item in ranked[:explain_limit]:
+                item.reasons = self.explain(item, profile)
+        return rankings
 
     def _fit_if_needed(self, papers: Sequence[Paper]) -> None:
         if self._usable_stats() is None:  # no store statistics: the papers are the corpus

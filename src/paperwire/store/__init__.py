@@ -18,6 +18,7 @@ from paperwire.store.engine import (
     short_error,
     upgrade_schema,
 )
+from paperwire.store.ledger import Ledger
 from paperwire.store.search import search_papers
 from paperwire.store.tables import (
     AnnouncementRow,
@@ -29,7 +30,7 @@ from paperwire.store.tables import (
 )
 from paperwire.store.upsert import PAPERS, UpsertCounts, dialect_insert, upsert_papers
 
-__all__ = ["Store", "UpsertCounts", "open_store"]
+__all__ = ["Ledger", "Store", "UpsertCounts", "open_store"]
 
 FEED_DAYS = FeedDayRow.__table__
 VALIDATORS = HttpValidatorRow.__table__
@@ -79,6 +80,11 @@ class Store:
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
+
+    @property
+    def ledger(self) -> Ledger:
+        """The delivery ledger kept in this database."""
+        return Ledger(self.engine)
 
     def schema_revision(self) -> tuple[str | None, str]:
         return schema_revision(self.engine)
@@ -148,6 +154,11 @@ class Store:
                 paper.announce_type = AnnounceType(row.day_type)
                 seen[row.arxiv_id] = paper
         return list(seen.values())
+
+    def latest_announcement(self) -> dt.date | None:
+        """The newest announcement date of any stored paper."""
+        with self.engine.connect() as connection:
+            return connection.execute(select(func.max(ANNOUNCEMENTS.c.announced))).scalar()
 
     def search(self, query: str, limit: int = 20) -> list[Paper]:
         with self.engine.connect() as connection:

@@ -11,12 +11,14 @@ from sqlalchemy import (
     Date,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     Index,
     Integer,
     LargeBinary,
     String,
     Text,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -165,3 +167,66 @@ class PaperEmbeddingRow(Base):
     dim: Mapped[int] = mapped_column(Integer)
     vector: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+# The delivery ledger: deliveries that are not failed own their window's first day, so a
+# subscriber never gets two digests for one window (a failed one leaves its days to the next).
+LIVE_DELIVERY = "state != 'failed'"
+
+
+class DeliveryRow(Base):
+    """One digest for one subscriber and one window of announcement dates, and its fate.
+
+    state: "pending" (composed, not yet accepted by a server; `message` holds its bytes),
+    "sent", "failed" (a permanent refusal, or too many temporary ones) or "skipped" (nothing
+    matched and empty windows are skipped). A pending row claimed by a live process
+    (`claimed_by` = "host:pid") is being sent right now.
+    """
+
+    __tablename__ = "deliveries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    subscriber: Mapped[str] = mapped_column(String(320))  # the address, lower-cased
+    window_from: Mapped[dt.date] = mapped_column(Date)
+    window_to: Mapped[dt.date] = mapped_column(Date)
+    state: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    message_id: Mapped[str] = mapped_column(String(255), index=True)
+    subject: Mapped[str] = mapped_column(Text)
+    papers: Mapped[int] = mapped_column(Integer)  # how many the message shows
+    transport: Mapped[str | None] = mapped_column(String(16))  # "smtp" or "outbox", once tried
+    reply: Mapped[str | None] = mapped_column(Text)  # the server's last words
+    message: Mapped[bytes | None] = mapped_column(LargeBinary)  # kept while pending
+    claimed_by: Mapped[str | None] = mapped_column(String(128))
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        Index(
+            "uq_deliveries_window",
+            "subscriber",
+            "window_from",
+            unique=True,
+            sqlite_where=text(LIVE_DELIVERY),
+            postgresql_where=text(LIVE_DELIVERY),
+        ),
+        Index("ix_deliveries_state", "state"),
+    )
+
+
+class DeliveryPaperRow(Base):
+    """A paper a digest carries: what a subscriber has received (or is about to)."""
+
+    __tablename__ = "delivery_papers"
+
+    delivery_id: Mapped[int] = mapped_column(
+        ForeignKey("deliveries.id", ondelete="CASCADE"), primary_key=True
+    )
+    arxiv_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    subscriber: Mapped[str] = mapped_column(String(320))  # copied: "received by" in one lookup
+    rank: Mapped[int] = mapped_column(Integer)
+    score: Mapped[float] = mapped_column(Float)
+
+    __table_args__ = (Index("ix_delivery_papers_subscriber", "subscriber", "arxiv_id"),)

@@ -1,0 +1,503 @@
+"""Send every due digest: plan each reader's window, compose, deliver, and keep the ledger.
+
+The rules the ledger enforces:
+- A window runs from the day after the reader's last digest (sent, pending or skipped) to the
+  newest announcement in the store, never more than `digest.max_age_days` back; a reader's
+  first digest covers the newest announcement only.
+- One live digest per reader and window start (a unique index), and never a paper the reader
+  has received or is about to receive.
+- A digest is written to the ledger, with its message, *before* it is sent; a crash between
+  sending and recording re-sends at most that one message, with the same Message-ID.
+- A temporary refusal (4xx) leaves the digest pending for the next run, up to
+  `delivery.max_attempts`; a permanent one (5xx) marks it failed with the server's words and
+  leaves its days to the reader's next digest.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import email
+import email.policy
+import hashlib
+import hmac
+import logging
+import os
+import socket
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import urlencode
+
+from paperwire.config import Settings
+from paperwire.delivery.message import (
+    Addressing,
+    compose_message,
+    message_bytes,
+    message_id,
+    unsubscribe_mailto_url,
+)
+from paperwire.delivery.smtp import SendResult, SmtpUnavailable
+from paperwire.digest.render import Footer, render_html, render_subject, render_text
+from paperwire.digest.select import DigestBuilder, DigestRequest
+from paperwire.models import Digest, Profile
+from paperwire.scoring import RankSettings
+from paperwire.scoring.semantic import Embedder
+from paperwire.store import Store
+from paperwire.store.ledger import FAILED, PENDING, SENT, Delivery, PlannedDelivery
+
+log = logging.getLogger(__name__)
+
+# Gmail clips a message over about 102 KB; stay under 100 KB, headers included.
+MESSAGE_BUDGET = 100_000
+# A claim by a process on another machine is taken over after this long without news.
+CLAIM_LEASE = dt.timedelta(minutes=30)
+
+
+class Transport(Protocol):
+    """Where messages go: an SMTP server or an outbox directory."""
+
+    kind: str  # "smtp" or "outbox", as the ledger records it
+
+    def send(self, message: EmailMessage) -> SendResult: ...
+
+    def close(self) -> None: ...
+
+    def describe(self) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """A reader who gets digests by email."""
+
+    email: str
+    name: str
+    profile: Profile
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What one run did for one reader's digest."""
+
+    subscriber: str
+    status: str  # sent, deferred, failed, skipped, nothing (no new announcements), planned
+    papers: int = 0
+    window: tuple[dt.date, dt.date] | None = None
+    detail: str = ""  # the server's words, or why
+
+
+@dataclass(slots=True)
+class SendSummary:
+    """A run's outcomes, and the transport problem that stopped it early, if any."""
+
+    outcomes: list[Outcome] = field(default_factory=list)
+    transport: str = ""
+    problem: str | None = None
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    @property
+    def failed(self) -> bool:
+        """True when some digest did not reach its server (exit status 1)."""
+        return self.problem is not None or any(
+            o.status in ("failed", "deferred") for o in self.outcomes
+        )
+
+
+def recipients_from_settings(settings: Settings) -> list[Recipient]:
+    """The configured subscribers, each with categories defaulting to the configured ones."""
+    recipients = []
+    for subscriber in settings.subscribers:
+        profile = subscriber.profile()
+        profile.categories = profile.categories or list(settings.sources.arxiv.categories)
+        recipients.append(Recipient(subscriber.email, subscriber.name, profile))
+    return recipients
+
+
+def process_owner() -> str:
+    """Who holds a claim: "host:pid"."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def next_window(
+    store: Store, subscriber: str, newest: dt.date | None, max_age_days: int
+) -> tuple[dt.date, dt.date] | None:
+    """The window a reader's next digest covers, or None when nothing new was announced.
+
+    It starts the day after the reader's last live digest (sent, pending or skipped), or at
+    the first failed one after it (its papers never arrived); a first digest covers the newest
+    announcement only. It never reaches back more than `max_age_days`.
+    """
+    if newest is None:
+        return None
+    windows = store.ledger.windows(subscriber)
+    if windows and newest <= max(last for _, last, _ in windows):
+        return None  # every announcement is in a digest already (or in one that failed)
+    live_ends = [last for _, last, state in windows if state != FAILED]
+    live_end = max(live_ends, default=None)
+    failed_starts = [
+        first
+        for first, _, state in windows
+        if state == FAILED and (live_end is None or first > live_end)
+    ]
+    if live_end is not None:
+        start = live_end + dt.timedelta(days=1)
+    else:
+        start = min(failed_starts, default=newest)
+    oldest = newest - dt.timedelta(days=max_age_days - 1)
+    return max(start, oldest), newest
+
+
+def _token(secret: str, subscriber: str, purpose: str) -> str:
+    key = secret.encode()
+    return hmac.new(key, f"{purpose}:{subscriber.lower()}".encode(), hashlib.sha256).hexdigest()[
+        :32
+    ]
+
+
+def _links(settings: Settings, subscriber: str) -> tuple[str, str]:
+    """(one-click unsubscribe URL, preferences URL), signed; empty without a base URL."""
+    delivery = settings.delivery
+    if not delivery.base_url:
+        return "", ""
+    secret = delivery.secret.get_secret_value()
+
+    def link(path: str) -> str:
+        query = urlencode({"email": subscriber, "token": _token(secret, subscriber, path)})
+        return f"{delivery.base_url}/{path}?{query}"
+
+    return link("unsubscribe"), link("preferences")
+
+
+def compose_digest(
+    digest: Digest, recipient: Recipient, settings: Settings, now: dt.datetime
+) -> tuple[EmailMessage, bytes, Digest]:
+    """The email for a digest, cut to the papers that fit in MESSAGE_BUDGET bytes (the rest
+    are named as "N more papers"); returns the message, its bytes and the digest shown."""
+    unsubscribe_url, preferences_url = _links(settings, recipient.email)
+    addressing = Addressing(
+        sender=settings.smtp.from_address,
+        recipient=recipient.email,
+        recipient_name=recipient.name,
+        list_id=settings.delivery.list_id,
+        unsubscribe_mailto=settings.delivery.unsubscribe,
+        unsubscribe_url=unsubscribe_url,
+    )
+    footer = Footer(
+        recipient=recipient.email,
+        unsubscribe_url=unsubscribe_url,
+        unsubscribe_mailto=unsubscribe_mailto_url(addressing),
+        preferences_url=preferences_url,
+        more_hint=f"paperwire digest --subscriber {recipient.email} --since {digest.window_from}",
+    )
+    identifier = message_id(
+        recipient.email, digest.window_from, digest.window_to, settings.smtp.from_address
+    )
+
+    def build(shown: int) -> tuple[EmailMessage, bytes, Digest]:
+        cut = dataclasses.replace(digest, papers=digest.papers[:shown])
+        message = compose_message(
+            addressing=addressing,
+            subject=render_subject(cut),
+            text=render_text(cut, footer),
+            html=render_html(cut, footer),
+            message_id=identifier,
+            date=now,
+        )
+        return message, message_bytes(message), cut
+
+    best = build(len(digest.papers))
+    if len(best[1]) <= MESSAGE_BUDGET:
+        return best
+    low, high = 0, len(digest.papers) - 1  # the largest number of papers that fits
+    best = build(0)
+    while low < high:
+        middle = (low + high + 1) // 2
+        attempt = build(middle)
+        if len(attempt[1]) <= MESSAGE_BUDGET:
+            best, low = attempt, middle
+        else:
+            high = middle - 1
+    if low and len(best[2].papers) != low:
+        best = build(low)
+    return best
+
+
+@dataclass
+class DigestRun:
+    """One `paperwire send`: plans the due digests, then delivers every pending one."""
+
+    store: Store
+    settings: Settings
+    now: dt.datetime
+    embedder: Embedder | None = None
+    sleep: Callable[[float], None] = time.sleep
+    owner: str = field(default_factory=process_owner)
+
+    def plan(self, recipients: Sequence[Recipient], *, dry_run: bool = False) -> list[Outcome]:
+        """Compose and record (unless `dry_run`) the next digest of each reader who has one
+        due. Outcomes: "planned" (pending now), "skipped" (nothing matched), "nothing"."""
+        arxiv, digest_settings = self.settings.sources.arxiv, self.settings.digest
+        builder = DigestBuilder(
+            self.store,
+            now=self.now,
+            announce_types=[t.value for t in arxiv.announce_types],
+            partial_matches=digest_settings.partial_matches,
+            settings=RankSettings(
+                author_weight=self.settings.scoring.author_weight,
+                topic_weight=self.settings.scoring.topic_weight,
+                semantic_weight=self.settings.scoring.semantic_weight,
+            ),
+            embedder=self.embedder,
+        )
+        newest = self.store.latest_announcement()
+        outcomes: list[Outcome] = []
+        due: list[tuple[Recipient, DigestRequest]] = []
+        for recipient in recipients:
+            window = next_window(self.store, recipient.email, newest, digest_settings.max_age_days)
+            if window is None:
+                outcomes.append(Outcome(recipient.email, "nothing"))
+                continue
+            skip = self.store.ledger.received(recipient.email)
+            due.append((recipient, DigestRequest(recipient.profile, *window, skip)))
+        digests = builder.build_many(
+            [request for _, request in due],
+            limit=digest_settings.max_papers,
+            min_score=digest_settings.min_score,
+        )
+        for (recipient, _), digest in zip(due, digests, strict=True):
+            outcomes.append(self.record(recipient, digest, dry_run=dry_run)[0])
+        return outcomes
+
+    def record(
+        self, recipient: Recipient, digest: Digest, *, dry_run: bool = False
+    ) -> tuple[Outcome, int | None]:
+        """Compose a digest and write it to the ledger as pending (or skipped, when nothing
+        matched and empty windows are skipped): (the outcome, the delivery's id)."""
+        window = (digest.window_from, digest.window_to)
+        empty = not digest.papers
+        if empty and self.settings.digest.empty == "skip":
+            planned = PlannedDelivery(
+                recipient.email,
+                *window,
+                message_id="",
+                subject="",
+                message=None,
+                papers=[],
+            )
+            detail = f"nothing matched among {digest.announced_count} papers"
+            if dry_run:
+                return Outcome(recipient.email, "skipped", 0, window, detail), None
+            delivery_id = self.store.ledger.add(planned, self.now)
+            if delivery_id is None:
+                return self._taken(recipient, digest), None
+            return Outcome(recipient.email, "skipped", 0, window, detail), delivery_id
+        message, data, shown = compose_digest(digest, recipient, self.settings, self.now)
+        subject = str(message["Subject"])
+        outcome = Outcome(recipient.email, "planned", len(shown.papers), window, subject)
+        if dry_run:
+            return outcome, None
+        planned = PlannedDelivery(
+            recipient.email,
+            *window,
+            message_id=str(message["Message-ID"]),
+            subject=subject,
+            message=data,
+            papers=[(s.paper.arxiv_id, s.score) for s in shown.papers],
+        )
+        delivery_id = self.store.ledger.add(planned, self.now)
+        if delivery_id is None:
+            return self._taken(recipient, digest), None
+        return outcome, delivery_id
+
+    @staticmethod
+    def _taken(recipient: Recipient, digest: Digest) -> Outcome:
+        """The outcome when the ledger already holds a digest for this window's first day."""
+        window = (digest.window_from, digest.window_to)
+        detail = f"already has a digest for the window from {digest.window_from}"
+        return Outcome(recipient.email, "nothing", 0, window, detail)
+
+    def deliver(
+        self, transport: Transport, summary: SendSummary, only: Sequence[int] | None = None
+    ) -> None:
+        """Send every pending digest (or those with ids in `only`) over `transport`;
+        temporary refusals are tried again after the batch (`delivery.retries_per_run` times,
+        backing off); a transport that cannot be reached stops the batch and leaves the rest
+        pending."""
+        delivery_settings = self.settings.delivery
+        summary.transport = transport.describe()
+        queue = self._claimable(self.store.ledger.pending())
+        if only is not None:
+            queue = [d for d in queue if d.id in only]
+        for round_ in range(delivery_settings.retries_per_run + 1):
+            if round_:
+                self.sleep(delivery_settings.retry_delay * 2 ** (round_ - 1))
+            retry: list[Delivery] = []
+            for delivery in queue:
+                try:
+                    outcome, again = self._send_one(transport, delivery)
+                except SmtpUnavailable as exc:
+                    summary.problem = str(exc)
+                    summary.outcomes.extend(
+                        Outcome(d.subscriber, "deferred", d.papers, _window(d), "not tried")
+                        for d in queue[queue.index(delivery) :]
+                    )
+                    return
+                if again is not None and round_ < delivery_settings.retries_per_run:
+                    retry.append(again)
+                    continue
+                if outcome is not None:
+                    summary.outcomes.append(outcome)
+            queue = retry
+            if not queue:
+                return
+
+    def _claimable(self, pending: list[Delivery]) -> list[Delivery]:
+        """Pending deliveries no live process is sending right now."""
+        return [d for d in pending if _claim_is_stale(d, self.owner, self.now)]
+
+    def _send_one(
+        self, transport: Transport, delivery: Delivery
+    ) -> tuple[Outcome | None, Delivery | None]:
+        """Send one delivery: (its outcome, the delivery again when worth another try)."""
+        ledger, window = self.store.ledger, _window(delivery)
+        max_attempts = self.settings.delivery.max_attempts
+        if delivery.attempts >= max_attempts:
+            reply = f"gave up after {delivery.attempts} attempts: {delivery.reply or ''}".strip()
+            ledger.finish(delivery.id, FAILED, reply=reply, transport="", now=self.now)
+            return Outcome(delivery.subscriber, "failed", delivery.papers, window, reply), None
+        if not ledger.claim(delivery, self.owner, self.now):
+            return None, None  # another run took it
+        data = ledger.message(delivery.id)
+        if data is None:  # cannot happen for a pending row; never send an empty message
+            ledger.finish(delivery.id, FAILED, reply="no message", transport="", now=self.now)
+            return Outcome(delivery.subscriber, "failed", 0, window, "no message"), None
+        message = email.message_from_bytes(data, policy=email.policy.SMTP)
+        assert isinstance(message, EmailMessage)
+        kind = transport.kind
+        try:
+            result = transport.send(message)
+        except SmtpUnavailable:
+            ledger.release(delivery.id, self.owner, self.now)
+            raise
+        attempts = delivery.attempts + 1
+        if result.status == "sent":
+            ledger.finish(delivery.id, SENT, reply=result.reply, transport=kind, now=self.now)
+            return Outcome(delivery.subscriber, "sent", delivery.papers, window, result.reply), None
+        if result.status == "temporary" and attempts < max_attempts:
+            ledger.finish(delivery.id, PENDING, reply=result.reply, transport=kind, now=self.now)
+            again = dataclasses.replace(
+                delivery, attempts=attempts, claimed_by=None, reply=result.reply
+            )
+            detail = f"{result.reply} (attempt {attempts} of {max_attempts}; will retry)"
+            return Outcome(delivery.subscriber, "deferred", delivery.papers, window, detail), again
+        reply = result.reply
+        if result.status == "temporary":
+            reply = f"gave up after {attempts} attempts: {reply}"
+        ledger.finish(delivery.id, FAILED, reply=reply, transport=kind, now=self.now)
+        return Outcome(delivery.subscriber, "failed", delivery.papers, window, reply), None
+
+    def pending_outcomes(self) -> list[Outcome]:
+        """What a run would retry (for --dry-run)."""
+        return [
+            Outcome(d.subscriber, "retry", d.papers, _window(d), d.reply or "not yet tried")
+            for d in self._claimable(self.store.ledger.pending())
+        ]
+
+
+def _window(delivery: Delivery) -> tuple[dt.date, dt.date]:
+    return delivery.window_from, delivery.window_to
+
+
+def _claim_is_stale(delivery: Delivery, owner: str, now: dt.datetime) -> bool:
+    """True when nobody is sending this delivery: never claimed, claimed by this process
+    before (an interrupted run), by a process of this machine that is gone, or by another
+    machine longer than CLAIM_LEASE ago."""
+    if delivery.claimed_by is None or delivery.claimed_by == owner:
+        return True
+    host, _, pid = delivery.claimed_by.rpartition(":")
+    if host == owner.rpartition(":")[0] and pid.isdigit():
+        return not _process_alive(int(pid))
+    return delivery.claimed_at is None or now - delivery.claimed_at > CLAIM_LEASE
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, and someone else's
+        return True
+    return True
+
+
+def send_due(
+    store: Store,
+    settings: Settings,
+    recipients: Sequence[Recipient],
+    transport: Transport,
+    now: dt.datetime,
+    *,
+    dry_run: bool = False,
+    embedder: Embedder | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> SendSummary:
+    """Plan each reader's due digest and deliver every pending one. Idempotent: a second run
+    with nothing newly announced sends nothing. With `dry_run`, nothing is written or sent."""
+    run = DigestRun(store, settings, now, embedder=embedder, sleep=sleep)
+    summary = SendSummary()
+    if dry_run:
+        summary.outcomes = run.pending_outcomes() + run.plan(recipients, dry_run=True)
+        return summary
+    planned = run.plan(recipients)
+    try:
+        run.deliver(transport, summary)
+    finally:
+        transport.close()
+    delivered = {o.subscriber for o in summary.outcomes}
+    summary.outcomes += [
+        o
+        for o in planned
+        if o.status == "skipped" or (o.status == "nothing" and o.subscriber not in delivered)
+    ]
+    return summary
+
+
+def choose_transport(settings: Settings, outbox: str | None = None) -> Transport:
+    """`--outbox DIR` when given; else SMTP when smtp.host is set; else the default outbox, so
+    that a first run needs no mail server."""
+    from paperwire.delivery.outbox import OutboxTransport
+    from paperwire.delivery.smtp import SmtpTransport
+
+    if outbox is not None:
+        return OutboxTransport(Path(outbox))
+    if settings.smtp.host:
+        return SmtpTransport(settings.smtp)
+    return OutboxTransport(Path(settings.delivery.outbox))
+
+
+def send_digest(
+    store: Store,
+    settings: Settings,
+    recipient: Recipient,
+    digest: Digest,
+    transport: Transport,
+    now: dt.datetime,
+) -> SendSummary:
+    """Record one digest already built (by `paperwire digest --send`) and deliver it alone,
+    under the ledger's rules: build it with `skip=ledger.received(...)` first."""
+    run = DigestRun(store, settings, now)
+    summary = SendSummary()
+    try:
+        outcome, delivery_id = run.record(recipient, digest)
+        if delivery_id is None or outcome.status != "planned":
+            summary.outcomes.append(outcome)
+        else:
+            run.deliver(transport, summary, only=[delivery_id])
+    finally:
+        transport.close()
+    return summary

@@ -1,0 +1,225 @@
+"""The delivery ledger in SQL: which digest went to whom, for which window, with which papers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, Table, select
+from sqlalchemy.exc import IntegrityError
+
+from paperwire.store.tables import DeliveryPaperRow, DeliveryRow
+
+DELIVERIES: Table = DeliveryRow.__table__  # type: ignore[assignment]
+DELIVERY_PAPERS: Table = DeliveryPaperRow.__table__  # type: ignore[assignment]
+
+PENDING, SENT, FAILED, SKIPPED = "pending", "sent", "failed", "skipped"
+# States whose window is spoken for: the next digest starts after it.
+LIVE_STATES = (PENDING, SENT, SKIPPED)
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One row of the ledger."""
+
+    id: int
+    subscriber: str
+    window_from: dt.date
+    window_to: dt.date
+    state: str
+    attempts: int
+    message_id: str
+    subject: str
+    papers: int
+    transport: str | None
+    reply: str | None
+    claimed_by: str | None
+    claimed_at: dt.datetime | None
+    created_at: dt.datetime
+    sent_at: dt.datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedDelivery:
+    """A digest about to be recorded: its window, message and the papers it shows."""
+
+    subscriber: str
+    window_from: dt.date
+    window_to: dt.date
+    message_id: str
+    subject: str
+    message: bytes | None  # None for a skipped (empty) window
+    papers: Sequence[tuple[str, float]]  # (arXiv id, score), in rank order
+
+
+def _delivery(row: object) -> Delivery:
+    return Delivery(**{name: getattr(row, name) for name in Delivery.__slots__})
+
+
+_COLUMNS = [DELIVERIES.c[name] for name in Delivery.__slots__]
+
+
+class Ledger:
+    """Reads and writes the deliveries tables. Each method is one short transaction, so a
+    crash between two calls leaves every row in a state the next run understands."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def deliveries(self, subscriber: str | None = None) -> list[Delivery]:
+        """Every delivery, oldest first (one subscriber's, when given)."""
+        query = select(*_COLUMNS).order_by(DELIVERIES.c.id)
+        if subscriber is not None:
+            query = query.where(DELIVERIES.c.subscriber == subscriber.lower())
+        with self.engine.connect() as connection:
+            return [_delivery(row) for row in connection.execute(query)]
+
+    def windows(self, subscriber: str) -> list[tuple[dt.date, dt.date, str]]:
+        """(first day, last day, state) of each of a subscriber's deliveries, oldest first."""
+        query = (
+            select(DELIVERIES.c.window_from, DELIVERIES.c.window_to, DELIVERIES.c.state)
+            .where(DELIVERIES.c.subscriber == subscriber.lower())
+            .order_by(DELIVERIES.c.id)
+        )
+        with self.engine.connect() as connection:
+            return [(row[0], row[1], row[2]) for row in connection.execute(query)]
+
+    def received(self, subscriber: str) -> set[str]:
+        """arXiv ids the subscriber has received, or will with a pending digest."""
+        query = (
+            select(DELIVERY_PAPERS.c.arxiv_id)
+            .join(DELIVERIES, DELIVERIES.c.id == DELIVERY_PAPERS.c.delivery_id)
+            .where(
+                DELIVERY_PAPERS.c.subscriber == subscriber.lower(),
+                DELIVERIES.c.state.in_((PENDING, SENT)),
+            )
+        )
+        with self.engine.connect() as connection:
+            return set(connection.execute(query).scalars())
+
+    def add(self, planned: PlannedDelivery, now: dt.datetime) -> int | None:
+        """Record a digest (pending, or skipped when it has no message) with its papers, in
+        one transaction. None when the subscriber already has a live delivery starting on
+        that day (another process planned it first)."""
+        values = {
+            "subscriber": planned.subscriber.lower(),
+            "window_from": planned.window_from,
+            "window_to": planned.window_to,
+            "state": PENDING if planned.message is not None else SKIPPED,
+            "attempts": 0,
+            "message_id": planned.message_id,
+            "subject": planned.subject,
+            "papers": len(planned.papers),
+            "message": planned.message,
+            "created_at": now,
+            "updated_at": now,
+        }
+        try:
+            with self.engine.begin() as connection:
+                delivery_id = int(
+                    connection.execute(
+                        DELIVERIES.insert().values(**values).returning(DELIVERIES.c.id)
+                    ).scalar_one()
+                )
+                if planned.papers:
+                    connection.execute(
+                        DELIVERY_PAPERS.insert(),
+                        [
+                            {
+                                "delivery_id": delivery_id,
+                                "arxiv_id": arxiv_id,
+                                "subscriber": values["subscriber"],
+                                "rank": rank,
+                                "score": score,
+                            }
+                            for rank, (arxiv_id, score) in enumerate(planned.papers, 1)
+                        ],
+                    )
+        except IntegrityError:
+            return None
+        return delivery_id
+
+    def pending(self) -> list[Delivery]:
+        """Digests composed but not yet accepted by a server, oldest first."""
+        query = select(*_COLUMNS).where(DELIVERIES.c.state == PENDING).order_by(DELIVERIES.c.id)
+        with self.engine.connect() as connection:
+            return [_delivery(row) for row in connection.execute(query)]
+
+    def message(self, delivery_id: int) -> bytes | None:
+        with self.engine.connect() as connection:
+            return connection.execute(
+                select(DELIVERIES.c.message).where(DELIVERIES.c.id == delivery_id)
+            ).scalar_one_or_none()
+
+    def claim(self, delivery: Delivery, owner: str, now: dt.datetime) -> bool:
+        """Take a pending delivery for sending and count the attempt, unless another process
+        changed it since it was read (compare-and-set on its claim and attempts)."""
+        query = DELIVERIES.update().where(
+            DELIVERIES.c.id == delivery.id,
+            DELIVERIES.c.state == PENDING,
+            DELIVERIES.c.attempts == delivery.attempts,
+            DELIVERIES.c.claimed_by.is_(None)
+            if delivery.claimed_by is None
+            else DELIVERIES.c.claimed_by == delivery.claimed_by,
+        )
+        values = {
+            "attempts": delivery.attempts + 1,
+            "claimed_by": owner,
+            "claimed_at": now,
+            "updated_at": now,
+        }
+        with self.engine.begin() as connection:
+            return connection.execute(query.values(**values)).rowcount == 1
+
+    def finish(
+        self,
+        delivery_id: int,
+        state: str,
+        *,
+        reply: str,
+        transport: str,
+        now: dt.datetime,
+    ) -> None:
+        """Record what the server said. A sent or failed delivery drops its message bytes;
+        a pending one (a temporary refusal) keeps them for the next try."""
+        values: dict[str, object] = {
+            "state": state,
+            "reply": reply,
+            "transport": transport,
+            "claimed_by": None,
+            "claimed_at": None,
+            "updated_at": now,
+        }
+        if state == SENT:
+            values["sent_at"] = now
+        if state in (SENT, FAILED):
+            values["message"] = None
+        with self.engine.begin() as connection:
+            connection.execute(
+                DELIVERIES.update().where(DELIVERIES.c.id == delivery_id).values(**values)
+            )
+
+    def release(self, delivery_id: int, owner: str, now: dt.datetime) -> None:
+        """Give back a claim whose attempt never reached a server (it does not count)."""
+        with self.engine.begin() as connection:
+            connection.execute(
+                DELIVERIES.update()
+                .where(DELIVERIES.c.id == delivery_id, DELIVERIES.c.claimed_by == owner)
+                .values(
+                    attempts=DELIVERIES.c.attempts - 1,
+                    claimed_by=None,
+                    claimed_at=None,
+                    updated_at=now,
+                )
+            )
+
+    def papers(self, delivery_id: int) -> list[str]:
+        """The arXiv ids a delivery carries, in rank order."""
+        query = (
+            select(DELIVERY_PAPERS.c.arxiv_id)
+            .where(DELIVERY_PAPERS.c.delivery_id == delivery_id)
+            .order_by(DELIVERY_PAPERS.c.rank)
+        )
+        with self.engine.connect() as connection:
+            return list(connection.execute(query).scalars())
