@@ -75,7 +75,7 @@ def test_send_failure_exits_1_naming_the_reader_and_the_reply(
     result = paperwire("send", "--config", str(config))
 
     assert result.exit_code == 1
-    assert "sent 1 digest (1 papers)" in result.stdout
+    assert "sent 1 digest (1 paper)" in result.stdout
     assert "failed: bob@example.org (2026-11-19): 550 5.1.1 Mailbox unavailable" in result.stderr
     assert "Traceback" not in result.output
 
@@ -132,7 +132,7 @@ def test_digest_send_emails_one_subscriber_and_records_it(
     then = paperwire("send", "--config", str(config))
 
     assert sent.exit_code == 0, sent.output
-    assert sent.stdout.startswith("sent 1 digest (1 papers)")  # no table: it went by email
+    assert sent.stdout.startswith("sent 1 digest (1 paper)")  # no table: it went by email
     assert again.exit_code == 0 and "already has a digest" in again.stdout + again.stderr
     assert [m.rcpt_tos for m in smtp_server.messages] == [
         ("ada@example.org",),

@@ -264,7 +264,15 @@ def test_a_long_digest_is_cut_to_fit_the_message_budget() -> None:
     assert f"{shown.more} more" in text
 
 
-@pytest.mark.parametrize("hostile", ["Evil\r\nBcc: victim@example.net", "Evil\nX-Injected: 1"])
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "Evil\r\nBcc: victim@example.net",
+        "Evil\nX-Injected: 1",
+        # An RFC 2047 encoded word hiding "\r\nBcc: victim@example.net\r\n\r\nPhish"
+        "Evil =?utf-8?b?DQpCY2M6IHZpY3RpbUBleGFtcGxlLm5ldA0KDQpQaGlzaA==?=",
+    ],
+)
 def test_feed_text_cannot_inject_a_header(store: Store, tmp_path: Path, hostile: str) -> None:
     announce(store, paper("2611.00002", f"Diffusion {hostile}", DAY2))
 
@@ -380,13 +388,45 @@ def test_a_connection_dropped_mid_batch_loses_and_repeats_nothing(
     announce(store, paper("2611.00002", "Latent diffusion at scale", DAY2))
     readers = [f"reader{i}@example.org" for i in range(5)]
     smtp_server.drop_after(2)  # the third message's DATA gets no reply: the line goes dead
+    config = smtp_config(smtp_server, *readers)
 
-    summary = smtp_run(store, smtp_config(smtp_server, *readers))
+    first = smtp_run(store, config)
+    after_first, connections = accepted(smtp_server), len(smtp_server.connections)
+    second = smtp_run(store, config)
+    third = smtp_run(store, config)
 
-    assert summary.count("sent") == 5 and not summary.failed
-    assert accepted(smtp_server) == sorted(readers)
-    assert smtp_server.dropped == 1 and len(smtp_server.connections) == 2
+    # The rest of the batch goes on over a new connection; the message whose reply never
+    # came may have arrived, so it waits for the next run instead of going out twice at once.
+    assert first.count("sent") == 4 and first.failed
+    [deferred] = [o for o in first.outcomes if o.status == "deferred"]
+    assert deferred.subscriber == "reader2@example.org"
+    assert "no reply after the message was sent" in deferred.detail
+    assert after_first == sorted(r for r in readers if r != "reader2@example.org")
+    assert smtp_server.dropped == 1 and connections == 2
+    assert second.count("sent") == 1 and not second.failed
+    assert third.count("sent") == 0
+    assert accepted(smtp_server) == sorted(readers)  # each exactly once
     assert {d.state for d in store.ledger.deliveries()} == {"sent"}
+
+
+def test_a_pending_digest_that_fails_later_leaves_its_days_to_the_next(
+    store: Store, smtp_server: SmtpTestServer
+) -> None:
+    announce(store, paper("2611.00002", "Latent diffusion at scale", DAY2))
+    smtp_server.refuse("ada@example.org", 452, "4.2.2 Mailbox full", times=2)
+    config = smtp_config(smtp_server, "ada@example.org", max_attempts=2, retries_per_run=0)
+
+    smtp_run(store, config)  # deferred (attempt 1 of 2)
+    announce(store, paper("2611.00003", "Diffusion for proteins", DAY3))
+    smtp_run(store, config)  # attempt 2 fails for good; no new window while it was pending
+    smtp_run(store, config)  # the next digest takes over its days
+
+    [message] = smtp_server.messages
+    assert sorted(shown_ids(message.parsed())) == ["2611.00002", "2611.00003"]
+    assert [(d.state, d.window_from, d.window_to) for d in store.ledger.deliveries()] == [
+        ("failed", DAY2, DAY2),
+        ("sent", DAY2, DAY3),
+    ]
 
 
 def test_an_unreachable_server_keeps_every_digest_pending(store: Store, tmp_path: Path) -> None:

@@ -191,7 +191,10 @@ class HttpSettings(_Section):
 def _email_address(value: str) -> str:
     """An address a digest can go to, normalised (domain lower-cased, IDNA checked)."""
     try:
-        return validate_email(value.strip(), check_deliverability=False).normalized
+        # No SMTPUTF8: digests go out as 7-bit mail, so the part before @ must be ASCII.
+        return validate_email(
+            value.strip(), check_deliverability=False, allow_smtputf8=False
+        ).normalized
     except EmailNotValidError as exc:
         raise ValueError(f"{value!r} is not an email address: {exc}") from None
 

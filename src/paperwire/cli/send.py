@@ -112,7 +112,8 @@ def show_summary(app: AppContext, summary: SendSummary) -> None:
     if sent:
         noun = "digest" if len(sent) == 1 else "digests"
         papers = sum(o.papers for o in sent)
-        parts.append(f"sent {len(sent)} {noun} ({papers} papers) via {summary.transport}")
+        things = "paper" if papers == 1 else "papers"
+        parts.append(f"sent {len(sent)} {noun} ({papers} {things}) via {summary.transport}")
     skipped = [o.subscriber for o in summary.outcomes if o.status == "skipped"]
     if skipped:
         parts.append(f"nothing matched for {len(skipped)}: {', '.join(skipped)}")

@@ -19,13 +19,14 @@ import dataclasses
 import datetime as dt
 import email
 import email.policy
+import functools
 import hashlib
 import hmac
 import logging
 import os
 import socket
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
@@ -40,9 +41,10 @@ from paperwire.delivery.message import (
     message_id,
     unsubscribe_mailto_url,
 )
-from paperwire.delivery.smtp import SendResult, SmtpUnavailable
+from paperwire.delivery.smtp import SendResult
 from paperwire.digest.render import Footer, render_html, render_subject, render_text
 from paperwire.digest.select import DigestBuilder, DigestRequest
+from paperwire.errors import DeliveryError
 from paperwire.models import Digest, Profile
 from paperwire.scoring import RankSettings
 from paperwire.scoring.semantic import Embedder
@@ -237,6 +239,8 @@ class DigestRun:
     embedder: Embedder | None = None
     sleep: Callable[[float], None] = time.sleep
     owner: str = field(default_factory=process_owner)
+    # Claims are stamped with the time they are made (a batch can outlast CLAIM_LEASE).
+    clock: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))
 
     def plan(self, recipients: Sequence[Recipient], *, dry_run: bool = False) -> list[Outcome]:
         """Compose and record (unless `dry_run`) the next digest of each reader who has one
@@ -257,7 +261,12 @@ class DigestRun:
         newest = self.store.latest_announcement()
         outcomes: list[Outcome] = []
         due: list[tuple[Recipient, DigestRequest]] = []
+        waiting = {d.subscriber for d in self.store.ledger.pending()}
         for recipient in recipients:
+            if recipient.email.lower() in waiting:
+                # Its pending digest goes first; should it fail, its days join the next one.
+                outcomes.append(Outcome(recipient.email, "nothing"))
+                continue
             window = next_window(self.store, recipient.email, newest, digest_settings.max_age_days)
             if window is None:
                 outcomes.append(Outcome(recipient.email, "nothing"))
@@ -322,7 +331,11 @@ class DigestRun:
         return Outcome(recipient.email, "nothing", 0, window, detail)
 
     def deliver(
-        self, transport: Transport, summary: SendSummary, only: Sequence[int] | None = None
+        self,
+        transport: Transport,
+        summary: SendSummary,
+        only: Sequence[int] | None = None,
+        subscribers: Collection[str] | None = None,
     ) -> None:
         """Send every pending digest (or those with ids in `only`) over `transport`;
         temporary refusals are tried again after the batch (`delivery.retries_per_run` times,
@@ -333,6 +346,9 @@ class DigestRun:
         queue = self._claimable(self.store.ledger.pending())
         if only is not None:
             queue = [d for d in queue if d.id in only]
+        if subscribers is not None:  # a reader removed from the configuration gets nothing
+            wanted = {e.lower() for e in subscribers}
+            queue = [d for d in queue if d.subscriber in wanted]
         for round_ in range(delivery_settings.retries_per_run + 1):
             if round_:
                 self.sleep(delivery_settings.retry_delay * 2 ** (round_ - 1))
@@ -340,7 +356,7 @@ class DigestRun:
             for delivery in queue:
                 try:
                     outcome, again = self._send_one(transport, delivery)
-                except SmtpUnavailable as exc:
+                except DeliveryError as exc:  # the server or the outbox cannot be used
                     summary.problem = str(exc)
                     summary.outcomes.extend(
                         Outcome(d.subscriber, "deferred", d.papers, _window(d), "not tried")
@@ -358,7 +374,7 @@ class DigestRun:
 
     def _claimable(self, pending: list[Delivery]) -> list[Delivery]:
         """Pending deliveries no live process is sending right now."""
-        return [d for d in pending if _claim_is_stale(d, self.owner, self.now)]
+        return [d for d in pending if _claim_is_stale(d, self.owner, self.clock())]
 
     def _send_one(
         self, transport: Transport, delivery: Delivery
@@ -370,7 +386,7 @@ class DigestRun:
             reply = f"gave up after {delivery.attempts} attempts: {delivery.reply or ''}".strip()
             ledger.finish(delivery.id, FAILED, reply=reply, transport="", now=self.now)
             return Outcome(delivery.subscriber, "failed", delivery.papers, window, reply), None
-        if not ledger.claim(delivery, self.owner, self.now):
+        if not ledger.claim(delivery, self.owner, self.clock()):
             return None, None  # another run took it
         data = ledger.message(delivery.id)
         if data is None:  # cannot happen for a pending row; never send an empty message
@@ -381,24 +397,32 @@ class DigestRun:
         kind = transport.kind
         try:
             result = transport.send(message)
-        except SmtpUnavailable:
-            ledger.release(delivery.id, self.owner, self.now)
+        except DeliveryError:  # nothing reached a server: the attempt does not count
+            ledger.release(delivery.id, self.owner, self.clock())
             raise
         attempts = delivery.attempts + 1
+        finish = functools.partial(
+            ledger.finish, delivery.id, transport=kind, now=self.clock(), owner=self.owner
+        )
         if result.status == "sent":
-            ledger.finish(delivery.id, SENT, reply=result.reply, transport=kind, now=self.now)
+            finish(SENT, reply=result.reply)
             return Outcome(delivery.subscriber, "sent", delivery.papers, window, result.reply), None
+        if result.status == "unknown" and attempts < max_attempts:
+            # It may have arrived: never again in this run; the next run sends it once more.
+            finish(PENDING, reply=result.reply)
+            detail = f"{result.reply} (attempt {attempts} of {max_attempts}; next run)"
+            return Outcome(delivery.subscriber, "deferred", delivery.papers, window, detail), None
         if result.status == "temporary" and attempts < max_attempts:
-            ledger.finish(delivery.id, PENDING, reply=result.reply, transport=kind, now=self.now)
+            finish(PENDING, reply=result.reply)
             again = dataclasses.replace(
                 delivery, attempts=attempts, claimed_by=None, reply=result.reply
             )
             detail = f"{result.reply} (attempt {attempts} of {max_attempts}; will retry)"
             return Outcome(delivery.subscriber, "deferred", delivery.papers, window, detail), again
         reply = result.reply
-        if result.status == "temporary":
+        if result.status in ("temporary", "unknown"):
             reply = f"gave up after {attempts} attempts: {reply}"
-        ledger.finish(delivery.id, FAILED, reply=reply, transport=kind, now=self.now)
+        finish(FAILED, reply=reply)
         return Outcome(delivery.subscriber, "failed", delivery.papers, window, reply), None
 
     def pending_outcomes(self) -> list[Outcome]:
@@ -455,7 +479,7 @@ def send_due(
         return summary
     planned = run.plan(recipients)
     try:
-        run.deliver(transport, summary)
+        run.deliver(transport, summary, subscribers=[r.email for r in recipients])
     finally:
         transport.close()
     delivered = {o.subscriber for o in summary.outcomes}

@@ -67,7 +67,9 @@ def one_line(text: str) -> str:
     breaks of any kind included, becomes one space (and a lone surrogate "?")."""
     if not _encodes(text):
         text = text.encode("utf-8", "replace").decode("utf-8")
-    return _BREAKS.sub(" ", text).strip()
+    # An RFC 2047 encoded word in feed text ("=?utf-8?b?...?=") would be decoded by the email
+    # package, CR/LF and all (before Python 3.11.10): break the "=?" so it stays text.
+    return _BREAKS.sub(" ", text).replace("=?", "=\u200b?").strip()
 
 
 def message_id(recipient: str, window_from: dt.date, window_to: dt.date, sender: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import re
 import smtplib
 import ssl
 from dataclasses import dataclass
@@ -29,9 +30,11 @@ _CLOSING = 421
 
 @dataclass(frozen=True, slots=True)
 class SendResult:
-    """What the server said about one message: sent (2xx), temporary (4xx) or permanent."""
+    """What the server said about one message: sent (2xx), temporary (4xx), permanent (5xx),
+    or unknown: the whole message went out but no reply came back (it may have arrived, so it
+    is not sent again at once)."""
 
-    status: Literal["sent", "temporary", "permanent"]
+    status: Literal["sent", "temporary", "permanent", "unknown"]
     reply: str  # the server's words, e.g. "250 2.0.0 Ok: queued as 4F2A"
     code: int | None = None
 
@@ -139,10 +142,16 @@ class SmtpTransport:
             code, reply = connection.rcpt(recipient)
             if code not in (250, 251):
                 return self._refused(connection, code, reply)
+            code, reply = connection.docmd("data")
+            if code != 354:  # DATA itself refused
+                return self._refused(connection, code, reply)
             try:
-                code, reply = connection.data(data)  # dot-stuffs and ends with "."
-            except smtplib.SMTPDataError as exc:  # DATA itself refused: no 354
-                code, reply = exc.smtp_code, exc.smtp_error
+                code, reply = _message_body(connection, data)
+            except OSError as exc:
+                # The message went out; whether the server kept it is unknown. Sending it
+                # again now could deliver it twice: the ledger keeps it for a later run.
+                self._discard()
+                return SendResult("unknown", f"no reply after the message was sent ({exc})")
             if 200 <= code < 300:
                 return SendResult("sent", _reply(code, reply), code)
             return self._refused(connection, code, reply)
@@ -257,7 +266,7 @@ class SmtpTransport:
 
     def _unavailable(self, reason: str) -> SmtpUnavailable:
         """SmtpUnavailable for this server, with the password masked should a reply echo it."""
-        if self._password:
+        if len(self._password) >= 6:  # a short one would mask ordinary letters
             reason = reason.replace(self._password, "***")
         return SmtpUnavailable(self._where, reason)
 
@@ -266,6 +275,19 @@ class SmtpTransport:
         connection, self._connection = self._connection, None
         if connection is not None:
             connection.close()
+
+
+def _message_body(connection: smtplib.SMTP, data: bytes) -> tuple[int, bytes]:
+    """After a 354: the message, dot-stuffed, then "." and the server's final reply (what
+    smtplib.SMTP.data does after its DATA command)."""
+    body = _LEADING_DOT.sub(b"..", data)
+    if not body.endswith(b"\r\n"):
+        body += b"\r\n"
+    connection.send(body + b".\r\n")
+    return connection.getreply()
+
+
+_LEADING_DOT = re.compile(rb"(?m)^\.")
 
 
 def _is_loopback(host: str) -> bool:

@@ -15,8 +15,6 @@ DELIVERIES: Table = DeliveryRow.__table__  # type: ignore[assignment]
 DELIVERY_PAPERS: Table = DeliveryPaperRow.__table__  # type: ignore[assignment]
 
 PENDING, SENT, FAILED, SKIPPED = "pending", "sent", "failed", "skipped"
-# States whose window is spoken for: the next digest starts after it.
-LIVE_STATES = (PENDING, SENT, SKIPPED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,9 +178,11 @@ class Ledger:
         reply: str,
         transport: str,
         now: dt.datetime,
+        owner: str | None = None,
     ) -> None:
         """Record what the server said. A sent or failed delivery drops its message bytes;
-        a pending one (a temporary refusal) keeps them for the next try."""
+        a pending one (a temporary refusal) keeps them for the next try. With `owner`, only
+        while that process still holds the claim."""
         values: dict[str, object] = {
             "state": state,
             "reply": reply,
@@ -195,10 +195,11 @@ class Ledger:
             values["sent_at"] = now
         if state in (SENT, FAILED):
             values["message"] = None
+        query = DELIVERIES.update().where(DELIVERIES.c.id == delivery_id)
+        if owner is not None:
+            query = query.where(DELIVERIES.c.claimed_by == owner)
         with self.engine.begin() as connection:
-            connection.execute(
-                DELIVERIES.update().where(DELIVERIES.c.id == delivery_id).values(**values)
-            )
+            connection.execute(query.values(**values))
 
     def release(self, delivery_id: int, owner: str, now: dt.datetime) -> None:
         """Give back a claim whose attempt never reached a server (it does not count)."""
@@ -213,13 +214,3 @@ class Ledger:
                     updated_at=now,
                 )
             )
-
-    def papers(self, delivery_id: int) -> list[str]:
-        """The arXiv ids a delivery carries, in rank order."""
-        query = (
-            select(DELIVERY_PAPERS.c.arxiv_id)
-            .where(DELIVERY_PAPERS.c.delivery_id == delivery_id)
-            .order_by(DELIVERY_PAPERS.c.rank)
-        )
-        with self.engine.connect() as connection:
-            return list(connection.execute(query).scalars())
