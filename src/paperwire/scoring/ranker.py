@@ -97,16 +97,16 @@ class Ranker:
         `paper_vectors` (papers x d, unit rows) and `profile_vectors` (one unit vector or None
         per profile) add the semantic layer's cosine when given.
         """
-        self._fit_if_needed(papers)
-        compiled = [self.compile(p, liked) for p in profiles]
-        return self.rank_compiled(
+        return self.rank_explained_many(
             papers,
-            compiled,
+            profiles,
+            liked=liked,
             limit=limit,
             min_score=min_score,
             require_match=require_match,
             paper_vectors=paper_vectors,
             profile_vectors=profile_vectors,
+            explain_limit=0,  # no reasons: ranking only
         )
 
     def rank_explained(
