@@ -22,12 +22,12 @@ from paperwire.cli.fetch import show_report
 from paperwire.cli.send import show_summary
 from paperwire.config import check_categories
 from paperwire.delivery.batch import Recipient, SendSummary, choose_transport, send_digest
-from paperwire.digest import build_digest, digest_json, render_markdown
+from paperwire.digest import DigestBuilder, digest_json, render_markdown
 from paperwire.digest.render import render_html, render_text
 from paperwire.errors import UsageError
 from paperwire.ingest import FetchReport, Ingestor, feed_key
 from paperwire.models import Digest, Profile, parse_arxiv_id
-from paperwire.scoring import ProfileError, RankSettings, parse_query, split_weight
+from paperwire.scoring import ProfileError, parse_query, split_weight
 from paperwire.scoring.semantic import load_embedder
 
 
@@ -177,22 +177,13 @@ def command(
     newest = app.store.latest_feed_day(key, ("announced",))
     last = on_date or (newest[0] if newest else latest_announcement_date(now))
     first = on_date or since or last
-    digest = build_digest(
-        app.store,
+    builder = DigestBuilder.from_settings(app.store, settings, now=now, embedder=embedder)
+    digest = builder.build(
         profile,
         first,
         last,
-        now=now,
         limit=limit or settings.digest.max_papers,
         min_score=settings.digest.min_score if min_score is None else min_score,
-        announce_types=[t.value for t in arxiv.announce_types],
-        partial_matches=settings.digest.partial_matches,
-        settings=RankSettings(
-            author_weight=settings.scoring.author_weight,
-            topic_weight=settings.scoring.topic_weight,
-            semantic_weight=settings.scoring.semantic_weight,
-        ),
-        embedder=embedder,
         skip=app.store.ledger.received(profile.email or "") if send else (),
     )
     if digest.announced_count == 0 and not app.quiet:

@@ -46,7 +46,6 @@ from paperwire.digest.render import Footer, render_html, render_subject, render_
 from paperwire.digest.select import DigestBuilder, DigestRequest
 from paperwire.errors import DeliveryError
 from paperwire.models import Digest, Profile
-from paperwire.scoring import RankSettings
 from paperwire.scoring.semantic import Embedder
 from paperwire.store import Store
 from paperwire.store.ledger import FAILED, PENDING, SENT, Delivery, PlannedDelivery
@@ -245,18 +244,9 @@ class DigestRun:
     def plan(self, recipients: Sequence[Recipient], *, dry_run: bool = False) -> list[Outcome]:
         """Compose and record (unless `dry_run`) the next digest of each reader who has one
         due. Outcomes: "planned" (pending now), "skipped" (nothing matched), "nothing"."""
-        arxiv, digest_settings = self.settings.sources.arxiv, self.settings.digest
-        builder = DigestBuilder(
-            self.store,
-            now=self.now,
-            announce_types=[t.value for t in arxiv.announce_types],
-            partial_matches=digest_settings.partial_matches,
-            settings=RankSettings(
-                author_weight=self.settings.scoring.author_weight,
-                topic_weight=self.settings.scoring.topic_weight,
-                semantic_weight=self.settings.scoring.semantic_weight,
-            ),
-            embedder=self.embedder,
+        digest_settings = self.settings.digest
+        builder = DigestBuilder.from_settings(
+            self.store, self.settings, now=self.now, embedder=self.embedder
         )
         newest = self.store.latest_announcement()
         outcomes: list[Outcome] = []

@@ -7,6 +7,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from paperwire.config import Settings
 from paperwire.digest.corpus import refresh_corpus_stats, semantic_vectors
 from paperwire.models import Digest, Paper, Profile
 from paperwire.scoring import RankSettings, in_categories
@@ -49,6 +50,31 @@ class DigestBuilder:
         self.embedder = embedder
         self._ranker: Ranker | None = None
         self._announced: dict[tuple[dt.date, dt.date], list[Paper]] = {}
+
+    @classmethod
+    def from_settings(
+        cls,
+        store: Store,
+        settings: Settings,
+        *,
+        now: dt.datetime,
+        embedder: Embedder | None = None,
+    ) -> DigestBuilder:
+        """A builder ranking as the configuration says: its announce types, partial matches
+        and scoring weights."""
+        scoring = settings.scoring
+        return cls(
+            store,
+            now=now,
+            announce_types=[t.value for t in settings.sources.arxiv.announce_types],
+            partial_matches=settings.digest.partial_matches,
+            settings=RankSettings(
+                author_weight=scoring.author_weight,
+                topic_weight=scoring.topic_weight,
+                semantic_weight=scoring.semantic_weight,
+            ),
+            embedder=embedder,
+        )
 
     def ranker(self) -> Ranker:
         from paperwire.scoring.ranker import Ranker  # scipy: imported when a digest is built
