@@ -20,7 +20,7 @@ from paperwire.cli import (
 )
 from paperwire.cli.fetch import show_report
 from paperwire.cli.send import show_summary
-from paperwire.config import check_categories
+from paperwire.config import SubscriberSettings, check_categories
 from paperwire.delivery.batch import Recipient, SendSummary, choose_transport, send_digest
 from paperwire.digest import DigestBuilder, digest_json, render_markdown
 from paperwire.digest.render import render_html, render_text
@@ -201,12 +201,20 @@ def command(
 
 
 def _send(app: AppContext, digest: Digest, subscriber: str) -> SendSummary:
-    [configured] = [s for s in app.settings.subscribers if s.email.lower() == subscriber.lower()]
+    configured = _subscriber(app, subscriber)
     recipient = Recipient(configured.email, configured.name, digest.profile)
     transport = choose_transport(app.settings)
     summary = send_digest(app.store, app.settings, recipient, digest, transport, app.now())
     show_summary(app, summary)
     return summary
+
+
+def _subscriber(app: AppContext, email: str) -> SubscriberSettings:
+    """The configured subscriber with this address (any case)."""
+    for configured in app.settings.subscribers:
+        if configured.email.lower() == email.lower():
+            return configured
+    raise UsageError(f"--subscriber: no subscriber {email!r} in the configuration")
 
 
 def _profile(
@@ -217,12 +225,7 @@ def _profile(
     authors: tuple[str, ...],
     exclude: tuple[str, ...],
 ) -> Profile:
-    profile = Profile()
-    if subscriber:
-        match = [s for s in app.settings.subscribers if s.email.lower() == subscriber.lower()]
-        if not match:
-            raise UsageError(f"--subscriber: no subscriber {subscriber!r} in the configuration")
-        profile = match[0].profile()
+    profile = _subscriber(app, subscriber).profile() if subscriber else Profile()
     profile.categories = list(categories) or profile.categories
     profile.keywords += list(keywords)
     profile.exclude += list(exclude)

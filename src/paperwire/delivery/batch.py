@@ -223,8 +223,6 @@ def compose_digest(
             best, low = attempt, middle
         else:
             high = middle - 1
-    if low and len(best[2].papers) != low:
-        best = build(low)
     return best
 
 
