@@ -3,13 +3,18 @@
 arXiv announces at 20:00 US Eastern from Sunday to Thursday; each announcement is dated the next
 day (the feed's pubDate, the listing's "Showing new listings for …"), so announcement dates fall
 on Monday to Friday. Submissions received before the 14:00 Eastern deadline go out in that
-evening's announcement. Holidays are not modelled here: a holiday simply shows up as a feed that
-still carries the previous date, which the fetcher treats as "no new announcement".
+evening's announcement.
+
+Holidays: arXiv skips a few dates a year (its schedule: https://info.arxiv.org/help/availability.html).
+New Year's Day, US Thanksgiving and Christmas Day are built in; a deployment adds the rest of a
+year's list with `schedule.holidays`. A holiday missing from the list does no harm: it shows up
+as a feed that still carries the previous date, which the fetcher records as "no announcement".
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from zoneinfo import ZoneInfo
 
 EASTERN = ZoneInfo("America/New_York")
@@ -17,8 +22,24 @@ SUBMISSION_DEADLINE = dt.time(14, 0)
 _SATURDAY = 5
 
 
-def _back_to_weekday(day: dt.date) -> dt.date:
-    while day.weekday() >= _SATURDAY:
+_THURSDAY = 3
+
+
+def builtin_holidays(year: int) -> frozenset[dt.date]:
+    """The dates arXiv announces nothing every year: 1 January, US Thanksgiving (the fourth
+    Thursday of November) and 25 December."""
+    first = dt.date(year, 11, 1)
+    thanksgiving = first + dt.timedelta(days=(_THURSDAY - first.weekday()) % 7 + 21)
+    return frozenset({dt.date(year, 1, 1), thanksgiving, dt.date(year, 12, 25)})
+
+
+def is_holiday(day: dt.date, holidays: Collection[dt.date] = ()) -> bool:
+    """A weekday arXiv announces nothing: a built-in holiday or one of `holidays`."""
+    return day in holidays or day in builtin_holidays(day.year)
+
+
+def _back_to_weekday(day: dt.date, holidays: Collection[dt.date] = ()) -> dt.date:
+    while day.weekday() >= _SATURDAY or is_holiday(day, holidays):
         day -= dt.timedelta(days=1)
     return day
 
@@ -30,13 +51,13 @@ def _next_weekday(day: dt.date) -> dt.date:
     return day
 
 
-def latest_announcement_date(now: dt.datetime) -> dt.date:
+def latest_announcement_date(now: dt.datetime, holidays: Collection[dt.date] = ()) -> dt.date:
     """The date of the newest announcement arXiv should have published by `now` (aware).
 
     The feeds for date D are built around midnight Eastern at the start of D, so on a weekday
-    it is today's date (Eastern) and on a weekend it is Friday's.
+    it is today's date (Eastern), on a weekend Friday's, and on a holiday the day before's.
     """
-    return _back_to_weekday(now.astimezone(EASTERN).date())
+    return _back_to_weekday(now.astimezone(EASTERN).date(), holidays)
 
 
 ANNOUNCEMENT_TIME = dt.time(20, 0)
@@ -57,9 +78,22 @@ def newest_possible_announcement_date(now: dt.datetime) -> dt.date:
     return latest_announcement_date(now + _SKEW)
 
 
-def is_announcement_day(day: dt.date) -> bool:
-    """Announcements are dated Monday to Friday (holidays aside)."""
-    return day.weekday() < _SATURDAY
+def is_announcement_day(day: dt.date, holidays: Collection[dt.date] = ()) -> bool:
+    """Announcements are dated Monday to Friday, holidays excepted."""
+    return day.weekday() < _SATURDAY and not is_holiday(day, holidays)
+
+
+def announcement_days(
+    first: dt.date, last: dt.date, holidays: Collection[dt.date] = ()
+) -> list[dt.date]:
+    """The dates from `first` to `last` (both included) that should carry an announcement."""
+    days = []
+    day = first
+    while day <= last:
+        if is_announcement_day(day, holidays):
+            days.append(day)
+        day += dt.timedelta(days=1)
+    return days
 
 
 def estimated_announcement_date(submitted: dt.datetime) -> dt.date:

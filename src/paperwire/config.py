@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import re
@@ -11,6 +12,7 @@ from email.utils import formataddr, parseaddr
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from email_validator import EmailNotValidError, validate_email
 from pydantic import (
@@ -130,6 +132,42 @@ def check_categories(values: list[str], option: str) -> list[str]:
         return _profile_categories(list(values))
     except ValueError as exc:
         raise UsageError(f"{option}: {exc}") from None
+
+
+def _timezone(value: str) -> str:
+    """An IANA time zone name ("Europe/Berlin"); empty means "the default"."""
+    value = value.strip()
+    if value:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"{value!r} is not a time zone such as 'Europe/Berlin' or 'UTC'"
+            ) from None
+    return value
+
+
+def _clock_time(value: str) -> str:
+    """A time of day "HH:MM" (24-hour, "7:00" too); empty means "as soon as a digest is due"."""
+    value = value.strip()
+    if value:
+        match = re.fullmatch(r"(\d{1,2}):(\d{2})", value)
+        if not match or int(match[1]) > 23 or int(match[2]) > 59:
+            raise ValueError(f"{value!r} is not a time of day such as '07:00'")
+        value = f"{int(match[1]):02d}:{match[2]}"
+    return value
+
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _weekday(value: str) -> str:
+    """A day of the week, in full or its first three letters, any case: "mon", "Monday"."""
+    key = value.strip().lower()
+    for day in WEEKDAYS:
+        if key and (key == day or key == day[:3]):
+            return day
+    raise ValueError(f"{value!r} is not a day of the week such as 'monday'")
 
 
 class DatabaseSettings(_Section):
@@ -303,6 +341,56 @@ class DigestSettings(_Section):
     max_age_days: int = Field(default=7, ge=1, le=60)
     # When nothing matched in a window: "skip" (send nothing) or "note" (a short email).
     empty: Literal["skip", "note"] = "skip"
+    # When digests go out, in each reader's time zone: "07:00", or empty for as soon as a new
+    # announcement is stored. Subscribers may set their own.
+    send_at: str = ""
+    timezone: str = "UTC"
+
+    _send_at = field_validator("send_at")(_clock_time)
+    _tz = field_validator("timezone")(_timezone)
+
+    @field_validator("timezone")
+    @classmethod
+    def _some_timezone(cls, value: str) -> str:
+        return value or "UTC"
+
+
+class ScheduleSettings(_Section):
+    """When `paperwire serve` and `paperwire run` fetch, and how `run` guards itself."""
+
+    # `serve` fetches at these times (cron: minute hour day month day-of-week) in `timezone`.
+    # arXiv's feeds are rebuilt around midnight US Eastern, Monday to Friday.
+    fetch_cron: str = "30 0 * * mon-fri"
+    timezone: str = "America/New_York"
+    # `serve` looks for due digests (and a fetch still missing) every this many minutes.
+    interval: float = Field(default=5.0, gt=0, le=24 * 60)
+    # A day still not published (a holiday, a late feed) is looked for again after this many
+    # minutes.
+    fetch_retry: float = Field(default=30.0, ge=0, le=24 * 60)
+    # A job that could not start on time (the machine slept) still runs this late, in seconds.
+    misfire_grace: int = Field(default=3600, ge=1)
+    # Dates arXiv announces nothing, besides weekends and the built-in New Year's Day,
+    # Thanksgiving and Christmas (https://info.arxiv.org/help/availability.html).
+    holidays: list[dt.date] = []
+    # The lock file `run` holds while it works (SQLite; PostgreSQL uses an advisory lock).
+    # Empty: beside the database file, or in the data directory.
+    lock_file: str = ""
+
+    _split = field_validator("holidays", mode="before")(_split_commas)
+    _tz = field_validator("timezone")(_timezone)
+
+    @field_validator("fetch_cron")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        from apscheduler.triggers.cron import CronTrigger
+
+        try:
+            CronTrigger.from_crontab(value)
+        except (ValueError, TypeError) as exc:
+            raise ValueError(
+                f"{value!r} is not a cron expression such as '30 0 * * mon-fri' ({exc})"
+            ) from None
+        return value
 
 
 class ScoringSettings(_Section):
@@ -341,6 +429,19 @@ class SubscriberSettings(_Section):
     _likes = field_validator("like")(_arxiv_ids)
     _query = field_validator("query")(_query)
 
+    # When this reader's digest goes out; empty values fall back to [digest].
+    timezone: str = ""
+    send_at: str = ""
+    frequency: Literal["daily", "weekly"] = "daily"
+    weekday: str = "monday"  # the day of a weekly digest
+    max_papers: int | None = Field(default=None, ge=1)
+    min_score: float | None = None
+    paused: bool = False
+
+    _tz = field_validator("timezone")(_timezone)
+    _send_at = field_validator("send_at")(_clock_time)
+    _weekday = field_validator("weekday")(_weekday)
+
     def profile(self) -> Profile:
         """This subscriber's profile, in the one shape every part of paperwire uses."""
         return Profile(
@@ -365,7 +466,18 @@ class Settings(_Section):
     delivery: DeliverySettings = DeliverySettings()
     digest: DigestSettings = DigestSettings()
     scoring: ScoringSettings = ScoringSettings()
+    schedule: ScheduleSettings = ScheduleSettings()
     subscribers: list[SubscriberSettings] = []
+
+    @model_validator(mode="after")
+    def _one_entry_per_address(self) -> Settings:
+        seen: set[str] = set()
+        for index, subscriber in enumerate(self.subscribers):
+            key = subscriber.email.lower()
+            if key in seen:
+                raise ValueError(f"subscribers[{index}].email: {subscriber.email} is listed twice")
+            seen.add(key)
+        return self
 
 
 def find_config_file(explicit: Path | None, env: Mapping[str, str], cwd: Path) -> Path | None:
@@ -452,7 +564,7 @@ def _describe(exc: ValidationError, origins: Mapping[str, str], where: str) -> s
         message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
             message = "unknown key"
-        parts.append(f"{origin}: {key}: {message}")
+        parts.append(f"{origin}: {key}: {message}" if key else f"{origin}: {message}")
     more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
     return "; ".join(parts) + more
 

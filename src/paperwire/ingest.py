@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -95,6 +95,7 @@ class Ingestor:
     now: dt.datetime
     categories: Sequence[str] = ()
     progress: Progress | None = None
+    holidays: Collection[dt.date] = ()  # besides arxiv_calendar's built-in ones
 
     def __post_init__(self) -> None:
         self.categories = list(self.categories or self.settings.categories)
@@ -122,11 +123,13 @@ class Ingestor:
         return report
 
     def _check_date(self, day: dt.date, option: str) -> None:
-        latest = latest_announcement_date(self.now)
+        latest = latest_announcement_date(self.now, self.holidays)
         if day > latest:
             raise UsageError(f"{option} {day}: arXiv's latest announcement is dated {latest}")
-        if not is_announcement_day(day):
+        if day.weekday() >= 5:
             raise UsageError(f"{option} {day}: arXiv announces nothing on {day:%A}s")
+        if not is_announcement_day(day, self.holidays):
+            raise UsageError(f"{option} {day}: arXiv announces nothing on this holiday")
 
     # --- the day's announcement ---------------------------------------------------------------
 
@@ -139,7 +142,7 @@ class Ingestor:
         (a holiday, or not published yet) and a warning says so.
         """
         report = FetchReport()
-        expected = latest_announcement_date(self.now)
+        expected = latest_announcement_date(self.now, self.holidays)
         if route == "listing":
             report.results.append(self._store(self._read_listing()))
         else:
@@ -169,7 +172,7 @@ class Ingestor:
         log.info(
             "feed shows %s, arXiv's calendar %s: reading the listing pages",
             first.announced,
-            latest_announcement_date(self.now),
+            latest_announcement_date(self.now, self.holidays),
         )
         try:
             second = self._read_listing()
@@ -314,7 +317,7 @@ class Ingestor:
         back short is asked for once more and reported if it stays short; a page that repeats
         ids already seen ends the paging.
         """
-        until = until or latest_announcement_date(self.now)
+        until = until or latest_announcement_date(self.now, self.holidays)
         if since > until:
             raise UsageError(f"{option} {since} is after the latest announcement date {until}")
         categories = " OR ".join(f"cat:{c}" for c in self.categories)

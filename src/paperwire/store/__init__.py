@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Engine, Table, and_, func, select, true
 from sqlalchemy.exc import SQLAlchemyError
@@ -20,6 +20,7 @@ from paperwire.store.engine import (
 )
 from paperwire.store.ledger import Ledger
 from paperwire.store.search import search_papers
+from paperwire.store.subscribers import SubscriberBook
 from paperwire.store.tables import (
     AnnouncementRow,
     CorpusCountedRow,
@@ -62,6 +63,14 @@ def paper_from_row(row: Any) -> Paper:
     )
 
 
+class FeedDay(NamedTuple):
+    """A fetch's record of one announcement date (see FeedDayRow)."""
+
+    status: str  # announced, empty, none
+    route: str  # rss, listing, api, calendar
+    fetched_at: dt.datetime
+
+
 class Store:
     """The database behind paperwire. Writes happen in `transaction()` blocks: all or nothing."""
 
@@ -85,6 +94,11 @@ class Store:
     def ledger(self) -> Ledger:
         """The delivery ledger kept in this database."""
         return Ledger(self.engine)
+
+    @property
+    def subscribers(self) -> SubscriberBook:
+        """The subscribers kept in this database."""
+        return SubscriberBook(self.engine)
 
     def schema_revision(self) -> tuple[str | None, str]:
         return schema_revision(self.engine)
@@ -301,6 +315,19 @@ class Store:
                     FEED_DAYS.c.feed_key == feed_key, FEED_DAYS.c.announced == announced
                 )
             ).scalar_one_or_none()
+
+    def feed_days(self, feed_key: str, first: dt.date, last: dt.date) -> dict[dt.date, FeedDay]:
+        """What fetches recorded for each date from `first` to `last`."""
+        columns = (FEED_DAYS.c.announced, FEED_DAYS.c.status, FEED_DAYS.c.route)
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(*columns, FEED_DAYS.c.fetched_at).where(
+                    FEED_DAYS.c.feed_key == feed_key,
+                    FEED_DAYS.c.announced >= first,
+                    FEED_DAYS.c.announced <= last,
+                )
+            )
+            return {row.announced: FeedDay(row.status, row.route, row.fetched_at) for row in rows}
 
     def record_feed_day(
         self,

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Engine, Table, select
+from sqlalchemy import Engine, Table, func, select
 from sqlalchemy.exc import IntegrityError
 
 from paperwire.store.tables import DeliveryPaperRow, DeliveryRow
@@ -51,6 +52,13 @@ class PlannedDelivery:
     papers: Sequence[tuple[str, float]]  # (arXiv id, score), in rank order
 
 
+def _aware(column: Any, value: dt.datetime) -> dt.datetime:
+    """max() of a UTC column bypasses its type on SQLite; give the value its zone back."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
 def _delivery(row: object) -> Delivery:
     return Delivery(**{name: getattr(row, name) for name in Delivery.__slots__})
 
@@ -82,6 +90,16 @@ class Ledger:
         )
         with self.engine.connect() as connection:
             return [(row[0], row[1], row[2]) for row in connection.execute(query)]
+
+    def last_digests(self) -> dict[str, dt.datetime]:
+        """When each subscriber's newest digest was recorded, whatever became of it."""
+        query = select(DELIVERIES.c.subscriber, func.max(DELIVERIES.c.created_at)).group_by(
+            DELIVERIES.c.subscriber
+        )
+        with self.engine.connect() as connection:
+            return {
+                row[0]: _aware(DELIVERIES.c.created_at, row[1]) for row in connection.execute(query)
+            }
 
     def received(self, subscriber: str) -> set[str]:
         """arXiv ids the subscriber has received, or will with a pending digest."""

@@ -230,3 +230,20 @@ class DeliveryPaperRow(Base):
     score: Mapped[float] = mapped_column(Float)
 
     __table_args__ = (Index("ix_delivery_papers_subscriber", "subscriber", "arxiv_id"),)
+
+
+class SubscriberRow(Base):
+    """A reader: the subscriber settings as the configuration file would write them.
+
+    `origin` is "config" for readers synced from `[[subscribers]]` (the file wins for them) or
+    "cli" for readers added with `paperwire subscribers add` or `import`.
+    """
+
+    __tablename__ = "subscribers"
+
+    email: Mapped[str] = mapped_column(String(320), primary_key=True)  # lower-cased
+    origin: Mapped[str] = mapped_column(String(16))
+    paused: Mapped[bool] = mapped_column(Boolean)
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,156 @@
+"""Subscribers kept in the database: read, add, change, remove, and sync from the config file.
+
+Each row holds a subscriber's settings exactly as `[[subscribers]]` in the file would (checked
+by the same model on the way in and on the way out), so a reader added on the command line and
+one written in the file are the same thing to the rest of paperwire.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import Engine, Table, delete, select, update
+from sqlalchemy.exc import IntegrityError
+
+from paperwire.config import SubscriberSettings
+from paperwire.store.tables import SubscriberRow
+
+SUBSCRIBERS: Table = SubscriberRow.__table__  # type: ignore[assignment]
+
+CONFIG, CLI = "config", "cli"
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSubscriber:
+    """A subscriber row: the settings, where they come from, and when they changed."""
+
+    settings: SubscriberSettings
+    origin: str  # CONFIG or CLI
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @property
+    def email(self) -> str:
+        return self.settings.email
+
+
+@dataclass(frozen=True, slots=True)
+class SyncReport:
+    added: list[str]
+    updated: list[str]
+    removed: list[str]
+
+
+class SubscriberExists(Exception):
+    """`add` for an address the database already holds."""
+
+
+def _data(settings: SubscriberSettings) -> dict[str, Any]:
+    # Only what differs from the defaults: an export stays short and a later default applies.
+    return settings.model_dump(mode="json", exclude_defaults=True) | {"email": settings.email}
+
+
+def _stored(row: Any) -> StoredSubscriber:
+    try:
+        settings = SubscriberSettings.model_validate(row.settings)
+    except ValidationError:
+        # Written by this model, so only a hand-edited row lands here: keep the address and
+        # pause it rather than send a digest built from settings nobody checked.
+        settings = SubscriberSettings(email=row.email, paused=True)
+    return StoredSubscriber(settings, row.origin, row.created_at, row.updated_at)
+
+
+class SubscriberBook:
+    """Reads and writes the subscribers table; each method is one transaction."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def all(self) -> list[StoredSubscriber]:
+        """Every subscriber, by address."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(SUBSCRIBERS).order_by(SUBSCRIBERS.c.email))
+            return [_stored(row) for row in rows]
+
+    def get(self, email: str) -> StoredSubscriber | None:
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                select(SUBSCRIBERS).where(SUBSCRIBERS.c.email == email.strip().lower())
+            ).first()
+        return _stored(row) if row else None
+
+    def add(self, settings: SubscriberSettings, now: dt.datetime, origin: str = CLI) -> None:
+        """Add a subscriber; SubscriberExists when the address is taken."""
+        values = {
+            "email": settings.email.lower(),
+            "origin": origin,
+            "paused": settings.paused,
+            "settings": _data(settings),
+            "created_at": now,
+            "updated_at": now,
+        }
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(SUBSCRIBERS.insert().values(**values))
+        except IntegrityError:
+            raise SubscriberExists(settings.email) from None
+
+    def replace(self, settings: SubscriberSettings, now: dt.datetime) -> bool:
+        """Store new settings for an existing subscriber (same address); False if unknown."""
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                update(SUBSCRIBERS)
+                .where(SUBSCRIBERS.c.email == settings.email.lower())
+                .values(paused=settings.paused, settings=_data(settings), updated_at=now)
+            )
+        return bool(result.rowcount)
+
+    def remove(self, email: str) -> bool:
+        """Forget a subscriber (their delivery history stays in the ledger)."""
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                delete(SUBSCRIBERS).where(SUBSCRIBERS.c.email == email.strip().lower())
+            )
+        return bool(result.rowcount)
+
+    def sync(self, configured: Sequence[SubscriberSettings], now: dt.datetime) -> SyncReport:
+        """Make the rows of the file's subscribers match the file: added, changed (the file
+        wins, also over a reader added on the command line) and removed when the file no
+        longer lists them. Readers added on the command line are left alone."""
+        wanted = {s.email.lower(): s for s in configured}
+        added, updated, removed = [], [], []
+        with self.engine.begin() as connection:
+            rows = {row.email: row for row in connection.execute(select(SUBSCRIBERS))}
+            for key, settings in wanted.items():
+                data = _data(settings)
+                row = rows.get(key)
+                if row is None:
+                    connection.execute(
+                        SUBSCRIBERS.insert().values(
+                            email=key,
+                            origin=CONFIG,
+                            paused=settings.paused,
+                            settings=data,
+                            created_at=now,
+                            updated_at=now,
+                        )
+                    )
+                    added.append(settings.email)
+                elif row.origin != CONFIG or row.settings != data:
+                    connection.execute(
+                        update(SUBSCRIBERS)
+                        .where(SUBSCRIBERS.c.email == key)
+                        .values(
+                            origin=CONFIG, paused=settings.paused, settings=data, updated_at=now
+                        )
+                    )
+                    updated.append(settings.email)
+            gone = [k for k, row in rows.items() if row.origin == CONFIG and k not in wanted]
+            if gone:
+                connection.execute(delete(SUBSCRIBERS).where(SUBSCRIBERS.c.email.in_(gone)))
+                removed += gone
+        return SyncReport(added, updated, removed)
