@@ -19,6 +19,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     SecretStr,
     ValidationError,
     field_validator,
@@ -468,6 +469,12 @@ class Settings(_Section):
     scoring: ScoringSettings = ScoringSettings()
     schedule: ScheduleSettings = ScheduleSettings()
     subscribers: list[SubscriberSettings] = []
+    _file: Path | None = PrivateAttr(default=None)
+
+    @property
+    def config_file(self) -> Path | None:
+        """The file these settings were read from; None for built-in defaults."""
+        return self._file
 
     @model_validator(mode="after")
     def _one_entry_per_address(self) -> Settings:
@@ -593,6 +600,7 @@ def load_settings(
         settings = Settings.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(_describe(exc, origins, where)) from None
+    settings._file = path
     if not settings.database.url:
         settings.database.url = default_database_url(env)
     if not settings.delivery.outbox:

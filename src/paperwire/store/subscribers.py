@@ -8,20 +8,26 @@ one written in the file are the same thing to the rest of paperwire.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from pydantic import ValidationError
 from sqlalchemy import Engine, Table, delete, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from paperwire.config import SubscriberSettings
+from paperwire.errors import StoreError
+from paperwire.store.engine import short_error
 from paperwire.store.tables import SubscriberRow
+from paperwire.store.upsert import dialect_insert
 
 SUBSCRIBERS: Table = SubscriberRow.__table__  # type: ignore[assignment]
 
 CONFIG, CLI = "config", "cli"
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,18 +70,36 @@ def _stored(row: Any) -> StoredSubscriber:
     return StoredSubscriber(settings, row.origin, row.created_at, row.updated_at)
 
 
+def _one_line_errors(method: Callable[P, R]) -> Callable[P, R]:
+    """A database that cannot be read or written is one line (StoreError), not a traceback."""
+
+    @functools.wraps(method)
+    def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(*args, **kwargs)
+        except SQLAlchemyError as exc:
+            book = args[0]
+            assert isinstance(book, SubscriberBook)
+            url = book.engine.url.render_as_string(hide_password=True)
+            raise StoreError(f"database {url}: {short_error(exc)}") from None
+
+    return guarded
+
+
 class SubscriberBook:
     """Reads and writes the subscribers table; each method is one transaction."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
+    @_one_line_errors
     def all(self) -> list[StoredSubscriber]:
         """Every subscriber, by address."""
         with self.engine.connect() as connection:
             rows = connection.execute(select(SUBSCRIBERS).order_by(SUBSCRIBERS.c.email))
             return [_stored(row) for row in rows]
 
+    @_one_line_errors
     def get(self, email: str) -> StoredSubscriber | None:
         with self.engine.connect() as connection:
             row = connection.execute(
@@ -83,6 +107,7 @@ class SubscriberBook:
             ).first()
         return _stored(row) if row else None
 
+    @_one_line_errors
     def add(self, settings: SubscriberSettings, now: dt.datetime, origin: str = CLI) -> None:
         """Add a subscriber; SubscriberExists when the address is taken."""
         values = {
@@ -99,6 +124,7 @@ class SubscriberBook:
         except IntegrityError:
             raise SubscriberExists(settings.email) from None
 
+    @_one_line_errors
     def replace(self, settings: SubscriberSettings, now: dt.datetime) -> bool:
         """Store new settings for an existing subscriber (same address); False if unknown."""
         with self.engine.begin() as connection:
@@ -109,6 +135,7 @@ class SubscriberBook:
             )
         return bool(result.rowcount)
 
+    @_one_line_errors
     def remove(self, email: str) -> bool:
         """Forget a subscriber (their delivery history stays in the ledger)."""
         with self.engine.begin() as connection:
@@ -117,10 +144,18 @@ class SubscriberBook:
             )
         return bool(result.rowcount)
 
-    def sync(self, configured: Sequence[SubscriberSettings], now: dt.datetime) -> SyncReport:
+    @_one_line_errors
+    def sync(
+        self,
+        configured: Sequence[SubscriberSettings],
+        now: dt.datetime,
+        *,
+        remove_missing: bool = True,
+    ) -> SyncReport:
         """Make the rows of the file's subscribers match the file: added, changed (the file
-        wins, also over a reader added on the command line) and removed when the file no
-        longer lists them. Readers added on the command line are left alone."""
+        wins, also over a reader added on the command line) and, with `remove_missing`,
+        removed when the file no longer lists them. Readers added on the command line are
+        left alone."""
         wanted = {s.email.lower(): s for s in configured}
         added, updated, removed = [], [], []
         with self.engine.begin() as connection:
@@ -129,15 +164,14 @@ class SubscriberBook:
                 data = _data(settings)
                 row = rows.get(key)
                 if row is None:
+                    # Another process may sync the same file at this moment: whoever is
+                    # second writes the same values over the first.
+                    values = {"origin": CONFIG, "paused": settings.paused, "settings": data}
+                    statement = dialect_insert(connection, SUBSCRIBERS).values(
+                        email=key, created_at=now, updated_at=now, **values
+                    )
                     connection.execute(
-                        SUBSCRIBERS.insert().values(
-                            email=key,
-                            origin=CONFIG,
-                            paused=settings.paused,
-                            settings=data,
-                            created_at=now,
-                            updated_at=now,
-                        )
+                        statement.on_conflict_do_update(index_elements=["email"], set_=values)
                     )
                     added.append(settings.email)
                 elif row.origin != CONFIG or row.settings != data:
@@ -149,7 +183,11 @@ class SubscriberBook:
                         )
                     )
                     updated.append(settings.email)
-            gone = [k for k, row in rows.items() if row.origin == CONFIG and k not in wanted]
+            gone = [
+                k
+                for k, row in rows.items()
+                if remove_missing and row.origin == CONFIG and k not in wanted
+            ]
             if gone:
                 connection.execute(delete(SUBSCRIBERS).where(SUBSCRIBERS.c.email.in_(gone)))
                 removed += gone
