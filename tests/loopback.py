@@ -5,6 +5,7 @@
         server.serve_file("/static.xml", b"<x/>", "application/xml", etag='"v1"')
         server.add("/gone", Reply.dropped())                     # close without answering
         server.add("/slow", Reply(200, b"late", delay=2.0))      # answer after 2 s
+        server.route("/now", lambda request: Reply(200, now()))  # computed per request
         ... fetch server.url + "/feed" ...
         assert server.requests[0].headers["User-Agent"] == "..."
 
@@ -129,6 +130,14 @@ class _Scripted(_Route):
             reply = self._replies[min(self._next, len(self._replies) - 1)]
             self._next += 1
             return reply
+
+
+class _Dynamic(_Route):
+    def __init__(self, handler: Callable[[RecordedRequest], ReplyLike]) -> None:
+        self._handler = handler
+
+    def reply(self, request: RecordedRequest) -> Reply:
+        return _as_reply(self._handler(request))
 
 
 class _Static(_Route):
@@ -299,6 +308,11 @@ class LoopbackServer:
         """
         with self._lock:
             self._routes[path] = _Scripted([_as_reply(r) for r in replies])
+
+    def route(self, path: str, handler: Callable[[RecordedRequest], ReplyLike]) -> None:
+        """Answer `path` with whatever `handler(request)` returns, computed per request."""
+        with self._lock:
+            self._routes[path] = _Dynamic(handler)
 
     def serve_file(
         self,

@@ -118,7 +118,7 @@ def test_send_with_no_subscribers_says_so(paperwire: PaperwireCLI, stocked: str)
     result = paperwire("send")
 
     assert result.exit_code == 0
-    assert "no subscribers configured" in result.stderr
+    assert "no subscribers: add [[subscribers]]" in result.stderr
 
 
 def test_digest_send_emails_one_subscriber_and_records_it(

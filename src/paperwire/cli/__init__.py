@@ -234,9 +234,9 @@ def cli(ctx: click.Context) -> None:
 
 
 def register() -> None:
-    from paperwire.cli import db, digest, fetch, search, send
+    from paperwire.cli import db, digest, doctor, fetch, run, search, send, serve, subscribers
 
-    for module in (fetch, digest, send, search, db):
+    for module in (fetch, digest, send, run, serve, subscribers, search, db, doctor):
         cli.add_command(module.command)
 
 

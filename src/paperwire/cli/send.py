@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import click
 from rich.table import Table
 
 from paperwire.cli import AppContext, common_options, examples, pass_app, setup_logging
-from paperwire.delivery.batch import (
-    Outcome,
-    SendSummary,
-    choose_transport,
-    recipients_from_settings,
-    send_due,
-)
+from paperwire.delivery.batch import Outcome, SendSummary, choose_transport, send_due
+from paperwire.scheduling.due import due_readers, readers
 from paperwire.scoring.semantic import load_embedder
 
 
@@ -44,13 +40,16 @@ def command(app: AppContext, dry_run: bool, outbox: Path | None) -> None:
     """
     setup_logging(app)
     settings = app.settings
-    recipients = recipients_from_settings(settings)
-    if not recipients:
+    now = app.now()
+    everyone = readers(app.store, settings, now, sync=not dry_run)
+    if not everyone:
         click.echo(
-            "paperwire: no subscribers configured: add [[subscribers]] to the configuration",
+            "paperwire: no subscribers: add [[subscribers]] to the configuration "
+            "or use `paperwire subscribers add`",
             err=True,
         )
         return
+    due = due_readers(app.store, everyone, now)
     embedder = load_embedder() if settings.scoring.semantic else None
     transport = choose_transport(settings, None if outbox is None else str(outbox))
     if outbox is None and not settings.smtp.host and not dry_run and not app.quiet:
@@ -61,19 +60,28 @@ def command(app: AppContext, dry_run: bool, outbox: Path | None) -> None:
     summary = send_due(
         app.store,
         settings,
-        recipients,
+        due.due,
         transport,
-        app.now(),
+        now,
         dry_run=dry_run,
         embedder=embedder,
+        deliver_to=[one.recipient.email for one in everyone if not one.paused],
     )
     if dry_run:
         transport.close()
-        app.console.print(_plan_table(summary.outcomes))
+        waiting = [
+            Outcome(one.recipient.email, "waiting", detail=_slot(slot)) for one, slot in due.waiting
+        ]
+        paused = [Outcome(one.recipient.email, "paused") for one in due.paused]
+        app.console.print(_plan_table(summary.outcomes + waiting + paused))
         return
     show_summary(app, summary)
     if summary.failed:
         raise click.exceptions.Exit(1)
+
+
+def _slot(slot: dt.datetime | None) -> str:
+    return f"not before {slot:%Y-%m-%d %H:%M %Z}" if slot else ""
 
 
 def _window(outcome: Outcome) -> str:
@@ -92,21 +100,23 @@ def _plan_table(outcomes: list[Outcome]) -> Table:
         "retry": "retry",
         "skipped": "skip",
         "nothing": "—",
+        "waiting": "wait",
     }
     for outcome in outcomes:
         table.add_row(
             outcome.subscriber,
             would.get(outcome.status, outcome.status),
             _window(outcome),
-            str(outcome.papers) if outcome.status != "nothing" else "",
+            str(outcome.papers) if outcome.status in ("planned", "retry", "skipped") else "",
             outcome.detail or ("no new announcements" if outcome.status == "nothing" else ""),
         )
     return table
 
 
-def show_summary(app: AppContext, summary: SendSummary) -> None:
+def show_summary(app: AppContext, summary: SendSummary, *, news_only: bool = False) -> None:
     """The closing summary: one line of what went out on stdout (silent with -q); one line
-    per failed or deferred digest, and a transport problem, on stderr."""
+    per failed or deferred digest, and a transport problem, on stderr. With `news_only` (a
+    cron tick), readers with nothing new are not mentioned."""
     sent = [o for o in summary.outcomes if o.status == "sent"]
     parts = []
     if sent:
@@ -115,10 +125,14 @@ def show_summary(app: AppContext, summary: SendSummary) -> None:
         things = "paper" if papers == 1 else "papers"
         parts.append(f"sent {len(sent)} {noun} ({papers} {things}) via {summary.transport}")
     skipped = [o.subscriber for o in summary.outcomes if o.status == "skipped"]
+    if news_only:
+        skipped = []
     if skipped:
         parts.append(f"nothing matched for {len(skipped)}: {', '.join(skipped)}")
     nothing = [o for o in summary.outcomes if o.status == "nothing"]
     taken = [o for o in nothing if o.detail]
+    if news_only:
+        nothing = taken = []
     if len(nothing) > len(taken):
         count = len(nothing) - len(taken)
         parts.append(f"nothing new for {count} subscriber{'s' if count != 1 else ''}")

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlencode
 
-from paperwire.config import Settings
+from paperwire.config import Settings, SubscriberSettings
 from paperwire.delivery.message import (
     Addressing,
     compose_message,
@@ -72,11 +72,14 @@ class Transport(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Recipient:
-    """A reader who gets digests by email."""
+    """A reader who gets digests by email, and the reader's own limits (None: [digest]'s)."""
 
     email: str
     name: str
     profile: Profile
+    max_papers: int | None = None
+    min_score: float | None = None
+    weekly: bool = False  # a weekly digest reaches back a week further
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,14 +112,23 @@ class SendSummary:
         )
 
 
+def recipient(subscriber: SubscriberSettings, settings: Settings) -> Recipient:
+    """A subscriber as delivery sees them, categories defaulting to the configured ones."""
+    profile = subscriber.profile()
+    profile.categories = profile.categories or list(settings.sources.arxiv.categories)
+    return Recipient(
+        subscriber.email,
+        subscriber.name,
+        profile,
+        max_papers=subscriber.max_papers,
+        min_score=subscriber.min_score,
+        weekly=subscriber.frequency == "weekly",
+    )
+
+
 def recipients_from_settings(settings: Settings) -> list[Recipient]:
-    """The configured subscribers, each with categories defaulting to the configured ones."""
-    recipients = []
-    for subscriber in settings.subscribers:
-        profile = subscriber.profile()
-        profile.categories = profile.categories or list(settings.sources.arxiv.categories)
-        recipients.append(Recipient(subscriber.email, subscriber.name, profile))
-    return recipients
+    """The subscribers of the configuration file (not those kept only in the database)."""
+    return [recipient(s, settings) for s in settings.subscribers if not s.paused]
 
 
 def process_owner() -> str:
@@ -250,24 +262,35 @@ class DigestRun:
         outcomes: list[Outcome] = []
         due: list[tuple[Recipient, DigestRequest]] = []
         waiting = {d.subscriber for d in self.store.ledger.pending()}
-        for recipient in recipients:
-            if recipient.email.lower() in waiting:
+        for reader in recipients:
+            if reader.email.lower() in waiting:
                 # Its pending digest goes first; should it fail, its days join the next one.
-                outcomes.append(Outcome(recipient.email, "nothing"))
+                outcomes.append(Outcome(reader.email, "nothing"))
                 continue
-            window = next_window(self.store, recipient.email, newest, digest_settings.max_age_days)
+            max_age = digest_settings.max_age_days
+            # A weekly digest reaches back over its week, and a missed week's catch-up too.
+            window = next_window(
+                self.store, reader.email, newest, max_age + 7 if reader.weekly else max_age
+            )
             if window is None:
-                outcomes.append(Outcome(recipient.email, "nothing"))
+                outcomes.append(Outcome(reader.email, "nothing"))
                 continue
-            skip = self.store.ledger.received(recipient.email)
-            due.append((recipient, DigestRequest(recipient.profile, *window, skip)))
-        digests = builder.build_many(
-            [request for _, request in due],
-            limit=digest_settings.max_papers,
-            min_score=digest_settings.min_score,
-        )
-        for (recipient, _), digest in zip(due, digests, strict=True):
-            outcomes.append(self.record(recipient, digest, dry_run=dry_run)[0])
+            skip = self.store.ledger.received(reader.email)
+            due.append((reader, DigestRequest(reader.profile, *window, skip)))
+        # Readers with the same limits are built together (one ranking pass per window).
+        groups: dict[tuple[int, float], list[tuple[Recipient, DigestRequest]]] = {}
+        for reader, request in due:
+            limits = (
+                reader.max_papers or digest_settings.max_papers,
+                digest_settings.min_score if reader.min_score is None else reader.min_score,
+            )
+            groups.setdefault(limits, []).append((reader, request))
+        for (limit, min_score), members in groups.items():
+            digests = builder.build_many(
+                [request for _, request in members], limit=limit, min_score=min_score
+            )
+            for (reader, _), digest in zip(members, digests, strict=True):
+                outcomes.append(self.record(reader, digest, dry_run=dry_run)[0])
         return outcomes
 
     def record(
@@ -457,8 +480,10 @@ def send_due(
     dry_run: bool = False,
     embedder: Embedder | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    deliver_to: Sequence[str] | None = None,
 ) -> SendSummary:
-    """Plan each reader's due digest and deliver every pending one. Idempotent: a second run
+    """Plan each reader's due digest and deliver every pending one (of `deliver_to`, default
+    the `recipients`: a reader no longer subscribed gets nothing). Idempotent: a second run
     with nothing newly announced sends nothing. With `dry_run`, nothing is written or sent."""
     run = DigestRun(store, settings, now, embedder=embedder, sleep=sleep)
     summary = SendSummary()
@@ -467,7 +492,8 @@ def send_due(
         return summary
     planned = run.plan(recipients)
     try:
-        run.deliver(transport, summary, subscribers=[r.email for r in recipients])
+        wanted = [r.email for r in recipients] if deliver_to is None else deliver_to
+        run.deliver(transport, summary, subscribers=wanted)
     finally:
         transport.close()
     delivered = {o.subscriber for o in summary.outcomes}

@@ -174,6 +174,18 @@ class Store:
         with self.engine.connect() as connection:
             return connection.execute(select(func.max(ANNOUNCEMENTS.c.announced))).scalar()
 
+    def announcement_dates(self, since: dt.date) -> list[dt.date]:
+        """The distinct announcement dates of stored papers from `since` on, oldest first."""
+        with self.engine.connect() as connection:
+            return list(
+                connection.execute(
+                    select(ANNOUNCEMENTS.c.announced)
+                    .where(ANNOUNCEMENTS.c.announced >= since)
+                    .distinct()
+                    .order_by(ANNOUNCEMENTS.c.announced)
+                ).scalars()
+            )
+
     def search(self, query: str, limit: int = 20) -> list[Paper]:
         with self.engine.connect() as connection:
             rows = search_papers(connection, query, limit)

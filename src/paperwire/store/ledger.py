@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import Engine, Table, func, select
 from sqlalchemy.exc import IntegrityError
@@ -52,11 +51,15 @@ class PlannedDelivery:
     papers: Sequence[tuple[str, float]]  # (arXiv id, score), in rank order
 
 
-def _aware(column: Any, value: dt.datetime) -> dt.datetime:
-    """max() of a UTC column bypasses its type on SQLite; give the value its zone back."""
+def _aware(value: dt.datetime | str) -> dt.datetime:
+    """max() of a UTC column may come back naive (SQLite); give the value its zone back."""
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value)
     return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+def _date(value: dt.date | str) -> dt.date:
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def _delivery(row: object) -> Delivery:
@@ -91,15 +94,16 @@ class Ledger:
         with self.engine.connect() as connection:
             return [(row[0], row[1], row[2]) for row in connection.execute(query)]
 
-    def last_digests(self) -> dict[str, dt.datetime]:
-        """When each subscriber's newest digest was recorded, whatever became of it."""
-        query = select(DELIVERIES.c.subscriber, func.max(DELIVERIES.c.created_at)).group_by(
-            DELIVERIES.c.subscriber
-        )
+    def last_digests(self) -> dict[str, tuple[dt.datetime, dt.date]]:
+        """Per subscriber: when their newest digest was recorded, and the last day any of
+        their digests covered (whatever became of them)."""
+        query = select(
+            DELIVERIES.c.subscriber,
+            func.max(DELIVERIES.c.created_at),
+            func.max(DELIVERIES.c.window_to),
+        ).group_by(DELIVERIES.c.subscriber)
         with self.engine.connect() as connection:
-            return {
-                row[0]: _aware(DELIVERIES.c.created_at, row[1]) for row in connection.execute(query)
-            }
+            return {row[0]: (_aware(row[1]), _date(row[2])) for row in connection.execute(query)}
 
     def received(self, subscriber: str) -> set[str]:
         """arXiv ids the subscriber has received, or will with a pending digest."""

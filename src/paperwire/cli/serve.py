@@ -1,0 +1,50 @@
+"""`paperwire serve`: the long-running scheduler, doing on schedule what `run` does."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+
+from paperwire.cli import AppContext, common_options, examples, pass_app, setup_logging
+from paperwire.cli.run import run_once
+from paperwire.errors import PaperwireError
+from paperwire.scheduling.service import serve
+
+log = logging.getLogger(__name__)
+
+
+def job(app: AppContext, force_fetch: bool) -> None:
+    """One of serve's jobs: a tick; an error is logged in one line and the schedule goes on."""
+    try:
+        run_once(app, force_fetch=force_fetch)
+    except PaperwireError as exc:
+        log.error("%s", exc)
+    except Exception:
+        log.exception("the tick failed; the schedule goes on")
+
+
+@click.command(
+    "serve",
+    short_help="Run the scheduler: fetch after each announcement, send digests when due.",
+    epilog=examples(
+        "paperwire serve",
+        "paperwire serve --config /etc/paperwire.toml -v",
+    ),
+)
+@common_options
+@pass_app
+def command(app: AppContext) -> None:
+    """Stay running: fetch arXiv's announcement at schedule.fetch_cron (default 00:30 US
+    Eastern, Monday to Friday) and every schedule.interval minutes send the digests whose
+    time has come, exactly as `paperwire run` would.
+
+    Logs the next run times at start; stops cleanly on SIGTERM or Ctrl-C, finishing the job
+    in progress.
+    """
+    setup_logging(app)
+    if not app.quiet:  # a daemon's log says when it will work next, and when it stops
+        logging.getLogger("paperwire.scheduling").setLevel(logging.INFO)
+    settings = app.settings  # a configuration error stops it here, with status 2
+    app.store  # noqa: B018  (the database opens, and migrates, before the first job)
+    serve(lambda force_fetch: job(app, force_fetch), settings.schedule)

@@ -1,0 +1,178 @@
+"""Whose digest is due now: each reader's send time, time zone, frequency and pause.
+
+A digest is due when its reader's latest scheduled moment (the "slot") has passed since their
+last digest; whether there is anything to send is the ledger's question (`next_window`), asked
+after this one. A reader without a send time has a slot at every moment: their digest goes out
+as soon as a new announcement is stored.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from paperwire.config import WEEKDAYS, DigestSettings, Settings, SubscriberSettings
+from paperwire.delivery.batch import Recipient, recipient
+from paperwire.store import Store
+from paperwire.store.subscribers import SyncReport
+
+
+@dataclass(frozen=True, slots=True)
+class SendSchedule:
+    """When one reader's digests go out."""
+
+    timezone: ZoneInfo
+    send_at: dt.time | None  # None: as soon as due
+    weekly: bool = False
+    weekday: int = 0  # Monday; for weekly digests
+
+    @classmethod
+    def of(cls, subscriber: SubscriberSettings, digest: DigestSettings) -> SendSchedule:
+        """The subscriber's own schedule, blanks filled from [digest]."""
+        send_at = subscriber.send_at or digest.send_at
+        return cls(
+            timezone=ZoneInfo(subscriber.timezone or digest.timezone),
+            send_at=dt.time.fromisoformat(send_at) if send_at else None,
+            weekly=subscriber.frequency == "weekly",
+            weekday=WEEKDAYS.index(subscriber.weekday),
+        )
+
+    def _slot_on(self, day: dt.date) -> dt.datetime:
+        return dt.datetime.combine(day, self.send_at or dt.time(0), self.timezone)
+
+    def _is_slot_day(self, day: dt.date) -> bool:
+        return not self.weekly or day.weekday() == self.weekday
+
+    def last_slot(self, now: dt.datetime) -> dt.datetime | None:
+        """The latest scheduled moment at or before `now`; None when every moment is one (a
+        daily digest without a send time)."""
+        if not self.weekly and self.send_at is None:
+            return None
+        day = now.astimezone(self.timezone).date()
+        for _ in range(8):
+            if self._is_slot_day(day) and self._slot_on(day) <= now:
+                return self._slot_on(day)
+            day -= dt.timedelta(days=1)
+        raise AssertionError("a weekly schedule has a slot every seven days")
+
+    def next_slot(self, now: dt.datetime) -> dt.datetime | None:
+        """The first scheduled moment after `now` (None: any moment)."""
+        if not self.weekly and self.send_at is None:
+            return None
+        day = now.astimezone(self.timezone).date()
+        for _ in range(9):
+            if self._is_slot_day(day) and self._slot_on(day) > now:
+                return self._slot_on(day)
+            day += dt.timedelta(days=1)
+        raise AssertionError("a weekly schedule has a slot every seven days")
+
+    def is_due(
+        self, now: dt.datetime, last_digest: dt.datetime | None, unsent: dt.date | None
+    ) -> bool:
+        """True when a slot has passed since the last digest and something announced by the
+        slot's day waits (`unsent`: the oldest announcement date no digest of the reader has
+        covered; None when none, and then nothing will be planned anyway).
+
+        So Monday's papers, stored at 06:00, wait for Monday's 07:00 rather than going out
+        in Sunday's unused slot; a late announcement goes out when it arrives; and after
+        downtime across a slot, the catch-up goes out at once. A reader's first digest waits
+        for their first slot on the day it comes (a weekly reader added on Tuesday waits for
+        their day, not for last week's)."""
+        slot = self.last_slot(now)
+        if slot is None or unsent is None:
+            return True
+        if unsent > slot.date():
+            return False
+        if last_digest is not None:
+            return last_digest < slot
+        return slot.date() == now.astimezone(self.timezone).date()
+
+    def describe(self) -> str:
+        """ "daily at 07:00 (Europe/Berlin)", "weekly on monday", "as announced"."""
+        if not self.weekly and self.send_at is None:
+            return "as announced"
+        when = f"weekly on {WEEKDAYS[self.weekday]}" if self.weekly else "daily"
+        if self.send_at is not None:
+            when += f" at {self.send_at:%H:%M}"
+        return f"{when} ({self.timezone.key})"
+
+
+@dataclass(frozen=True, slots=True)
+class Reader:
+    """A subscriber: who they are to delivery, when their digests go, whether paused."""
+
+    recipient: Recipient
+    schedule: SendSchedule
+    paused: bool = False
+
+
+def reader(subscriber: SubscriberSettings, settings: Settings) -> Reader:
+    return Reader(
+        recipient(subscriber, settings),
+        SendSchedule.of(subscriber, settings.digest),
+        subscriber.paused,
+    )
+
+
+def sync_subscribers(store: Store, settings: Settings, now: dt.datetime) -> SyncReport:
+    """Write the configuration file's subscribers to the database (the file wins for them).
+    Readers the file no longer lists are removed only when a file was read: a command run
+    without one (built-in defaults) must not empty the list."""
+    return store.subscribers.sync(
+        settings.subscribers, now, remove_missing=settings.config_file is not None
+    )
+
+
+def subscribers(
+    store: Store, settings: Settings, now: dt.datetime, *, sync: bool = True
+) -> list[SubscriberSettings]:
+    """Every subscriber: the configuration file's and those kept in the database.
+
+    With `sync`, the file's subscribers are written to the database first (the file wins for
+    them; readers it no longer lists are removed). Without it (a dry run), the same merge is
+    made in memory and nothing is written.
+    """
+    if sync:
+        sync_subscribers(store, settings, now)
+        return [s.settings for s in store.subscribers.all()]
+    configured = {s.email.lower(): s for s in settings.subscribers}
+    kept = [
+        s.settings
+        for s in store.subscribers.all()
+        if s.email.lower() not in configured and s.origin != "config"
+    ]
+    return sorted([*configured.values(), *kept], key=lambda s: s.email.lower())
+
+
+def readers(
+    store: Store, settings: Settings, now: dt.datetime, *, sync: bool = True
+) -> list[Reader]:
+    """Every subscriber as a Reader (see `subscribers`)."""
+    return [reader(s, settings) for s in subscribers(store, settings, now, sync=sync)]
+
+
+@dataclass(frozen=True, slots=True)
+class DueReport:
+    due: list[Recipient]
+    waiting: list[tuple[Reader, dt.datetime | None]]  # not yet: the next slot
+    paused: list[Reader]
+
+
+def due_readers(store: Store, everyone: Sequence[Reader], now: dt.datetime) -> DueReport:
+    """Split readers into those whose send time has come, those still waiting, and paused."""
+    last = store.ledger.last_digests()
+    dates = store.announcement_dates(now.date() - dt.timedelta(days=90))
+    due, waiting, paused = [], [], []
+    for one in everyone:
+        when, covered = last.get(one.recipient.email.lower(), (None, None))
+        later = dates[bisect.bisect_right(dates, covered) :] if covered else dates[-1:]
+        if one.paused:
+            paused.append(one)
+        elif one.schedule.is_due(now, when, later[0] if later else None):
+            due.append(one.recipient)
+        else:
+            waiting.append((one, one.schedule.next_slot(now)))
+    return DueReport(due, waiting, paused)

@@ -1,0 +1,206 @@
+"""One tick: fetch the announcement when one is due, then send the digests that are due.
+
+`paperwire run` is one tick; `paperwire serve` runs ticks on a schedule. A tick is cheap when
+there is nothing to do (a few queries, no HTTP), so cron can call it every few minutes.
+
+Never losing a day: when the store's history of announcements has a hole (the machine was
+off for days; the feed only ever shows the newest day), the missing days are fetched from the
+arXiv API first, and while a hole remains no new digest is planned, because a digest that
+jumped over it would leave those days to nobody. After downtime a reader gets one catch-up
+digest covering every missed day (up to `digest.max_age_days`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from paperwire.arxiv_calendar import announcement_days, latest_announcement_date
+from paperwire.config import Settings
+from paperwire.delivery.batch import SendSummary, Transport, send_due
+from paperwire.errors import FetchError
+from paperwire.http import PoliteSession
+from paperwire.ingest import FetchReport, Ingestor, feed_key
+from paperwire.scheduling.due import DueReport, Reader, due_readers, readers
+from paperwire.scoring.profiles import split_weight
+from paperwire.scoring.semantic import Embedder
+from paperwire.store import FeedDay, Store
+
+log = logging.getLogger(__name__)
+
+
+def _accounted_for(day: FeedDay | None) -> bool:
+    """A day a fetch saw (papers, or arXiv's "nothing today"), or one the API was asked about.
+    A day the calendar expected but no feed showed yet ("none" by the calendar) is not: the
+    feed moved on before it was read, or it was a holiday; the API tells which."""
+    return day is not None and (day.status in ("announced", "empty") or day.route == "api")
+
+
+@dataclass(slots=True)
+class TickReport:
+    """What a tick did; `eventful` says whether a person needs to hear about it."""
+
+    fetched: FetchReport | None = None  # None: no fetch was due
+    holes: list[dt.date] = field(default_factory=list)  # days still missing: digests held
+    due: DueReport | None = None
+    sent: SendSummary | None = None
+
+    @property
+    def failed(self) -> bool:
+        """Exit status 1: a fetch or a delivery failed, or days are missing."""
+        return bool(
+            (self.fetched and self.fetched.problems)
+            or self.holes
+            or (self.sent is not None and self.sent.failed)
+        )
+
+    @property
+    def eventful(self) -> bool:
+        """Papers stored, digests sent or refused, or something wrong."""
+        stored = self.fetched is not None and self.fetched.counts.added > 0
+        delivered = self.sent is not None and any(
+            o.status in ("sent", "failed", "deferred") for o in self.sent.outcomes
+        )
+        return stored or delivered or self.failed
+
+
+def fetch_categories(settings: Settings, everyone: Sequence[Reader]) -> list[str]:
+    """The configured categories and every reader's own (weights dropped), sorted."""
+    wanted = set(settings.sources.arxiv.categories)
+    for one in everyone:
+        if not one.paused:
+            wanted.update(split_weight(c)[0] for c in one.recipient.profile.categories)
+    return sorted(wanted)
+
+
+def missing_days(
+    store: Store, key: str, settings: Settings, now: dt.datetime, *, newest: dt.date
+) -> list[dt.date]:
+    """Announcement days up to `newest` (arXiv's latest) that no fetch has accounted for,
+    looking back at most `digest.max_age_days`: the days a feed moved past while nobody
+    read it. `newest` itself counts only once the feed has moved past it too (a later,
+    empty weekend or holiday day is recorded); before that it is simply not fetched yet. A
+    store with no history for these categories has no holes (a first run starts from the
+    newest day)."""
+    holidays = settings.schedule.holidays
+    oldest = newest - dt.timedelta(days=settings.digest.max_age_days - 1)
+    days = store.feed_days(key, oldest - dt.timedelta(days=31), newest + dt.timedelta(days=7))
+    seen = sorted(d for d, day in days.items() if _accounted_for(day))
+    if not seen or seen[0] >= newest:
+        return []
+    last = newest if seen[-1] > newest else newest - dt.timedelta(days=1)
+    return [
+        d
+        for d in announcement_days(max(seen[0], oldest), last, holidays)
+        if not _accounted_for(days.get(d))
+    ]
+
+
+def fetch_if_due(
+    store: Store,
+    settings: Settings,
+    http: PoliteSession,
+    now: dt.datetime,
+    categories: Sequence[str],
+    *,
+    force: bool = False,
+) -> FetchReport | None:
+    """Fetch the newest announcement when arXiv's calendar says one is out and the store
+    lacks it (a day looked for in vain is looked for again after `schedule.fetch_retry`
+    minutes, or at once with `force`), and fill holes from the API. None: nothing was due."""
+    schedule = settings.schedule
+    key = feed_key(categories)
+    expected = latest_announcement_date(now, schedule.holidays)
+    days = store.feed_days(key, expected, expected + dt.timedelta(days=7))
+    record = days.get(expected)
+    retry = dt.timedelta(minutes=schedule.fetch_retry)
+    # A feed already showing a later (empty) day will not show this one again: the API's job.
+    moved_on = any(d > expected and _accounted_for(day) for d, day in days.items())
+    due = not moved_on and (
+        record is None
+        or (
+            record.status not in ("announced", "empty")
+            and (force or now - record.fetched_at >= retry)
+        )
+    )
+    holes = missing_days(store, key, settings, now, newest=expected)
+    if not due and not holes:
+        return None
+    ingestor = Ingestor(
+        settings.sources.arxiv, store, http, now, categories, holidays=schedule.holidays
+    )
+    report = FetchReport()
+    if due:
+        try:
+            report.extend(ingestor.fetch_latest("auto"))
+        except FetchError as exc:
+            report.problems.append(str(exc))
+    holes = missing_days(store, key, settings, now, newest=expected)
+    if holes:
+        report.extend(_fill(store, ingestor, holes, now))
+    return report
+
+
+def _fill(store: Store, ingestor: Ingestor, holes: list[dt.date], now: dt.datetime) -> FetchReport:
+    """Fetch missed days from the API and record each as accounted for."""
+    log.info("fetching missed announcements %s to %s from the API", holes[0], holes[-1])
+    try:
+        report = ingestor.backfill(holes[0], holes[-1], option="catch-up")
+    except FetchError as exc:
+        return FetchReport(problems=[f"missed days {holes[0]} to {holes[-1]}: {exc}"])
+    if report.problems:
+        return report  # some pages missing: the days stay holes, and are tried again
+    stored = {p.announced for p in store.papers_announced(holes[0], holes[-1])}
+    with store.transaction() as connection:
+        for day in holes:
+            store.record_feed_day(
+                connection,
+                feed_key=ingestor.key,
+                announced=day,
+                route="api",
+                status="announced" if day in stored else "none",
+                items=0,
+                now=now,
+            )
+    return report
+
+
+def tick(
+    store: Store,
+    settings: Settings,
+    http: PoliteSession,
+    now: dt.datetime,
+    transport: Callable[[], Transport],
+    *,
+    fetch: bool = True,
+    force_fetch: bool = False,
+    embedder: Callable[[], Embedder | None] = lambda: None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> TickReport:
+    """Fetch what is due (unless `fetch` is off), then plan and send what is due."""
+    report = TickReport()
+    everyone = readers(store, settings, now)
+    categories = fetch_categories(settings, everyone)
+    if fetch:
+        report.fetched = fetch_if_due(store, settings, http, now, categories, force=force_fetch)
+    expected = latest_announcement_date(now, settings.schedule.holidays)
+    report.holes = missing_days(store, feed_key(categories), settings, now, newest=expected)
+    active = [one for one in everyone if not one.paused]
+    report.due = due_readers(store, everyone, now)
+    planned = [] if report.holes else report.due.due
+    if not planned and not store.ledger.pending():
+        return report
+    report.sent = send_due(
+        store,
+        settings,
+        planned,
+        transport(),
+        now,
+        embedder=embedder() if planned else None,
+        sleep=sleep,
+        deliver_to=[one.recipient.email for one in active],
+    )
+    return report
