@@ -264,7 +264,7 @@ retry_delay = 0
 
     first = start(tmp_path / "run.lock")
     second = start(tmp_path / ("run.lock" if shared_lock else "other.lock"))
-    results = [p.communicate(timeout=120) + (p.returncode,) for p in (first, second)]
+    results = [(*p.communicate(timeout=120), p.returncode) for p in (first, second)]
 
     assert [code for _, _, code in results] == [0, 0], results
     assert sorted(m.rcpt_tos[0] for m in smtp_server.messages) == readers

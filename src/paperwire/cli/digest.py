@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
+import webbrowser
 from pathlib import Path
 
 import click
@@ -39,6 +41,7 @@ from paperwire.scoring.semantic import load_embedder
         "paperwire digest -c cs.LG --like 2401.01234 --format json",
         """paperwire digest -c q-bio --query '("graph neural" OR GNN) AND protein NOT survey'""",
         "paperwire digest --since 2026-11-16 --format markdown -o week.md",
+        'paperwire digest -c cs.LG -k "diffusion" --open',
         "paperwire digest --subscriber ada@example.org --send",
     ),
 )
@@ -103,6 +106,12 @@ from paperwire.scoring.semantic import load_embedder
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write to this file instead of standard output.",
 )
+@click.option(
+    "--open",
+    "open_browser",
+    is_flag=True,
+    help="Open the digest (as HTML) in a web browser; written to -o FILE or a temporary file.",
+)
 @click.option("--no-fetch", is_flag=True, help="Use only what the store holds.")
 @click.option(
     "--send",
@@ -131,6 +140,7 @@ def command(
     min_score: float | None,
     output_format: str,
     output: Path | None,
+    open_browser: bool,
     no_fetch: bool,
     send: bool,
 ) -> None:
@@ -190,7 +200,9 @@ def command(
         hint = "" if no_fetch else " (try paperwire fetch --date or --since)"
         click.echo(f"paperwire: nothing stored was announced {_window(digest)}{hint}", err=True)
     explicit = ctx.get_parameter_source("output_format") != ParameterSource.DEFAULT
-    if not send or explicit or output is not None:
+    if open_browser:
+        _open(app, digest, output_format if explicit else "html", output)
+    elif not send or explicit or output is not None:
         _emit(app, digest, output_format, output)
     failed = bool(report.problems)
     if send:
@@ -280,6 +292,17 @@ def _emit(app: AppContext, digest: Digest, output_format: str, output: Path | No
     except OSError as exc:
         raise UsageError(f"--output {output}: {exc.strerror or exc}") from None
     app.err_console.print(f"wrote {output}", markup=False)
+
+
+def _open(app: AppContext, digest: Digest, output_format: str, output: Path | None) -> None:
+    """Write the digest to `output` (or a new temporary file) and hand it to a browser."""
+    if output is None:
+        suffix = {"html": ".html", "markdown": ".md", "json": ".json"}.get(output_format, ".txt")
+        folder = Path(tempfile.mkdtemp(prefix="paperwire-"))
+        output = folder / f"digest-{digest.window_to}{suffix}"
+    _emit(app, digest, output_format, output)
+    if not webbrowser.open(output.resolve().as_uri()):
+        click.echo(f"paperwire: warning: no web browser found; open {output} yourself", err=True)
 
 
 def _window(digest: Digest) -> str:
