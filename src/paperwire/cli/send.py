@@ -73,8 +73,10 @@ def command(app: AppContext, dry_run: bool, outbox: Path | None) -> None:
             Outcome(one.recipient.email, "waiting", detail=_slot(slot)) for one, slot in due.waiting
         ]
         paused = [Outcome(one.recipient.email, "paused") for one in due.paused]
-        app.console.print(_plan_table(summary.outcomes + waiting + paused))
+        current = [Outcome(one.recipient.email, "nothing") for one in due.current]
+        app.console.print(_plan_table(summary.outcomes + current + waiting + paused))
         return
+    summary.outcomes += [Outcome(one.recipient.email, "nothing") for one in due.current]
     show_summary(app, summary)
     if summary.failed:
         raise click.exceptions.Exit(1)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from paperwire.config import WEEKDAYS, DigestSettings, Settings, SubscriberSettings
@@ -159,20 +159,23 @@ class DueReport:
     due: list[Recipient]
     waiting: list[tuple[Reader, dt.datetime | None]]  # not yet: the next slot
     paused: list[Reader]
+    current: list[Reader] = field(default_factory=list)  # every announcement already covered
 
 
 def due_readers(store: Store, everyone: Sequence[Reader], now: dt.datetime) -> DueReport:
     """Split readers into those whose send time has come, those still waiting, and paused."""
     last = store.ledger.last_digests()
     dates = store.announcement_dates(now.date() - dt.timedelta(days=90))
-    due, waiting, paused = [], [], []
+    due, waiting, paused, current = [], [], [], []
     for one in everyone:
         when, covered = last.get(one.recipient.email.lower(), (None, None))
         later = dates[bisect.bisect_right(dates, covered) :] if covered else dates[-1:]
         if one.paused:
             paused.append(one)
+        elif covered is not None and not later:
+            current.append(one)  # nothing announced since their last digest: nothing to plan
         elif one.schedule.is_due(now, when, later[0] if later else None):
             due.append(one.recipient)
         else:
             waiting.append((one, one.schedule.next_slot(now)))
-    return DueReport(due, waiting, paused)
+    return DueReport(due, waiting, paused, current)
