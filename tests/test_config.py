@@ -64,6 +64,15 @@ def test_environment_overrides_nested_keys_and_lists(tmp_path: Path) -> None:
         ("[htpp]\ntimeout = 3\n", "htpp: unknown key"),
         ('[[subscribers]]\nname = "Ada"\n', "subscribers[0].email: Field required"),
         ('[smtp]\nsecurity = "tls"\n', "smtp.security"),
+        ('[schedule]\nfetch_cron = "30 0 * * 1-5"\n', "schedule.fetch_cron: '30 0 * * 1-5': write"),
+        ('[schedule]\nfetch_cron = "every day"\n', "schedule.fetch_cron: 'every day' is not"),
+        ('[schedule]\ntimezone = "Mars/Base"\n', "schedule.timezone: 'Mars/Base' is not a time"),
+        ('[digest]\nsend_at = "25:00"\n', "digest.send_at: '25:00' is not a time of day"),
+        ('[[subscribers]]\nemail = "a@b.org"\nweekday = "someday"\n', "subscribers[0].weekday"),
+        (
+            '[[subscribers]]\nemail = "a@b.org"\n[[subscribers]]\nemail = "A@b.org"\n',
+            "subscribers[1].email: A@b.org is listed twice",
+        ),
     ],
 )
 def test_bad_values_name_the_key(tmp_path: Path, toml: str, expected: str) -> None:

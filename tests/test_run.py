@@ -286,3 +286,93 @@ retry_delay = 0
     )
     assert (again.returncode, again.stdout) == (0, "")
     assert len(smtp_server.messages) == 30
+
+
+ZONES = """
+[[subscribers]]
+email = "tokyo@example.org"       # 07:00 Tokyo is 17:00 New York the evening before
+keywords = ["diffusion"]
+send_at = "07:00"
+timezone = "Asia/Tokyo"
+[[subscribers]]
+email = "la@example.org"          # 22:00 Los Angeles is 01:00 New York the next day
+keywords = ["diffusion"]
+send_at = "22:00"
+timezone = "America/Los_Angeles"
+"""
+
+
+def test_send_times_far_east_and_west_follow_the_readers_clock(
+    paperwire: PaperwireCLI, world: ArxivWorld, smtp_server: SmtpTestServer
+) -> None:
+    config = write_config(paperwire.home, smtp_server, ZONES)
+    config.write_text(config.read_text().split("[[subscribers]]")[0] + ZONES)
+    for when in ticks(START, dt.datetime(2026, 11, 21, 0, 0, tzinfo=UTC), dt.timedelta(minutes=30)):
+        code, _out, err = run_at(paperwire, when)
+        assert code == 0, err
+    mail = received(smtp_server)
+    tokyo = [(m.at, m.ids) for m in mail if m.to == "tokyo@example.org"]
+    la = [(m.at, m.ids) for m in mail if m.to == "la@example.org"]
+    # Tokyo at 07:00 (22:00 UTC the day before): each morning the announcement arXiv made
+    # the evening before (Friday's on Saturday morning).
+    assert tokyo == [
+        (dt.datetime(2026, 11, d - 1, 22, 0, tzinfo=UTC), day_ids(d - 1))
+        for d in (17, 18, 19, 20, 21)
+    ]
+    # Los Angeles at 22:00 (06:00 UTC the next day): the announcement dated the next day,
+    # out at midnight New York, two hours before.
+    assert la == [
+        (dt.datetime(2026, 11, d, 6, 0, tzinfo=UTC), day_ids(d)) for d in (16, 17, 18, 19, 20)
+    ]
+
+
+def test_a_category_change_during_downtime_still_fetches_the_missed_days(
+    paperwire: PaperwireCLI, world: ArxivWorld, smtp_server: SmtpTestServer, arxiv: LoopbackServer
+) -> None:
+    ArxivWorld(arxiv, categories="cs.AI+cs.LG")
+    arxiv.add("/list/cs.AI/new", 503)
+    dan = '[[subscribers]]\nemail = "dan@example.org"\ncategories = ["cs.AI"]\nkeywords = ["x"]\n'
+    write_config(paperwire.home, smtp_server, dan)
+    assert run_at(paperwire, dt.datetime(2026, 11, 16, 6, 0, tzinfo=UTC))[0] == 0
+    write_config(paperwire.home, smtp_server)  # off Tuesday and Wednesday; dan leaves
+
+    code, _out, err = run_at(paperwire, dt.datetime(2026, 11, 19, 7, 0, tzinfo=UTC))
+
+    assert code == 0, err
+    ada = [m.ids for m in received(smtp_server) if m.to == "ada@example.org"]
+    assert ada == [day_ids(16), day_ids(17, 18, 19)]
+
+
+def test_while_the_api_is_down_it_is_asked_once_per_retry_period(
+    paperwire: PaperwireCLI, world: ArxivWorld, smtp_server: SmtpTestServer, arxiv: LoopbackServer
+) -> None:
+    write_config(paperwire.home, smtp_server)
+    assert run_at(paperwire, dt.datetime(2026, 11, 16, 6, 0, tzinfo=UTC))[0] == 0
+    arxiv.add("/api/query", 503)
+    first = dt.datetime(2026, 11, 19, 7, 0, tzinfo=UTC)
+    outputs = [
+        run_at(paperwire, w)
+        for w in ticks(first, first + dt.timedelta(minutes=55), dt.timedelta(minutes=5))
+    ]
+
+    # Tries at 07:00 and 07:30 (schedule.fetch_retry = 30 minutes); the ticks between say
+    # nothing, so cron does not mail the same error every five minutes.
+    assert [o[0] for o in outputs] == [1] + [0] * 5 + [1] + [0] * 5
+    assert [bool(o[2]) for o in outputs] == [o[0] == 1 for o in outputs]
+    assert len(arxiv.requests_to("/api/query")) == 2 * 2  # each try: the page, asked twice
+    assert [m for m in received(smtp_server) if m.at >= first] == []
+
+
+def test_send_holds_new_digests_over_a_missed_day_too(
+    paperwire: PaperwireCLI, world: ArxivWorld, smtp_server: SmtpTestServer, arxiv: LoopbackServer
+) -> None:
+    write_config(paperwire.home, smtp_server)
+    assert run_at(paperwire, dt.datetime(2026, 11, 16, 6, 0, tzinfo=UTC))[0] == 0
+    arxiv.add("/api/query", 503)
+    assert run_at(paperwire, dt.datetime(2026, 11, 19, 7, 0, tzinfo=UTC))[0] == 1
+    with time_machine.travel(dt.datetime(2026, 11, 19, 7, 10, tzinfo=UTC), tick=False):
+        result = paperwire("send")
+
+    assert result.exit_code == 1
+    assert "holding new digests until these announcements are stored: 2026-11-17" in result.stderr
+    assert [m for m in received(smtp_server) if m.at.day == 19] == []

@@ -143,10 +143,12 @@ def test_serve_schedule_across_weekend_holiday_and_three_days_down(
         (at(12, 3, 2), ids(d(11, 30), d(12, 1), d(12, 2), kind="002")),
         (at(12, 3, 5), ids(d(12, 3), kind="002")),
     ]
-    # Ada, daily at 07:00 Berlin (06:00 UTC): first digest on Friday. Her slots of the 30th,
+    # Ada, daily at 07:00 Berlin (06:00 UTC): her first digest at start-up, for her slot of
+    # Thursday 07:00 (less than a day ago), then Friday's at 07:00. Her slots of the 30th,
     # 1st and 2nd passed while the machine was off: one catch-up as soon as it is back, then
     # the 3rd's announcement at her own time.
     assert ada == [
+        (at(11, 20, 0), ids(d(11, 19))),
         (at(11, 20, 6), ids(d(11, 20))),
         (at(11, 23, 6), ids(d(11, 23))),
         (at(11, 24, 6), ids(d(11, 24))),

@@ -385,6 +385,12 @@ class ScheduleSettings(_Section):
     def _cron(cls, value: str) -> str:
         from apscheduler.triggers.cron import CronTrigger
 
+        fields = value.split()
+        if len(fields) == 5 and any(c.isdigit() for c in fields[4]):
+            # APScheduler counts 0 as Monday, crontab as Sunday: names mean the same to both.
+            raise ValueError(
+                f"{value!r}: write the day of the week as names, e.g. 'mon-fri', not numbers"
+            )
         try:
             CronTrigger.from_crontab(value)
         except (ValueError, TypeError) as exc:

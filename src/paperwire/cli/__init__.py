@@ -43,6 +43,11 @@ class AppContext:
             self._settings = load_settings(self.config_path, self.env)
         return self._settings
 
+    def reload_settings(self) -> None:
+        """Read the configuration again at the next use (a daemon picks up edits to its file;
+        the database and HTTP settings in use stay until it restarts)."""
+        self._settings = None
+
     @property
     def store(self) -> Store:
         if self._store is None:

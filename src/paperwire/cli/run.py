@@ -63,7 +63,7 @@ def show_tick(app: AppContext, report: TickReport) -> None:
             log.info("%s", warning)  # a feed not rebuilt yet is no news at 00:05
         for problem in fetched.problems:
             click.echo(f"paperwire: error: {problem}", err=True)
-    if report.holes:
+    if report.held:
         days = ", ".join(str(d) for d in report.holes)
         click.echo(
             f"paperwire: error: holding new digests until these announcements are stored: {days}",

@@ -8,9 +8,12 @@ from pathlib import Path
 import click
 from rich.table import Table
 
+from paperwire.arxiv_calendar import latest_announcement_date
 from paperwire.cli import AppContext, common_options, examples, pass_app, setup_logging
 from paperwire.delivery.batch import Outcome, SendSummary, choose_transport, send_due
+from paperwire.ingest import feed_key
 from paperwire.scheduling.due import due_readers, readers
+from paperwire.scheduling.tick import fetch_categories, missing_days, newest_complete_day
 from paperwire.scoring.semantic import load_embedder
 
 
@@ -50,6 +53,20 @@ def command(app: AppContext, dry_run: bool, outbox: Path | None) -> None:
         )
         return
     due = due_readers(app.store, everyone, now)
+    # The same rules as `run`: no digest jumps over a missed day, none ends on a day stored
+    # for fewer categories than the readers'.
+    key = feed_key(fetch_categories(settings, everyone))
+    expected = latest_announcement_date(now, settings.schedule.holidays)
+    holes = missing_days(app.store, key, settings, now, newest=expected)
+    planned = due.due
+    if holes:
+        planned = []
+        days = ", ".join(str(d) for d in holes)
+        click.echo(
+            f"paperwire: error: holding new digests until these announcements are stored: "
+            f"{days} (paperwire run fetches them)",
+            err=True,
+        )
     embedder = load_embedder() if settings.scoring.semantic else None
     transport = choose_transport(settings, None if outbox is None else str(outbox))
     if outbox is None and not settings.smtp.host and not dry_run and not app.quiet:
@@ -60,12 +77,13 @@ def command(app: AppContext, dry_run: bool, outbox: Path | None) -> None:
     summary = send_due(
         app.store,
         settings,
-        due.due,
+        planned,
         transport,
         now,
         dry_run=dry_run,
         embedder=embedder,
         deliver_to=[one.recipient.email for one in everyone if not one.paused],
+        newest=newest_complete_day(app.store, key),
     )
     if dry_run:
         transport.close()
@@ -78,7 +96,7 @@ def command(app: AppContext, dry_run: bool, outbox: Path | None) -> None:
         return
     summary.outcomes += [Outcome(one.recipient.email, "nothing") for one in due.current]
     show_summary(app, summary)
-    if summary.failed:
+    if summary.failed or holes:
         raise click.exceptions.Exit(1)
 
 

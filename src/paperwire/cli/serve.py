@@ -8,7 +8,7 @@ import click
 
 from paperwire.cli import AppContext, common_options, examples, pass_app, setup_logging
 from paperwire.cli.run import run_once
-from paperwire.errors import PaperwireError
+from paperwire.errors import PaperwireError, UsageError
 from paperwire.scheduling.service import serve
 
 log = logging.getLogger(__name__)
@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 def job(app: AppContext, force_fetch: bool) -> None:
     """One of serve's jobs: a tick; an error is logged in one line and the schedule goes on."""
     try:
+        app.reload_settings()  # an edited file (readers added or removed) counts at once
         run_once(app, force_fetch=force_fetch)
     except PaperwireError as exc:
         log.error("%s", exc)
@@ -46,5 +47,7 @@ def command(app: AppContext) -> None:
     if not app.quiet:  # a daemon's log says when it will work next, and when it stops
         logging.getLogger("paperwire.scheduling").setLevel(logging.INFO)
     settings = app.settings  # a configuration error stops it here, with status 2
+    if settings.database.url.startswith("sqlite") and ":memory:" in settings.database.url:
+        raise UsageError("database.url: serve needs a database file, not sqlite :memory:")
     app.store  # noqa: B018  (the database opens, and migrates, before the first job)
     serve(lambda force_fetch: job(app, force_fetch), settings.schedule)

@@ -251,14 +251,21 @@ class DigestRun:
     # Claims are stamped with the time they are made (a batch can outlast CLAIM_LEASE).
     clock: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))
 
-    def plan(self, recipients: Sequence[Recipient], *, dry_run: bool = False) -> list[Outcome]:
+    def plan(
+        self,
+        recipients: Sequence[Recipient],
+        *,
+        dry_run: bool = False,
+        newest: dt.date | None = None,
+    ) -> list[Outcome]:
         """Compose and record (unless `dry_run`) the next digest of each reader who has one
-        due. Outcomes: "planned" (pending now), "skipped" (nothing matched), "nothing"."""
+        due, its window ending at `newest` (default: the newest announcement stored).
+        Outcomes: "planned" (pending now), "skipped" (nothing matched), "nothing"."""
         digest_settings = self.settings.digest
         builder = DigestBuilder.from_settings(
             self.store, self.settings, now=self.now, embedder=self.embedder
         )
-        newest = self.store.latest_announcement()
+        newest = newest or self.store.latest_announcement()
         outcomes: list[Outcome] = []
         due: list[tuple[Recipient, DigestRequest]] = []
         waiting = {d.subscriber for d in self.store.ledger.pending()}
@@ -481,6 +488,7 @@ def send_due(
     embedder: Embedder | None = None,
     sleep: Callable[[float], None] = time.sleep,
     deliver_to: Sequence[str] | None = None,
+    newest: dt.date | None = None,
 ) -> SendSummary:
     """Plan each reader's due digest and deliver every pending one (of `deliver_to`, default
     the `recipients`: a reader no longer subscribed gets nothing). Idempotent: a second run
@@ -488,9 +496,11 @@ def send_due(
     run = DigestRun(store, settings, now, embedder=embedder, sleep=sleep)
     summary = SendSummary()
     if dry_run:
-        summary.outcomes = run.pending_outcomes() + run.plan(recipients, dry_run=True)
+        summary.outcomes = run.pending_outcomes() + run.plan(
+            recipients, dry_run=True, newest=newest
+        )
         return summary
-    planned = run.plan(recipients)
+    planned = run.plan(recipients, newest=newest)
     try:
         wanted = [r.email for r in recipients] if deliver_to is None else deliver_to
         run.deliver(transport, summary, subscribers=wanted)

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from paperwire.arxiv_calendar import latest_announcement_date
 from paperwire.config import WEEKDAYS, DigestSettings, Settings, SubscriberSettings
 from paperwire.delivery.batch import Recipient, recipient
 from paperwire.store import Store
@@ -72,23 +73,25 @@ class SendSchedule:
     def is_due(
         self, now: dt.datetime, last_digest: dt.datetime | None, unsent: dt.date | None
     ) -> bool:
-        """True when a slot has passed since the last digest and something announced by the
-        slot's day waits (`unsent`: the oldest announcement date no digest of the reader has
-        covered; None when none, and then nothing will be planned anyway).
+        """True when a slot has passed since the last digest and something arXiv had
+        announced by the slot waits (`unsent`: the oldest announcement date no digest of the
+        reader has covered; None when none, and then nothing will be planned anyway).
 
-        So Monday's papers, stored at 06:00, wait for Monday's 07:00 rather than going out
-        in Sunday's unused slot; a late announcement goes out when it arrives; and after
-        downtime across a slot, the catch-up goes out at once. A reader's first digest waits
-        for their first slot on the day it comes (a weekly reader added on Tuesday waits for
-        their day, not for last week's)."""
+        Announcement dates are arXiv's (US Eastern), so the slot is compared with the
+        announcement arXiv had out at that moment: Monday's papers, stored at 06:00 Berlin,
+        wait for Monday's 07:00 rather than going out in Sunday's unused slot; a 07:00 Tokyo
+        reader gets the announcement of the evening before. A late announcement goes out
+        when it arrives; after downtime across a slot, the catch-up goes at once. A reader's
+        first digest comes at a slot of the last day (one added on Tuesday with a weekly
+        Monday digest waits for Monday)."""
         slot = self.last_slot(now)
         if slot is None or unsent is None:
             return True
-        if unsent > slot.date():
+        if unsent > latest_announcement_date(slot):
             return False
         if last_digest is not None:
             return last_digest < slot
-        return slot.date() == now.astimezone(self.timezone).date()
+        return now - slot < dt.timedelta(days=1)
 
     def describe(self) -> str:
         """ "daily at 07:00 (Europe/Berlin)", "weekly on monday", "as announced"."""

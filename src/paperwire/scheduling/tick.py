@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from paperwire.arxiv_calendar import announcement_days, latest_announcement_date
 from paperwire.config import Settings
 from paperwire.delivery.batch import SendSummary, Transport, send_due
-from paperwire.errors import FetchError
+from paperwire.errors import PaperwireError
 from paperwire.http import PoliteSession
 from paperwire.ingest import FetchReport, Ingestor, feed_key
 from paperwire.scheduling.due import DueReport, Reader, due_readers, readers
@@ -49,11 +49,17 @@ class TickReport:
     sent: SendSummary | None = None
 
     @property
+    def held(self) -> bool:
+        """Digests are held for missing days, and this tick tried to fetch them (in between
+        tries, a tick says nothing: cron would mail the same line every few minutes)."""
+        return bool(self.holes) and self.fetched is not None
+
+    @property
     def failed(self) -> bool:
-        """Exit status 1: a fetch or a delivery failed, or days are missing."""
+        """Exit status 1: a fetch or a delivery failed, or missing days could not be fetched."""
         return bool(
             (self.fetched and self.fetched.problems)
-            or self.holes
+            or self.held
             or (self.sent is not None and self.sent.failed)
         )
 
@@ -76,27 +82,69 @@ def fetch_categories(settings: Settings, everyone: Sequence[Reader]) -> list[str
     return sorted(wanted)
 
 
+def _lookback(settings: Settings) -> int:
+    """How many days back a digest can reach (a weekly one a week further)."""
+    return settings.digest.max_age_days + 7
+
+
 def missing_days(
     store: Store, key: str, settings: Settings, now: dt.datetime, *, newest: dt.date
 ) -> list[dt.date]:
-    """Announcement days up to `newest` (arXiv's latest) that no fetch has accounted for,
-    looking back at most `digest.max_age_days`: the days a feed moved past while nobody
-    read it. `newest` itself counts only once the feed has moved past it too (a later,
-    empty weekend or holiday day is recorded); before that it is simply not fetched yet. A
-    store with no history for these categories has no holes (a first run starts from the
-    newest day)."""
+    """Announcement days up to `newest` (arXiv's latest) that no fetch of these categories
+    has accounted for, since the first day any fetch accounted for (whatever its categories:
+    a reader who adds a category must not hide the days the machine was off), looking back as
+    far as a digest can reach. `newest` itself counts only once the feed has moved past it (a
+    later, empty weekend or holiday day is recorded); before that it is simply not fetched
+    yet. A store no fetch has written to has no holes: a first run starts from the newest."""
     holidays = settings.schedule.holidays
-    oldest = newest - dt.timedelta(days=settings.digest.max_age_days - 1)
-    days = store.feed_days(key, oldest - dt.timedelta(days=31), newest + dt.timedelta(days=7))
-    seen = sorted(d for d, day in days.items() if _accounted_for(day))
+    oldest = newest - dt.timedelta(days=_lookback(settings) - 1)
+    first, last_day = oldest - dt.timedelta(days=31), newest + dt.timedelta(days=7)
+    days = store.feed_days(key, first, last_day)
+    seen = sorted(store.fetched_dates(first, last_day))
     if not seen or seen[0] >= newest:
         return []
-    last = newest if seen[-1] > newest else newest - dt.timedelta(days=1)
+    mine = [d for d, day in days.items() if _accounted_for(day)]
+    last = newest if mine and max(mine) > newest else newest - dt.timedelta(days=1)
     return [
         d
         for d in announcement_days(max(seen[0], oldest), last, holidays)
         if not _accounted_for(days.get(d))
     ]
+
+
+def newest_complete_day(store: Store, key: str) -> dt.date | None:
+    """The newest announcement these categories have stored whole: digests end there, so a
+    day another command stored for fewer categories is not sent half."""
+    newest = store.latest_feed_day(key, ("announced",))
+    return newest[0] if newest else None
+
+
+def _note_attempt(store: Store, key: str, days: Sequence[dt.date], now: dt.datetime) -> None:
+    """Remember a failed try at these days, so the next one waits schedule.fetch_retry."""
+    records = store.feed_days(key, min(days), max(days))
+    with store.transaction() as connection:
+        for day in days:
+            if _accounted_for(records.get(day)):
+                continue
+            store.record_feed_day(
+                connection,
+                feed_key=key,
+                announced=day,
+                route="calendar",
+                status="none",
+                items=0,
+                now=now,
+            )
+
+
+def _waited(
+    store: Store, key: str, days: Sequence[dt.date], now: dt.datetime, retry: dt.timedelta
+) -> bool:
+    """True when these days may be tried again: some never tried, or the last try was at
+    least `retry` ago."""
+    records = store.feed_days(key, min(days), max(days))
+    tried = [records[d].fetched_at for d in days if d in records]
+    return len(tried) < len(days) or now - max(tried) >= retry
 
 
 def fetch_if_due(
@@ -109,8 +157,9 @@ def fetch_if_due(
     force: bool = False,
 ) -> FetchReport | None:
     """Fetch the newest announcement when arXiv's calendar says one is out and the store
-    lacks it (a day looked for in vain is looked for again after `schedule.fetch_retry`
-    minutes, or at once with `force`), and fill holes from the API. None: nothing was due."""
+    lacks it, and fill holes from the API. A day looked for in vain, or a fetch that failed,
+    is tried again after `schedule.fetch_retry` minutes (at once with `force`), so a feed or
+    API that is down is not asked every tick. None: nothing was due."""
     schedule = settings.schedule
     key = feed_key(categories)
     expected = latest_announcement_date(now, schedule.holidays)
@@ -127,7 +176,7 @@ def fetch_if_due(
         )
     )
     holes = missing_days(store, key, settings, now, newest=expected)
-    if not due and not holes:
+    if not due and not (holes and (force or _waited(store, key, holes, now, retry))):
         return None
     ingestor = Ingestor(
         settings.sources.arxiv, store, http, now, categories, holidays=schedule.holidays
@@ -136,11 +185,15 @@ def fetch_if_due(
     if due:
         try:
             report.extend(ingestor.fetch_latest("auto"))
-        except FetchError as exc:
+        except PaperwireError as exc:
             report.problems.append(str(exc))
+            _note_attempt(store, key, [expected], now)
     holes = missing_days(store, key, settings, now, newest=expected)
-    if holes:
-        report.extend(_fill(store, ingestor, holes, now))
+    if holes and (force or _waited(store, key, holes, now, retry)):
+        filled = _fill(store, ingestor, holes, now)
+        if filled.problems:
+            _note_attempt(store, key, holes, now)
+        report.extend(filled)
     return report
 
 
@@ -149,7 +202,7 @@ def _fill(store: Store, ingestor: Ingestor, holes: list[dt.date], now: dt.dateti
     log.info("fetching missed announcements %s to %s from the API", holes[0], holes[-1])
     try:
         report = ingestor.backfill(holes[0], holes[-1], option="catch-up")
-    except FetchError as exc:
+    except PaperwireError as exc:  # unreachable, or more papers than one API query returns
         return FetchReport(problems=[f"missed days {holes[0]} to {holes[-1]}: {exc}"])
     if report.problems:
         return report  # some pages missing: the days stay holes, and are tried again
@@ -187,7 +240,8 @@ def tick(
     if fetch:
         report.fetched = fetch_if_due(store, settings, http, now, categories, force=force_fetch)
     expected = latest_announcement_date(now, settings.schedule.holidays)
-    report.holes = missing_days(store, feed_key(categories), settings, now, newest=expected)
+    key = feed_key(categories)
+    report.holes = missing_days(store, key, settings, now, newest=expected)
     active = [one for one in everyone if not one.paused]
     report.due = due_readers(store, everyone, now)
     planned = [] if report.holes else report.due.due
@@ -202,5 +256,6 @@ def tick(
         embedder=embedder() if planned else None,
         sleep=sleep,
         deliver_to=[one.recipient.email for one in active],
+        newest=newest_complete_day(store, key),
     )
     return report

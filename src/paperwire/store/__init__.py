@@ -341,6 +341,23 @@ class Store:
             )
             return {row.announced: FeedDay(row.status, row.route, row.fetched_at) for row in rows}
 
+    def fetched_dates(self, first: dt.date, last: dt.date) -> set[dt.date]:
+        """Dates from `first` to `last` some fetch accounted for, for any set of categories:
+        a feed or listing showed them (with papers or empty), or the API was asked."""
+        with self.engine.connect() as connection:
+            return set(
+                connection.execute(
+                    select(FEED_DAYS.c.announced)
+                    .where(
+                        FEED_DAYS.c.announced >= first,
+                        FEED_DAYS.c.announced <= last,
+                        (FEED_DAYS.c.status.in_(["announced", "empty"]))
+                        | (FEED_DAYS.c.route == "api"),
+                    )
+                    .distinct()
+                ).scalars()
+            )
+
     def record_feed_day(
         self,
         connection: Connection,
