@@ -215,6 +215,26 @@ def parse_date(_ctx: click.Context, param: click.Parameter, value: str | None) -
         raise click.BadParameter(f"{value!r} is not a date like 2026-11-23", param=param) from None
 
 
+def write_output(output: Path, text: str, option: str = "--output") -> None:
+    """Write a command's output file whole or not at all: beside the target, then renamed.
+    A link or a device (/dev/stdout) is written through, never replaced. Errors are one
+    UsageError naming the option and the file."""
+    if not output.name or output.is_dir():
+        raise UsageError(f"{option} {output}: not a file name")
+    try:
+        if output.is_symlink() or (output.exists() and not output.is_file()):
+            output.write_text(text, encoding="utf-8")
+            return
+        partial = output.with_name(output.name + ".partial")
+        try:
+            partial.write_text(text, encoding="utf-8")
+            partial.replace(output)
+        finally:
+            partial.unlink(missing_ok=True)
+    except OSError as exc:
+        raise UsageError(f"{option} {output}: {exc.strerror or exc}") from None
+
+
 def examples(*lines: str) -> str:
     """An --help epilog, so that every help text ends with its examples."""
     title = "Example:" if len(lines) == 1 else "Examples:"

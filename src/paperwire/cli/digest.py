@@ -19,6 +19,7 @@ from paperwire.cli import (
     parse_date,
     pass_app,
     setup_logging,
+    write_output,
 )
 from paperwire.cli.fetch import show_report
 from paperwire.cli.send import show_summary
@@ -275,22 +276,7 @@ def _emit(app: AppContext, digest: Digest, output_format: str, output: Path | No
     if output is None:
         click.echo(text, nl=False)
         return
-    if not output.name or output.is_dir():
-        raise UsageError(f"--output {output}: not a file name")
-    try:
-        if output.is_symlink() or (output.exists() and not output.is_file()):
-            # A link or a device (/dev/stdout): write through it, never replace it.
-            output.write_text(text, encoding="utf-8")
-        else:
-            # Write beside the target and rename: a failed write never leaves half a file.
-            partial = output.with_name(output.name + ".partial")
-            try:
-                partial.write_text(text, encoding="utf-8")
-                partial.replace(output)
-            finally:
-                partial.unlink(missing_ok=True)
-    except OSError as exc:
-        raise UsageError(f"--output {output}: {exc.strerror or exc}") from None
+    write_output(output, text)
     app.err_console.print(f"wrote {output}", markup=False)
 
 

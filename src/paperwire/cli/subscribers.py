@@ -24,7 +24,14 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from paperwire.cli import AppContext, common_options, examples, pass_app, setup_logging
+from paperwire.cli import (
+    AppContext,
+    common_options,
+    examples,
+    pass_app,
+    setup_logging,
+    write_output,
+)
 from paperwire.config import DigestSettings, Settings, SubscriberSettings, find_config_file
 from paperwire.errors import UsageError
 from paperwire.scheduling.due import SendSchedule, sync_subscribers
@@ -625,15 +632,7 @@ def export(app: AppContext, output: Path | None, output_format: str | None, only
     if output is None:
         click.echo(text, nl=False)
         return
-    # Write beside the target and rename: a failed write never leaves half a file.
-    partial = output.with_name(output.name + ".partial")
-    try:
-        partial.write_text(text, encoding="utf-8")
-        partial.replace(output)
-    except OSError as exc:
-        raise UsageError(f"--output {output}: {exc.strerror or exc}") from None
-    finally:
-        partial.unlink(missing_ok=True)
+    write_output(output, text)
     if not app.quiet:
         noun = "subscriber" if len(stored) == 1 else "subscribers"
         click.echo(f"wrote {len(stored)} {noun} to {output}", err=True)
