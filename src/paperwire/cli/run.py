@@ -11,7 +11,7 @@ from paperwire.cli.fetch import summarise
 from paperwire.cli.send import show_summary
 from paperwire.delivery.batch import Transport, choose_transport
 from paperwire.scheduling.lock import run_lock
-from paperwire.scheduling.tick import TickReport, tick
+from paperwire.scheduling.tick import TickReport, hold_notice, tick
 from paperwire.scoring.semantic import Embedder, load_embedder
 
 log = logging.getLogger(__name__)
@@ -64,11 +64,7 @@ def show_tick(app: AppContext, report: TickReport) -> None:
         for problem in fetched.problems:
             click.echo(f"paperwire: error: {problem}", err=True)
     if report.held:
-        days = ", ".join(str(d) for d in report.holes)
-        click.echo(
-            f"paperwire: error: holding new digests until these announcements are stored: {days}",
-            err=True,
-        )
+        click.echo(f"paperwire: error: {hold_notice(report.holes)}", err=True)
     if report.sent is not None:
         show_summary(app, report.sent, news_only=not app.verbosity)
     if app.verbosity and report.due is not None:

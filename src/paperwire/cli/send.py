@@ -8,12 +8,10 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from paperwire.arxiv_calendar import latest_announcement_date
 from paperwire.cli import AppContext, common_options, examples, pass_app, setup_logging
 from paperwire.delivery.batch import Outcome, SendSummary, choose_transport, send_due
-from paperwire.ingest import feed_key
 from paperwire.scheduling.due import due_readers, readers
-from paperwire.scheduling.tick import fetch_categories, missing_days, newest_complete_day
+from paperwire.scheduling.tick import hold_notice, plan_limits
 from paperwire.scoring.semantic import load_embedder
 
 
@@ -53,18 +51,11 @@ def command(app: AppContext, dry_run: bool, outbox: Path | None) -> None:
         )
         return
     due = due_readers(app.store, everyone, now)
-    # The same rules as `run`: no digest jumps over a missed day, none ends on a day stored
-    # for fewer categories than the readers'.
-    key = feed_key(fetch_categories(settings, everyone))
-    expected = latest_announcement_date(now, settings.schedule.holidays)
-    holes = missing_days(app.store, key, settings, now, newest=expected)
-    planned = due.due
-    if holes:
-        planned = []
-        days = ", ".join(str(d) for d in holes)
+    limits = plan_limits(app.store, settings, everyone, now)  # the same rules as `run`
+    planned = [] if limits.holes else due.due
+    if limits.holes:
         click.echo(
-            f"paperwire: error: holding new digests until these announcements are stored: "
-            f"{days} (paperwire run fetches them)",
+            f"paperwire: error: {hold_notice(limits.holes)} (paperwire run fetches them)",
             err=True,
         )
     embedder = load_embedder() if settings.scoring.semantic else None
@@ -83,7 +74,7 @@ def command(app: AppContext, dry_run: bool, outbox: Path | None) -> None:
         dry_run=dry_run,
         embedder=embedder,
         deliver_to=[one.recipient.email for one in everyone if not one.paused],
-        newest=newest_complete_day(app.store, key),
+        newest=limits.newest,
     )
     if dry_run:
         transport.close()
@@ -96,7 +87,7 @@ def command(app: AppContext, dry_run: bool, outbox: Path | None) -> None:
         return
     summary.outcomes += [Outcome(one.recipient.email, "nothing") for one in due.current]
     show_summary(app, summary)
-    if summary.failed or holes:
+    if summary.failed or limits.holes:
         raise click.exceptions.Exit(1)
 
 

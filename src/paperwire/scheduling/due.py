@@ -18,7 +18,7 @@ from paperwire.arxiv_calendar import latest_announcement_date
 from paperwire.config import WEEKDAYS, DigestSettings, Settings, SubscriberSettings
 from paperwire.delivery.batch import Recipient, recipient
 from paperwire.store import Store
-from paperwire.store.subscribers import SyncReport
+from paperwire.store.subscribers import CONFIG, SyncReport
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +145,7 @@ def subscribers(
     kept = [
         s.settings
         for s in store.subscribers.all()
-        if s.email.lower() not in configured and s.origin != "config"
+        if s.email.lower() not in configured and s.origin != CONFIG
     ]
     return sorted([*configured.values(), *kept], key=lambda s: s.email.lower())
 

@@ -119,6 +119,32 @@ def newest_complete_day(store: Store, key: str) -> dt.date | None:
     return newest[0] if newest else None
 
 
+@dataclass(frozen=True, slots=True)
+class PlanLimits:
+    """What bounds new digests, for `run` and `send` alike."""
+
+    holes: list[dt.date]  # missed days: while any remain, no new digest is planned
+    newest: dt.date | None  # new digests end here (None: the newest stored announcement)
+
+
+def plan_limits(
+    store: Store, settings: Settings, everyone: Sequence[Reader], now: dt.datetime
+) -> PlanLimits:
+    """No digest jumps over a missed day, and none ends on a day stored for fewer categories
+    than the readers'."""
+    key = feed_key(fetch_categories(settings, everyone))
+    expected = latest_announcement_date(now, settings.schedule.holidays)
+    return PlanLimits(
+        missing_days(store, key, settings, now, newest=expected), newest_complete_day(store, key)
+    )
+
+
+def hold_notice(holes: Sequence[dt.date]) -> str:
+    """The one line that says why new digests wait."""
+    days = ", ".join(str(d) for d in holes)
+    return f"holding new digests until these announcements are stored: {days}"
+
+
 def _note_attempt(store: Store, key: str, days: Sequence[dt.date], now: dt.datetime) -> None:
     """Remember a failed try at these days, so the next one waits schedule.fetch_retry."""
     records = store.feed_days(key, min(days), max(days))
@@ -239,9 +265,8 @@ def tick(
     categories = fetch_categories(settings, everyone)
     if fetch:
         report.fetched = fetch_if_due(store, settings, http, now, categories, force=force_fetch)
-    expected = latest_announcement_date(now, settings.schedule.holidays)
-    key = feed_key(categories)
-    report.holes = missing_days(store, key, settings, now, newest=expected)
+    limits = plan_limits(store, settings, everyone, now)
+    report.holes = limits.holes
     active = [one for one in everyone if not one.paused]
     report.due = due_readers(store, everyone, now)
     planned = [] if report.holes else report.due.due
@@ -256,6 +281,6 @@ def tick(
         embedder=embedder() if planned else None,
         sleep=sleep,
         deliver_to=[one.recipient.email for one in active],
-        newest=newest_complete_day(store, key),
+        newest=limits.newest,
     )
     return report
