@@ -134,6 +134,9 @@ class PaperwireCLI:
                 "PAPERWIRE_SOURCES__ARXIV__RSS_URL": server.url,
                 "PAPERWIRE_SOURCES__ARXIV__LISTING_URL": server.url,
                 "PAPERWIRE_SOURCES__ARXIV__API_URL": server.url + "/api/query",
+                # Nothing may reach huggingface.co: a test's own URL overrides these.
+                "PAPERWIRE_SOURCES__HUGGINGFACE__API_URL": server.url + "/api/daily_papers",
+                "PAPERWIRE_SOURCES__HUGGINGFACE__PAGE_URL": server.url + "/papers",
             }
 
     def __call__(self, *args: str, env: dict[str, str] | None = None) -> Result:

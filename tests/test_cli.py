@@ -212,13 +212,6 @@ def test_python_dash_m_runs_the_cli() -> None:
     assert result.stdout.startswith("paperwire, version ")
 
 
-def test_huggingface_source_says_it_is_not_available_yet(paperwire: PaperwireCLI) -> None:
-    result = paperwire("fetch", "--source", "huggingface")
-
-    assert result.exit_code == 2
-    assert "Hugging Face source is not available yet" in result.output
-
-
 def test_db_status_with_an_unreachable_database_is_one_line(paperwire: PaperwireCLI) -> None:
     url = "postgresql+psycopg://nobody@127.0.0.1:1/x"
 

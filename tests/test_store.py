@@ -41,7 +41,7 @@ def _upsert(store: Store, *papers: Paper) -> tuple[int, int, int]:
 def test_new_database_is_migrated_to_the_newest_revision(store: Store) -> None:
     current, head = store.schema_revision()
 
-    assert current == head == "0004"
+    assert current == head == "0005"
 
 
 def test_database_at_0001_upgrades_keeping_its_papers(db_url: str) -> None:
@@ -58,7 +58,7 @@ def test_database_at_0001_upgrades_keeping_its_papers(db_url: str) -> None:
 
     assert old.upgrade() is True
 
-    assert old.schema_revision()[0] == "0004"
+    assert old.schema_revision()[0] == "0005"
     assert old.get_paper("2611.00001") is not None
     assert old.corpus_stats() == (None, 0)
     old.close()

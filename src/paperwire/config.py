@@ -199,9 +199,18 @@ class ArxivSettings(_Section):
 
 class HuggingFaceSettings(_Section):
     enabled: bool = False
-    api_url: str = "https://huggingface.co/api/daily_papers"
+    api_url: str = "https://huggingface.co/api/daily_papers"  # ?date=YYYY-MM-DD
+    # The Daily Papers page, read when the API fails (empty: never).
+    page_url: str = "https://huggingface.co/papers"
+    # `run` and `serve` fetch the current day again after this many minutes: its upvotes grow.
+    refresh: float = Field(default=120.0, ge=5, le=24 * 60)
 
     _urls = field_validator("api_url")(_http_url)
+
+    @field_validator("page_url")
+    @classmethod
+    def _page(cls, value: str) -> str:
+        return _http_url(value) if value else value
 
 
 class SourcesSettings(_Section):
@@ -407,6 +416,11 @@ class ScoringSettings(_Section):
     semantic_weight: float = Field(default=8.0, ge=0, le=100)
     author_weight: float = Field(default=8.0, ge=0, le=100)
     topic_weight: float = Field(default=100.0, ge=0, le=1000)
+    # Hugging Face's upvotes as a signal in topics digests: a listed paper gains this times
+    # log2(1 + upvotes) (0: off). In trending digests, a paper on the reader's topics ranks as
+    # if it had 2^trending_bonus times its upvotes.
+    trending_weight: float = Field(default=0.0, ge=0, le=100)
+    trending_bonus: float = Field(default=3.0, ge=0, le=30)
 
 
 class SubscriberSettings(_Section):
@@ -439,6 +453,11 @@ class SubscriberSettings(_Section):
     # When this reader's digest goes out; empty values fall back to [digest].
     timezone: str = ""
     send_at: str = ""
+    # "topics": arXiv's papers on the reader's topics; "trending": Hugging Face's Daily
+    # Papers by upvotes, papers on the reader's topics first (only those, with
+    # trending_filter).
+    mode: Literal["topics", "trending"] = "topics"
+    trending_filter: bool = False
     frequency: Literal["daily", "weekly"] = "daily"
     weekday: str = "monday"  # the day of a weekly digest
     max_papers: int | None = Field(default=None, ge=1)

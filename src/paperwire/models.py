@@ -85,6 +85,25 @@ def parse_arxiv_id(text: str) -> tuple[str, int | None]:
     return split_arxiv_id(match.group("full"))
 
 
+@dataclass(frozen=True, slots=True)
+class Trending:
+    """What Hugging Face's Daily Papers say about a paper: featured on a day, and how it fares.
+
+    `featured` is the UTC date it was featured (Hugging Face's `submittedOnDailyAt`). Links are
+    kept only when they are http(s) URLs.
+    """
+
+    featured: dt.date
+    upvotes: int = 0
+    comments: int = 0
+    github_repo: str | None = None
+    github_stars: int | None = None
+    project_page: str | None = None
+    ai_summary: str | None = None
+    ai_keywords: tuple[str, ...] = ()
+    organization: str | None = None
+
+
 @dataclass(slots=True)
 class Paper:
     """One paper as a source saw it. `arxiv_id` never carries a version suffix."""
@@ -105,6 +124,7 @@ class Paper:
     doi: str | None = None
     license: str | None = None
     source: Source = Source.RSS
+    trending: Trending | None = None  # known when Hugging Face featured the paper
 
     @property
     def abs_url(self) -> str:
@@ -175,7 +195,11 @@ class ScoredPaper:
 
 @dataclass(slots=True)
 class Digest:
-    """One reader's papers for one window of announcement dates, best first."""
+    """One reader's papers for one window of announcement dates, best first.
+
+    A trending digest (`trending`) lists the papers Hugging Face featured in the window (its
+    dates are featured dates), by upvotes; `announced_count` is then how many were featured.
+    """
 
     profile: Profile
     window_from: dt.date
@@ -184,6 +208,7 @@ class Digest:
     papers: list[ScoredPaper]  # the papers shown, best first
     generated_at: dt.datetime
     matched_count: int = -1  # papers that matched, shown or not; -1: as many as shown
+    trending: bool = False
 
     def __post_init__(self) -> None:
         if self.matched_count < len(self.papers):

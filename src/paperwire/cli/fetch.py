@@ -22,6 +22,7 @@ from paperwire.errors import UsageError
 from paperwire.ingest import FetchReport, Ingestor, RouteResult
 from paperwire.ingest import Progress as ProgressCallback
 from paperwire.models import parse_arxiv_id
+from paperwire.trending import TrendingIngestor
 
 
 def summarise(result: RouteResult) -> str:
@@ -64,14 +65,15 @@ def progress_bar(app: AppContext, label: str) -> Iterator[ProgressCallback]:
         "paperwire fetch -c cs.LG -c stat.ML --route listing",
         "paperwire fetch --since 2026-11-01",
         "paperwire fetch --id 2401.01234 --id 2401.05678",
+        "paperwire fetch --source huggingface --date 2026-11-20",
     ),
 )
 @click.option(
     "--source",
     type=click.Choice(["arxiv", "huggingface", "all"]),
-    default="arxiv",
-    show_default=True,
-    help="Which source to fetch.",
+    default=None,
+    help="Which source to fetch: arXiv, Hugging Face's Daily Papers, or both. "
+    "Default: arXiv, and Hugging Face too when sources.huggingface.enabled.",
 )
 @click.option(
     "--route",
@@ -93,13 +95,15 @@ def progress_bar(app: AppContext, label: str) -> Iterator[ProgressCallback]:
     "on_date",
     callback=parse_date,
     metavar="YYYY-MM-DD",
-    help="Make sure this announcement date is stored (older days come from the API).",
+    help="Make sure this announcement date is stored (older days come from the API); "
+    "for Hugging Face, the day papers were featured.",
 )
 @click.option(
     "--since",
     callback=parse_date,
     metavar="YYYY-MM-DD",
-    help="Backfill every announcement since this date from the arXiv API.",
+    help="Backfill every announcement since this date from the arXiv API "
+    "(Hugging Face: every featured day since).",
 )
 @click.option(
     "--id",
@@ -112,35 +116,41 @@ def progress_bar(app: AppContext, label: str) -> Iterator[ProgressCallback]:
 @pass_app
 def command(
     app: AppContext,
-    source: str,
+    source: str | None,
     route: str,
     categories: tuple[str, ...],
     on_date: dt.date | None,
     since: dt.date | None,
     ids: tuple[str, ...],
 ) -> None:
-    """Fetch arXiv's announcements into the database and print what was added or updated.
+    """Fetch arXiv's announcements (and Hugging Face's Daily Papers) into the database and
+    print what was added or updated.
 
-    Safe to repeat: a second fetch of the same day adds nothing. Exit status 1 when a source
-    could not be fetched or some papers are missing.
+    Safe to repeat: a second fetch of the same day adds nothing (Hugging Face's upvotes are
+    updated). Exit status 1 when a source could not be fetched or some papers are missing.
     """
     setup_logging(app)
-    if source == "huggingface":
-        raise UsageError("the Hugging Face source is not available yet; use --source arxiv")
-    if source == "all" and app.settings.sources.huggingface.enabled:
-        click.echo(
-            "paperwire: warning: the Hugging Face source is not available yet; fetching arXiv only",
-            err=True,
-        )
     if sum(x is not None and x != () for x in (on_date, since, ids)) > 1:
         raise UsageError("give only one of --date, --since and --id")
     settings = app.settings
+    if source is None:
+        source = "all" if settings.sources.huggingface.enabled and not ids else "arxiv"
+    if source == "huggingface" and ids:
+        raise UsageError("--id fetches papers from arXiv; use --source arxiv")
     if categories:
         settings.sources.arxiv.categories = check_categories(list(categories), "--category")
     now = app.now()
-    with progress_bar(app, "arXiv") as progress:
-        ingestor = Ingestor(settings.sources.arxiv, app.store, app.http, now, progress=progress)
-        report = ingestor.run(route, on_date, since, _plain_ids(ids))  # type: ignore[arg-type]
+    report = FetchReport()
+    trending = TrendingIngestor(settings.sources.huggingface, app.store, app.http, now)
+    # Checked before anything is fetched: a bad --date for one source stops both.
+    featured = trending.days(on_date, since) if source != "arxiv" and not ids else []
+    if source in ("arxiv", "all"):
+        plain_ids = _plain_ids(ids)
+        with progress_bar(app, "arXiv") as progress:
+            ingestor = Ingestor(settings.sources.arxiv, app.store, app.http, now, progress=progress)
+            report.extend(ingestor.run(route, on_date, since, plain_ids))  # type: ignore[arg-type]
+    if featured:
+        report.extend(trending.fetch_days(featured))
     show_report(app, report, to_stderr=False)
     if report.problems:
         raise click.exceptions.Exit(1)

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, Engine, Table, and_, func, select, true
 from sqlalchemy.exc import SQLAlchemyError
 
 from paperwire.errors import StoreError
-from paperwire.models import AnnounceType, Paper, Source, sources_from_bits
+from paperwire.models import AnnounceType, Paper, Source, Trending, sources_from_bits
 from paperwire.store.engine import (
     create_store_engine,
     schema_revision,
@@ -29,9 +29,17 @@ from paperwire.store.tables import (
     HttpValidatorRow,
     PaperEmbeddingRow,
 )
+from paperwire.store.trending import (
+    TRENDING,
+    TrendingDay,
+    record_trending_day,
+    trending_days,
+    trending_facts,
+    upsert_trending,
+)
 from paperwire.store.upsert import PAPERS, UpsertCounts, dialect_insert, upsert_papers
 
-__all__ = ["Ledger", "Store", "UpsertCounts", "open_store"]
+__all__ = ["Ledger", "Store", "TrendingDay", "UpsertCounts", "open_store"]
 
 FEED_DAYS = FeedDayRow.__table__
 VALIDATORS = HttpValidatorRow.__table__
@@ -39,6 +47,26 @@ ANNOUNCEMENTS = AnnouncementRow.__table__
 CORPUS_STATS: Table = CorpusStatsRow.__table__  # type: ignore[assignment]
 COUNTED: Table = CorpusCountedRow.__table__  # type: ignore[assignment]
 EMBEDDINGS: Table = PaperEmbeddingRow.__table__  # type: ignore[assignment]
+
+
+# The trending columns joined onto a paper row, labelled apart from the paper's own.
+_TRENDING_COLUMNS = tuple(c.label(f"t_{c.name}") for c in TRENDING.c if c.name != "arxiv_id")
+
+
+def _joined_trending(row: Any) -> Trending | None:
+    if getattr(row, "t_featured", None) is None:
+        return None
+    return Trending(
+        featured=row.t_featured,
+        upvotes=row.t_upvotes,
+        comments=row.t_comments,
+        github_repo=row.t_github_repo,
+        github_stars=row.t_github_stars,
+        project_page=row.t_project_page,
+        ai_summary=row.t_ai_summary,
+        ai_keywords=tuple(row.t_ai_keywords or ()),
+        organization=row.t_organization,
+    )
 
 
 def paper_from_row(row: Any) -> Paper:
@@ -60,6 +88,7 @@ def paper_from_row(row: Any) -> Paper:
         doi=row.doi,
         license=row.license,
         source=sources[0] if sources else Source.RSS,
+        trending=_joined_trending(row),
     )
 
 
@@ -134,9 +163,7 @@ class Store:
             return int(connection.execute(select(func.count()).select_from(PAPERS)).scalar_one())
 
     def get_paper(self, arxiv_id: str) -> Paper | None:
-        with self.engine.connect() as connection:
-            row = connection.execute(select(PAPERS).where(PAPERS.c.arxiv_id == arxiv_id)).first()
-        return paper_from_row(row) if row else None
+        return self.get_papers([arxiv_id]).get(arxiv_id)
 
     def papers_announced(
         self,
@@ -151,8 +178,10 @@ class Store:
                 ANNOUNCEMENTS.c.announced.label("day"),
                 # Labelled: papers has an announce_type of its own (its latest announcement).
                 ANNOUNCEMENTS.c.announce_type.label("day_type"),
+                *_TRENDING_COLUMNS,
             )
             .join(ANNOUNCEMENTS, ANNOUNCEMENTS.c.arxiv_id == PAPERS.c.arxiv_id)
+            .outerjoin(TRENDING, TRENDING.c.arxiv_id == PAPERS.c.arxiv_id)
             .where(and_(ANNOUNCEMENTS.c.announced >= first, ANNOUNCEMENTS.c.announced <= last))
             .order_by(ANNOUNCEMENTS.c.announced.desc(), PAPERS.c.arxiv_id)
         )
@@ -197,9 +226,62 @@ class Store:
         with self.engine.connect() as connection:
             for start in range(0, len(arxiv_ids), 500):
                 chunk = list(arxiv_ids[start : start + 500])
-                for row in connection.execute(select(PAPERS).where(PAPERS.c.arxiv_id.in_(chunk))):
+                query = (
+                    select(PAPERS, *_TRENDING_COLUMNS)
+                    .outerjoin(TRENDING, TRENDING.c.arxiv_id == PAPERS.c.arxiv_id)
+                    .where(PAPERS.c.arxiv_id.in_(chunk))
+                )
+                for row in connection.execute(query):
                     found[row.arxiv_id] = paper_from_row(row)
         return found
+
+    # --- Hugging Face's Daily Papers ------------------------------------------------------------
+
+    def upsert_trending(
+        self, connection: Connection, papers: Sequence[Paper], now: dt.datetime
+    ) -> UpsertCounts:
+        return upsert_trending(connection, papers, now)
+
+    def record_trending_day(
+        self,
+        connection: Connection,
+        *,
+        featured: dt.date,
+        route: str,
+        status: str,
+        items: int,
+        final: bool,
+        now: dt.datetime,
+    ) -> None:
+        record_trending_day(
+            connection,
+            featured=featured,
+            route=route,
+            status=status,
+            items=items,
+            final=final,
+            now=now,
+        )
+
+    def trending_days(self, first: dt.date, last: dt.date) -> dict[dt.date, TrendingDay]:
+        """What fetches of Hugging Face's Daily Papers recorded for each day, `first` to `last`."""
+        with self.engine.connect() as connection:
+            return trending_days(connection, first, last)
+
+    def trending_papers(self, first: dt.date, last: dt.date) -> list[Paper]:
+        """The papers Hugging Face featured from `first` to `last`, most upvoted first."""
+        query = (
+            select(PAPERS, *_TRENDING_COLUMNS)
+            .join(TRENDING, TRENDING.c.arxiv_id == PAPERS.c.arxiv_id)
+            .where(TRENDING.c.featured >= first, TRENDING.c.featured <= last)
+            .order_by(TRENDING.c.upvotes.desc(), PAPERS.c.arxiv_id)
+        )
+        with self.engine.connect() as connection:
+            return [paper_from_row(row) for row in connection.execute(query)]
+
+    def trending_facts(self, arxiv_ids: Sequence[str]) -> dict[str, Trending]:
+        with self.engine.connect() as connection:
+            return trending_facts(connection, arxiv_ids)
 
     # --- scoring ------------------------------------------------------------------------------
 

@@ -247,3 +247,43 @@ class SubscriberRow(Base):
     settings: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class TrendingRow(Base):
+    """What Hugging Face's Daily Papers say about a paper (models.Trending); the paper itself
+    is a PaperRow like any other, merged with arXiv's by id."""
+
+    __tablename__ = "trending"
+
+    arxiv_id: Mapped[str] = mapped_column(
+        ForeignKey("papers.arxiv_id", ondelete="CASCADE"), primary_key=True
+    )
+    featured: Mapped[dt.date] = mapped_column(Date, index=True)  # UTC date
+    upvotes: Mapped[int] = mapped_column(Integer)
+    comments: Mapped[int] = mapped_column(Integer)
+    github_repo: Mapped[str | None] = mapped_column(Text)
+    github_stars: Mapped[int | None] = mapped_column(Integer)
+    project_page: Mapped[str | None] = mapped_column(Text)
+    ai_summary: Mapped[str | None] = mapped_column(Text)
+    ai_keywords: Mapped[list[str]] = mapped_column(JSON)
+    organization: Mapped[str | None] = mapped_column(Text)
+    first_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class TrendingDayRow(Base):
+    """What a fetch of Hugging Face's Daily Papers found for one featured day.
+
+    status is "featured" (papers), "empty" (none) or "failed" (the fetch failed: tried again
+    later). `final` is set by a fetch made after the day ended (UTC): its list is complete and
+    its upvotes are as they stood then, so trending digests may cover it.
+    """
+
+    __tablename__ = "trending_days"
+
+    featured: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    route: Mapped[str] = mapped_column(String(16))  # huggingface (the API), huggingface-page
+    status: Mapped[str] = mapped_column(String(16))
+    items: Mapped[int] = mapped_column(Integer)
+    final: Mapped[bool] = mapped_column(Boolean)
+    fetched_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

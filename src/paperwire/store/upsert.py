@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
-from paperwire.models import ANNOUNCE_TYPE_RANK, AnnounceType, Paper, source_bit
+from paperwire.models import ANNOUNCE_TYPE_RANK, AnnounceType, Paper, Source, source_bit
 from paperwire.store.tables import AnnouncementRow, PaperRow
 from paperwire.text import fold
 
@@ -19,6 +19,7 @@ PAPERS: Table = PaperRow.__table__  # type: ignore[assignment]
 ANNOUNCEMENTS: Table = AnnouncementRow.__table__  # type: ignore[assignment]
 # Stay well under SQLite's 32,766 bound parameters per statement.
 _SELECT_CHUNK = 900
+_HUGGINGFACE = source_bit(Source.HUGGINGFACE)
 _CONTENT = ("title", "abstract", "comments", "journal_ref", "doi", "license")
 _COMPARED = (
     *_CONTENT,
@@ -105,9 +106,17 @@ def merge_rows(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     A newer version replaces the content; the same version only fills what was missing (the
     listing has no license, the feed no submission date), so sources never undo each other.
     The latest announcement wins; on the same day the stronger type wins (new over cross).
+    arXiv's own metadata replaces what only Hugging Face had said, and is never replaced by it.
     """
     merged = dict(old)
     newer = (new["version"] or 0) > (old["version"] or 0)
+    if new["sources"] == _HUGGINGFACE and old["sources"] != _HUGGINGFACE:
+        # Hugging Face only fills gaps: no version, no submission time of its own.
+        new = {**new, "version": None, "submitted": old["submitted"] or new["submitted"]}
+        newer = False
+    elif old["sources"] == _HUGGINGFACE and new["sources"] != _HUGGINGFACE:
+        old = {**old, "version": None, "submitted": new["submitted"] or old["submitted"]}
+        newer = True
     for key in _CONTENT:
         if new[key] and (newer or not old[key]):
             merged[key] = new[key]

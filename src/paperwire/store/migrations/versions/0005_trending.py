@@ -1,0 +1,55 @@
+"""Hugging Face's Daily Papers: what it says about each featured paper, and the days fetched.
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-11-23
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0005"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+_TZ = sa.DateTime(timezone=True)
+
+
+def upgrade() -> None:
+    op.create_table(
+        "trending",
+        sa.Column(
+            "arxiv_id",
+            sa.String(64),
+            sa.ForeignKey("papers.arxiv_id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
+        sa.Column("featured", sa.Date(), nullable=False),
+        sa.Column("upvotes", sa.Integer(), nullable=False),
+        sa.Column("comments", sa.Integer(), nullable=False),
+        sa.Column("github_repo", sa.Text()),
+        sa.Column("github_stars", sa.Integer()),
+        sa.Column("project_page", sa.Text()),
+        sa.Column("ai_summary", sa.Text()),
+        sa.Column("ai_keywords", sa.JSON(), nullable=False),
+        sa.Column("organization", sa.Text()),
+        sa.Column("first_seen_at", _TZ, nullable=False),
+        sa.Column("updated_at", _TZ, nullable=False),
+    )
+    op.create_index("ix_trending_featured", "trending", ["featured"])
+    op.create_table(
+        "trending_days",
+        sa.Column("featured", sa.Date(), primary_key=True),
+        sa.Column("route", sa.String(16), nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("items", sa.Integer(), nullable=False),
+        sa.Column("final", sa.Boolean(), nullable=False),
+        sa.Column("fetched_at", _TZ, nullable=False),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("trending_days")
+    op.drop_index("ix_trending_featured", table_name="trending")
+    op.drop_table("trending")

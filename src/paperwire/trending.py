@@ -1,0 +1,231 @@
+"""Fetch Hugging Face's Daily Papers into the store, and know which featured days are done.
+
+Hugging Face features papers on weekdays (UTC dates), none at weekends: its calendar is
+arXiv's without the holidays. A day's list grows and its upvotes climb while the day lasts, so
+the current day is fetched again every `sources.huggingface.refresh` minutes, and once more
+after it ended: that last fetch makes the day *final*, and only final days go into trending
+digests. Any day can be asked for by date, so days missed while the machine was off are simply
+fetched later; until they are, trending digests wait rather than jump over them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from paperwire.config import HuggingFaceSettings
+from paperwire.errors import FeedFormatError, FetchError, UsageError
+from paperwire.http import PoliteSession
+from paperwire.ingest import FetchReport, RouteResult
+from paperwire.models import FeedBatch
+from paperwire.sources import huggingface
+from paperwire.store import Store, TrendingDay
+
+log = logging.getLogger(__name__)
+
+ROUTE_API = "huggingface"
+ROUTE_PAGE = "huggingface-page"
+
+
+def is_featured_day(day: dt.date) -> bool:
+    """Hugging Face features papers Monday to Friday."""
+    return day.weekday() < 5
+
+
+def featured_days(first: dt.date, last: dt.date) -> list[dt.date]:
+    """The featured days from `first` to `last`, inclusive."""
+    days = []
+    day = first
+    while day <= last:
+        if is_featured_day(day):
+            days.append(day)
+        day += dt.timedelta(days=1)
+    return days
+
+
+def latest_featured_day(now: dt.datetime) -> dt.date:
+    """The newest featured day that has begun at `now` (UTC): today, or Friday at weekends."""
+    day = now.astimezone(dt.UTC).date()
+    while not is_featured_day(day):
+        day -= dt.timedelta(days=1)
+    return day
+
+
+def latest_final_day(now: dt.datetime) -> dt.date:
+    """The newest featured day that had ended at `now`: a digest sent then may cover it."""
+    return latest_featured_day(now.astimezone(dt.UTC) - dt.timedelta(days=1))
+
+
+def day_end(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), dt.UTC)
+
+
+def _first_day(records: dict[dt.date, TrendingDay], latest: dt.date, oldest: dt.date) -> dt.date:
+    """Where the days to keep complete start: the oldest day fetched within reach, or, on a
+    first run, the day before the latest (so a first trending digest has a finished day)."""
+    if records:
+        return max(oldest, min(records))
+    return max(oldest, latest_featured_day(day_end(latest) - dt.timedelta(days=2)))
+
+
+def due_days(
+    store: Store,
+    now: dt.datetime,
+    *,
+    lookback_days: int,
+    refresh: dt.timedelta,
+    retry: dt.timedelta,
+    force: bool = False,
+) -> list[dt.date]:
+    """The featured days to fetch now, oldest first: days within reach never fetched, days
+    whose fetch failed (after `retry`), a day that ended since it was last fetched (its final
+    fetch), and the current day when `refresh` has passed since its last fetch."""
+    latest = latest_featured_day(now)
+    oldest = latest - dt.timedelta(days=lookback_days - 1)
+    records = store.trending_days(oldest, latest)
+    due = []
+    for day in featured_days(_first_day(records, latest, oldest), latest):
+        record = records.get(day)
+        if record is None:
+            due.append(day)
+        elif record.final:
+            continue
+        elif record.status == "failed":
+            if force or now - record.fetched_at >= retry:
+                due.append(day)
+        elif now >= day_end(day) or force or now - record.fetched_at >= refresh:
+            due.append(day)
+    return due
+
+
+def newest_final_day(store: Store, now: dt.datetime, *, lookback_days: int) -> dt.date | None:
+    """The newest featured day trending digests may end on: final, with every featured day
+    before it (within reach) final too. None while the first day is not."""
+    latest = latest_featured_day(now)
+    oldest = latest - dt.timedelta(days=lookback_days - 1)
+    records = store.trending_days(oldest, latest)
+    if not records:
+        return None
+    newest = None
+    for day in featured_days(max(oldest, min(records)), latest):
+        record = records.get(day)
+        if record is None or not record.final or record.status == "failed":
+            break
+        newest = day
+    return newest
+
+
+@dataclass
+class TrendingIngestor:
+    """Fetches Hugging Face's Daily Papers into `store`, politely, through `http`."""
+
+    settings: HuggingFaceSettings
+    store: Store
+    http: PoliteSession
+    now: dt.datetime
+
+    def run(self, on_date: dt.date | None = None, since: dt.date | None = None) -> FetchReport:
+        """What `paperwire fetch --source huggingface` does: one day (default: the latest) or
+        every featured day since a date."""
+        return self.fetch_days(self.days(on_date, since))
+
+    def days(self, on_date: dt.date | None = None, since: dt.date | None = None) -> list[dt.date]:
+        """The featured days `--date` or `--since` stand for (default: the latest); a date
+        Hugging Face features nothing on is a usage error."""
+        latest = latest_featured_day(self.now)
+        if since is not None:
+            if since > latest:
+                raise UsageError(f"--since {since}: Hugging Face's latest featured day is {latest}")
+            days = featured_days(since, latest)
+        elif on_date is not None:
+            if on_date > self.now.astimezone(dt.UTC).date():
+                raise UsageError(
+                    f"--date {on_date}: Hugging Face's latest featured day is {latest}"
+                )
+            if not is_featured_day(on_date):
+                raise UsageError(
+                    f"--date {on_date}: Hugging Face features no papers on {on_date:%A}s"
+                )
+            days = [on_date]
+        else:
+            days = [latest]
+        return days
+
+    def fetch_days(self, days: list[dt.date]) -> FetchReport:
+        """Fetch each day; a day that fails is recorded as failed (tried again later) and
+        reported, and the others still go ahead."""
+        report = FetchReport()
+        for day in days:
+            try:
+                result, warning = self.fetch_day(day)
+            except FetchError as exc:
+                report.problems.append(f"Hugging Face Daily Papers of {day}: {exc}")
+                self._record_failure(day)
+                continue
+            report.results.append(result)
+            if warning:
+                report.warnings.append(warning)
+        return report
+
+    def fetch_day(self, day: dt.date) -> tuple[RouteResult, str]:
+        """Read one featured day (the API, else the page) and store it in one transaction:
+        (what was stored, a warning when the page stood in for the API)."""
+        api_url = huggingface.day_url(self.settings.api_url, day)
+        warning = ""
+        try:
+            response = self.http.get(api_url)
+            batch = huggingface.parse_daily_papers(response.content, api_url, day)
+            route = ROUTE_API
+        except FetchError as api_error:
+            if not self.settings.page_url:
+                raise
+            page_url = huggingface.day_url(self.settings.page_url, day)
+            try:
+                response = self.http.get(page_url)
+                batch = huggingface.parse_papers_page(response.content, page_url, day)
+                if batch.announced != day:  # recorded as this day, it would end it empty
+                    raise FeedFormatError(page_url, f"shows {batch.announced}, not {day}")
+            except FetchError as page_error:
+                raise FetchError(
+                    api_error.url, f"{api_error.reason}; the papers page failed too: {page_error}"
+                ) from None
+            route = ROUTE_PAGE
+            warning = f"Hugging Face's API failed, used the papers page: {api_error}"
+        return self._store(day, batch, route), warning
+
+    def _store(self, day: dt.date, batch: FeedBatch, route: str) -> RouteResult:
+        final = self.now >= day_end(day)
+        with self.store.transaction() as connection:
+            counts = self.store.upsert_trending(connection, batch.papers, self.now)
+            self.store.record_trending_day(
+                connection,
+                featured=day,
+                route=route,
+                status="featured" if batch.papers else "empty",
+                items=len(batch.papers),
+                final=final,
+                now=self.now,
+            )
+        if not batch.papers:
+            note = "Hugging Face featured no papers"
+            return RouteResult(route, batch.url, day, "empty", counts, note=note)
+        note = f"{batch.skipped} items without an arXiv id left out" if batch.skipped else ""
+        return RouteResult(route, batch.url, day, "stored", counts, note)
+
+    def _record_failure(self, day: dt.date) -> None:
+        """A failed fetch leaves the day unfinished (papers stored before stay) and waits
+        `schedule.fetch_retry` before the next try. A day already final stays final."""
+        record = self.store.trending_days(day, day).get(day)
+        if record is not None and record.final:
+            return
+        with self.store.transaction() as connection:
+            self.store.record_trending_day(
+                connection,
+                featured=day,
+                route=ROUTE_API,
+                status="failed",
+                items=0,
+                final=False,
+                now=self.now,
+            )
