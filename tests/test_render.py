@@ -581,6 +581,7 @@ def test_json_follows_the_spec_with_reasons() -> None:
     assert document == {
         "generated_at": "2026-11-23T06:00:00Z",
         "subscriber": "ada@example.org",
+        "mode": "topics",
         "window": {"from": "2026-11-23", "to": "2026-11-23"},
         "papers": [
             {
@@ -606,6 +607,7 @@ def test_json_follows_the_spec_with_reasons() -> None:
                 "abs_url": "https://arxiv.org/abs/2611.10005",
                 "pdf_url": "https://arxiv.org/pdf/2611.10005",
                 "upvotes": None,
+                "huggingface": None,
             }
         ],
     }

@@ -32,6 +32,7 @@ from paperwire.ingest import FetchReport, Ingestor, feed_key
 from paperwire.models import Digest, Profile, parse_arxiv_id
 from paperwire.scoring import ProfileError, parse_query, split_weight
 from paperwire.scoring.semantic import load_embedder
+from paperwire.trending import TrendingIngestor, latest_featured_day
 
 
 @click.command(
@@ -44,6 +45,7 @@ from paperwire.scoring.semantic import load_embedder
         "paperwire digest --since 2026-11-16 --format markdown -o week.md",
         'paperwire digest -c cs.LG -k "diffusion" --open',
         "paperwire digest --subscriber ada@example.org --send",
+        'paperwire digest --trending -k "agents" --only-matching',
     ),
 )
 @click.option("--subscriber", metavar="EMAIL", help="Use this configured subscriber's profile.")
@@ -113,6 +115,17 @@ from paperwire.scoring.semantic import load_embedder
     is_flag=True,
     help="Open the digest (as HTML) in a web browser; written to -o FILE or a temporary file.",
 )
+@click.option(
+    "--trending",
+    is_flag=True,
+    help="Hugging Face's Daily Papers, most upvoted first, papers on your topics ranked "
+    "higher (--date and --since then name featured days).",
+)
+@click.option(
+    "--only-matching",
+    is_flag=True,
+    help="With --trending: only the papers on your topics.",
+)
 @click.option("--no-fetch", is_flag=True, help="Use only what the store holds.")
 @click.option(
     "--send",
@@ -142,6 +155,8 @@ def command(
     output_format: str,
     output: Path | None,
     open_browser: bool,
+    trending: bool,
+    only_matching: bool,
     no_fetch: bool,
     send: bool,
 ) -> None:
@@ -155,6 +170,12 @@ def command(
     if send and not subscriber:
         raise UsageError("--send needs --subscriber EMAIL: the subscriber it goes to")
     settings = app.settings
+    configured = _subscriber(app, subscriber) if subscriber else None
+    if configured is not None and configured.mode == "trending":
+        trending = True
+        only_matching = only_matching or configured.trending_filter
+    if only_matching and not trending:
+        raise UsageError("--only-matching goes with --trending")
     profile = _profile(app, subscriber, categories, keywords, authors, exclude)
     if query is not None:
         profile.query = _checked_query(query)
@@ -175,7 +196,9 @@ def command(
     report = FetchReport()
     # "none": the calendar expected the day but no source showed it yet; look again.
     stored = app.store.feed_day(key, on_date or latest_announcement_date(now))
-    if not no_fetch and stored in (None, "none"):
+    if trending:
+        report, featured = _fetch_trending(app, on_date, since, no_fetch=no_fetch)
+    elif not no_fetch and stored in (None, "none"):
         ingestor = Ingestor(arxiv, app.store, app.http, now)
         report = ingestor.run("auto", on_date, since)
         show_report(app, report, to_stderr=True)
@@ -185,9 +208,13 @@ def command(
         liked_report = Ingestor(arxiv, app.store, app.http, now).run(ids=missing_likes)
         show_report(app, liked_report, to_stderr=True)
         report.problems += liked_report.problems
-    newest = app.store.latest_feed_day(key, ("announced",))
-    last = on_date or (newest[0] if newest else latest_announcement_date(now))
-    first = on_date or since or last
+    if trending:
+        last = on_date or featured
+        first = on_date or since or last
+    else:
+        newest = app.store.latest_feed_day(key, ("announced",))
+        last = on_date or (newest[0] if newest else latest_announcement_date(now))
+        first = on_date or since or last
     builder = DigestBuilder.from_settings(app.store, settings, now=now, embedder=embedder)
     digest = builder.build(
         profile,
@@ -196,10 +223,16 @@ def command(
         limit=limit or settings.digest.max_papers,
         min_score=settings.digest.min_score if min_score is None else min_score,
         skip=app.store.ledger.received(profile.email or "") if send else (),
+        trending=trending,
+        only_matching=only_matching,
     )
     if digest.announced_count == 0 and not app.quiet:
-        hint = "" if no_fetch else " (try paperwire fetch --date or --since)"
-        click.echo(f"paperwire: nothing stored was announced {_window(digest)}{hint}", err=True)
+        if trending:
+            hint = "" if no_fetch else " (try paperwire fetch --source huggingface --date)"
+            click.echo(f"paperwire: nothing stored was featured {_window(digest)}{hint}", err=True)
+        else:
+            hint = "" if no_fetch else " (try paperwire fetch --date or --since)"
+            click.echo(f"paperwire: nothing stored was announced {_window(digest)}{hint}", err=True)
     explicit = ctx.get_parameter_source("output_format") != ParameterSource.DEFAULT
     if open_browser:
         _open(app, digest, output_format if explicit else "html", output)
@@ -211,6 +244,38 @@ def command(
         failed = failed or summary.failed
     if failed:
         raise click.exceptions.Exit(1)
+
+
+def _fetch_trending(
+    app: AppContext, on_date: dt.date | None, since: dt.date | None, *, no_fetch: bool
+) -> tuple[FetchReport, dt.date]:
+    """Fetch the featured days a trending digest needs and the store lacks (or holds from
+    before their upvotes last settled): (what was fetched, the newest day with papers)."""
+    now = app.now()
+    hf = app.settings.sources.huggingface
+    ingestor = TrendingIngestor(hf, app.store, app.http, now)
+    wanted = ingestor.days(on_date, since)  # checks --date and --since
+    report = FetchReport()
+    if not no_fetch:
+        records = app.store.trending_days(wanted[0], wanted[-1]) if wanted else {}
+        refresh = dt.timedelta(minutes=hf.refresh)
+        stale = [
+            day
+            for day in wanted
+            if day not in records
+            or (not records[day].final and now - records[day].fetched_at >= refresh)
+            or records[day].status == "failed"
+        ]
+        if stale:
+            report = ingestor.fetch_days(stale)
+            show_report(app, report, to_stderr=True)
+    if on_date is not None or since is not None:
+        return report, wanted[-1]
+    # Today's list may still be empty in the morning: show the newest day with papers.
+    latest = latest_featured_day(now)
+    records = app.store.trending_days(latest - dt.timedelta(days=7), latest)
+    featured = [day for day, record in records.items() if record.status == "featured"]
+    return report, max(featured, default=latest)
 
 
 def _send(app: AppContext, digest: Digest, subscriber: str) -> SendSummary:
@@ -298,21 +363,31 @@ def _window(digest: Digest) -> str:
 
 
 def _table(digest: Digest) -> Table:
+    where = "Hugging Face, featured" if digest.trending else "arXiv, announced"
     table = Table(
-        title=f"arXiv, announced {_window(digest)}: {len(digest.papers)} of "
-        f"{digest.announced_count} papers",
+        title=f"{where} {_window(digest)}: {len(digest.papers)} of {digest.announced_count} papers",
         expand=False,
     )
-    for column in ("#", "score", "arXiv id", "title", "authors", "matched"):
-        table.add_column(column, overflow="fold")
+    upvotes = digest.trending or any(item.paper.trending for item in digest.papers)
+    columns = ["#", "score", "arXiv id", "title", "authors", "matched"]
+    if upvotes:
+        columns[2:2] = ["upvotes"]
+    for column in columns:
+        table.add_column(
+            column, overflow="fold", justify="right" if column == "upvotes" else "left"
+        )
     for rank, item in enumerate(digest.papers, 1):
         authors = ", ".join(item.paper.authors[:2]) + (" …" if len(item.paper.authors) > 2 else "")
-        table.add_row(
+        row = [
             str(rank),
             f"{item.score:.1f}",
             item.paper.arxiv_id,
             item.paper.title,
             authors,
             ", ".join(item.matched),
-        )
+        ]
+        if upvotes:
+            hf = item.paper.trending
+            row[2:2] = [str(hf.upvotes) if hf else ""]
+        table.add_row(*row)
     return table

@@ -24,7 +24,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 from pylatexenc import latex2text
 
-from paperwire.models import AnnounceType, Digest, Paper, Profile, Reason, ScoredPaper
+from paperwire.models import AnnounceType, Digest, Paper, Profile, Reason, ScoredPaper, Trending
 from paperwire.scoring.profiles import ProfileError, split_weight
 from paperwire.sources._text import _latex_to_text
 
@@ -86,10 +86,13 @@ class PaperView:
     abs_url: str
     pdf_url: str
     html_url: str
-    code_url: str  # the first GitHub / GitLab / Hugging Face link in abstract or comments, or ""
-    # Hugging Face upvotes: not known yet. The HF source will fill this; templates may then
-    # show it when it is not None.
+    code_url: str  # Hugging Face's GitHub repository, else the first code link in the text
+    project_url: str = ""  # the project page Hugging Face knows, or ""
+    # What Hugging Face's Daily Papers say, when it featured the paper (None: it did not).
     upvotes: int | None = None
+    comments: int | None = None
+    github_stars: int | None = None
+    stats: str = ""  # "Hugging Face: 42 upvotes, 5 comments · GitHub: 120 stars" or ""
 
     @property
     def why_text(self) -> str:
@@ -102,6 +105,7 @@ class DigestView:
     """A whole digest, ready to lay out."""
 
     subject: str
+    heading: str  # "arXiv digest" or "Trending on Hugging Face"
     preheader: str
     dates: str  # "Mon 23 Nov 2026" or "18-23 Nov 2026" (with an en dash)
     summary: str  # "7 of 412 papers announced in cs.LG, cs.CL matched."
@@ -165,7 +169,17 @@ def _topics(profile: Profile) -> str:
     return _one_line("; ".join(parts))
 
 
+def _on_topics(digest: Digest) -> int:
+    return sum(1 for s in digest.papers if s.matched or s.reasons)
+
+
 def _summary(digest: Digest) -> str:
+    if digest.trending:
+        shown = len(digest.papers)
+        head = f"{shown} of {_papers(digest.announced_count)} featured on Hugging Face"
+        on_topics = _on_topics(digest)
+        tail = f"; {on_topics} on your topics, ranked higher" if on_topics else ""
+        return f"{head}, most upvoted first{tail}."
     categories = [_display_term(c) for c in digest.profile.categories]
     where = f" in {', '.join(categories)}" if categories else ""
     return f"{digest.matched_count} of {_papers(digest.announced_count)} announced{where} matched."
@@ -436,12 +450,30 @@ def _shown_text(
     return title, trim_text(abstract, clipped=clipped), code
 
 
+def _count(n: int, one: str) -> str:
+    return f"{n:,} {one}" if n == 1 else f"{n:,} {one}s"
+
+
+def trending_stats(trending: Trending | None) -> str:
+    """ "Hugging Face: 42 upvotes, 5 comments · GitHub: 120 stars", or "" when unknown."""
+    if trending is None:
+        return ""
+    parts = [_count(trending.upvotes, "upvote")]
+    if trending.comments:
+        parts.append(_count(trending.comments, "comment"))
+    line = "Hugging Face: " + ", ".join(parts)
+    if trending.github_stars is not None and trending.github_repo:
+        line += f" \u00b7 GitHub: {_count(trending.github_stars, 'star')}"
+    return line
+
+
 def paper_view(
     scored: ScoredPaper, rank: int, *, tex_as_text: bool = True, marks: bool = True
 ) -> PaperView:
     """The view model of one listed paper. Markdown keeps TeX (`tex_as_text=False`): its
     viewers typeset `$…$` themselves. Without `marks` (plain text), nothing is highlighted."""
     paper = scored.paper
+    hf = paper.trending
     forms = highlight_forms(scored) if marks else ()
     title, abstract, code = _shown_text(
         paper.title, paper.abstract, paper.comments or "", tex_as_text
@@ -459,7 +491,12 @@ def paper_view(
         abs_url=paper.abs_url,
         pdf_url=paper.pdf_url,
         html_url=paper.html_url,
-        code_url=code,
+        code_url=(_safe_url(hf.github_repo or "", _WEB) if hf else "") or code,
+        project_url=_safe_url(hf.project_page or "", _WEB) if hf else "",
+        upvotes=hf.upvotes if hf else None,
+        comments=hf.comments if hf else None,
+        github_stars=hf.github_stars if hf and hf.github_repo else None,
+        stats=trending_stats(hf),
     )
 
 
@@ -478,6 +515,8 @@ def _clip(text: str, limit: int) -> str:
 
 def render_subject(digest: Digest) -> str:
     """The subject line: how many papers and the best one's title; one line, ≤ 110 chars."""
+    if digest.trending:
+        return _trending_subject(digest)
     if digest.matched_count == 0:
         if digest.window_from < digest.window_to:
             days = format_window(digest.window_from, digest.window_to, year=False)
@@ -487,6 +526,22 @@ def render_subject(digest: Digest) -> str:
     head = f"{count} new paper{'' if count == 1 else 's'} for you"
     if not digest.papers:
         return head
+    title = tex_to_text(_one_line(digest.papers[0].paper.title))
+    return _clip(_one_line(f"{head}: {title}"), SUBJECT_CHARS)
+
+
+_WEB = ("https://", "http://")
+
+
+def _trending_subject(digest: Digest) -> str:
+    days = format_window(digest.window_from, digest.window_to, year=False)
+    on = "" if digest.window_from < digest.window_to else "on "
+    if digest.announced_count == 0:
+        return f"No trending papers {on}{days}"
+    if not digest.papers:
+        return f"No trending papers on your topics {on}{days}"
+    count = len(digest.papers)
+    head = f"{count} trending paper{'' if count == 1 else 's'}"
     title = tex_to_text(_one_line(digest.papers[0].paper.title))
     return _clip(_one_line(f"{head}: {title}"), SUBJECT_CHARS)
 
@@ -521,7 +576,14 @@ def digest_view(
     summary = _summary(digest)
     on = "on " if digest.window_from >= digest.window_to else ""
     empty = ""
-    if digest.matched_count == 0:
+    if digest.trending and digest.announced_count == 0:
+        empty = f"Hugging Face featured no papers {on}{dates}."
+    elif digest.trending and digest.matched_count == 0:
+        empty = (
+            f"None of the {_papers(digest.announced_count)} featured on Hugging Face "
+            f"{on}{dates} is on your topics."
+        )
+    elif digest.matched_count == 0:
         empty = (
             f"Nothing matched your topics among the {_papers(digest.announced_count)} "
             f"announced {on}{dates}."
@@ -531,10 +593,13 @@ def digest_view(
         top = papers[0].title_text if tex_as_text else tex_to_text(papers[0].title_text)
         preheader = _clip(f"{summary} Top: {top}", 150)
     more = ""
-    if digest.more > 0:
+    if digest.more > 0 and digest.trending:
+        more = f"{digest.more} more paper{'' if digest.more == 1 else 's'} featured."
+    elif digest.more > 0:
         more = f"{digest.more} more paper{'' if digest.more == 1 else 's'} matched."
     return DigestView(
         subject=render_subject(digest),
+        heading="Trending on Hugging Face" if digest.trending else "arXiv digest",
         preheader=preheader,
         dates=dates,
         summary=summary,
@@ -701,7 +766,24 @@ def _paper_json(scored: ScoredPaper) -> dict[str, Any]:
         ],
         "abs_url": paper.abs_url,
         "pdf_url": paper.pdf_url,
-        "upvotes": None,
+        "upvotes": paper.trending.upvotes if paper.trending else None,
+        "huggingface": _trending_json(paper.trending),
+    }
+
+
+def _trending_json(trending: Trending | None) -> dict[str, Any] | None:
+    if trending is None:
+        return None
+    return {
+        "featured": trending.featured.isoformat(),
+        "upvotes": trending.upvotes,
+        "comments": trending.comments,
+        "github_repo": trending.github_repo,
+        "github_stars": trending.github_stars,
+        "project_page": trending.project_page,
+        "ai_summary": trending.ai_summary,
+        "ai_keywords": list(trending.ai_keywords),
+        "organization": trending.organization,
     }
 
 
@@ -710,6 +792,7 @@ def digest_json(digest: Digest) -> str:
     document = {
         "generated_at": digest.generated_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "subscriber": digest.profile.email,
+        "mode": "trending" if digest.trending else "topics",
         "window": {"from": digest.window_from.isoformat(), "to": digest.window_to.isoformat()},
         "papers": [_paper_json(s) for s in digest.papers],
     }

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import math
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from paperwire.config import Settings
 from paperwire.digest.corpus import refresh_corpus_stats, semantic_vectors
-from paperwire.models import Digest, Paper, Profile
+from paperwire.models import Digest, Paper, Profile, ScoredPaper
 from paperwire.scoring import RankSettings, in_categories
 from paperwire.scoring.semantic import Embedder
+from paperwire.scoring.trending import has_topics, trending_order
 from paperwire.store import Store
 
 if TYPE_CHECKING:
@@ -20,12 +23,17 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class DigestRequest:
-    """One reader's digest to build: whose, for which window, without which papers."""
+    """One reader's digest to build: whose, for which window, without which papers.
+
+    A `trending` digest lists Hugging Face's papers featured in the window (featured dates),
+    by upvotes with the reader's topics first; `only_matching` leaves out the others."""
 
     profile: Profile
     window_from: dt.date
     window_to: dt.date
     skip: Collection[str] = ()
+    trending: bool = False
+    only_matching: bool = False
 
 
 class DigestBuilder:
@@ -50,6 +58,7 @@ class DigestBuilder:
         self.embedder = embedder
         self._ranker: Ranker | None = None
         self._announced: dict[tuple[dt.date, dt.date], list[Paper]] = {}
+        self._featured: dict[tuple[dt.date, dt.date], list[Paper]] = {}
 
     @classmethod
     def from_settings(
@@ -72,6 +81,8 @@ class DigestBuilder:
                 author_weight=scoring.author_weight,
                 topic_weight=scoring.topic_weight,
                 semantic_weight=scoring.semantic_weight,
+                trending_weight=scoring.trending_weight,
+                trending_bonus=scoring.trending_bonus,
             ),
             embedder=embedder,
         )
@@ -91,6 +102,13 @@ class DigestBuilder:
             )
         return self._announced[key]
 
+    def featured(self, window_from: dt.date, window_to: dt.date) -> list[Paper]:
+        """Hugging Face's papers featured in the window, most upvoted first."""
+        key = (window_from, window_to)
+        if key not in self._featured:
+            self._featured[key] = self.store.trending_papers(window_from, window_to)
+        return self._featured[key]
+
     def build(
         self,
         profile: Profile,
@@ -100,11 +118,13 @@ class DigestBuilder:
         limit: int,
         min_score: float = 0.0,
         skip: Collection[str] = (),
+        trending: bool = False,
+        only_matching: bool = False,
     ) -> Digest:
         """The best `limit` papers announced in the window for `profile`, scoring at least
         `min_score`, each with the reasons it is there. Papers in `skip` (arXiv ids the reader
-        has already received) are left out."""
-        request = DigestRequest(profile, window_from, window_to, skip)
+        has already received) are left out. `trending`: see DigestRequest."""
+        request = DigestRequest(profile, window_from, window_to, skip, trending, only_matching)
         [digest] = self.build_many([request], limit=limit, min_score=min_score)
         return digest
 
@@ -115,8 +135,14 @@ class DigestBuilder:
         one pass, which is what makes a batch of thousands of readers fast."""
         digests: list[Digest | None] = [None] * len(requests)
         groups: dict[tuple[dt.date, dt.date], list[int]] = {}
+        trending: dict[tuple[dt.date, dt.date], list[int]] = {}
         for index, request in enumerate(requests):
-            groups.setdefault((request.window_from, request.window_to), []).append(index)
+            window = (request.window_from, request.window_to)
+            (trending if request.trending else groups).setdefault(window, []).append(index)
+        for indexes in trending.values():
+            built = self._build_trending([requests[i] for i in indexes], limit=limit)
+            for index, digest in zip(indexes, built, strict=True):
+                digests[index] = digest
         ranker = self.ranker()
         for (window_from, window_to), indexes in groups.items():
             papers = self.announced(window_from, window_to)
@@ -138,6 +164,7 @@ class DigestBuilder:
                 profile_vectors=profile_vectors,
                 explain_limit=limit,
                 skip=[requests[i].skip for i in indexes],
+                boost=self._upvote_boost(papers),
             )
             for index, ranked in zip(indexes, rankings, strict=True):
                 request = requests[index]
@@ -157,3 +184,57 @@ class DigestBuilder:
                     matched_count=len(ranked),
                 )
         return [d for d in digests if d is not None]
+
+    def _upvote_boost(self, papers: Sequence[Paper]) -> dict[str, float] | None:
+        """Hugging Face's upvotes as a signal (scoring.trending_weight; off when 0)."""
+        weight = self.settings.trending_weight if self.settings else 0.0
+        if not weight:
+            return None
+        return {
+            p.arxiv_id: weight * math.log2(1 + p.trending.upvotes)
+            for p in papers
+            if p.trending is not None and p.trending.upvotes > 0
+        }
+
+    def _build_trending(self, requests: Sequence[DigestRequest], *, limit: int) -> list[Digest]:
+        """Trending digests for readers sharing one window: the featured papers are ranked
+        for all of them in one pass, then put in each reader's order."""
+        first = requests[0]
+        papers = self.featured(first.window_from, first.window_to)
+        # Hugging Face's papers often carry no categories: topics alone decide.
+        profiles = [dataclasses.replace(r.profile, categories=[]) for r in requests]
+        matched: list[list[ScoredPaper]] = [[] for _ in requests]
+        if papers and any(has_topics(p) for p in profiles):
+            liked_ids = sorted({i for profile in profiles for i in profile.like})
+            liked = self.store.get_papers(liked_ids) if liked_ids else {}
+            matched = self.ranker().rank_explained_many(
+                papers,
+                profiles,
+                liked=liked,
+                require_match=not self.partial_matches,
+                skip=[r.skip for r in requests],
+            )
+        bonus = self.settings.trending_bonus if self.settings else 3.0
+        digests = []
+        for request, profile, hits in zip(requests, profiles, matched, strict=True):
+            ordered = trending_order(
+                papers,
+                hits,
+                skip=request.skip,
+                only_matching=request.only_matching and has_topics(profile),
+                bonus=bonus,
+            )
+            featured = sum(1 for p in papers if p.arxiv_id not in request.skip)
+            digests.append(
+                Digest(
+                    request.profile,
+                    request.window_from,
+                    request.window_to,
+                    featured,
+                    ordered[:limit],
+                    self.now,
+                    matched_count=len(ordered),
+                    trending=True,
+                )
+            )
+        return digests

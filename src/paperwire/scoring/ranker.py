@@ -29,6 +29,7 @@ from paperwire.scoring.analysis import (
     TITLE_WEIGHT,
     Analyzer,
     FieldTerms,
+    Word,
     author_keys,
     category_features,
     paper_author_features,
@@ -65,6 +66,9 @@ class Ranker:
         self.analyzer = Analyzer()
         self._term_cache: dict[str, Term | None] = {}
         self._cached_for: CorpusStats | None = None
+        # Title and abstract analysed for explanations: one paper is explained for many
+        # readers in a batch, and analysing a long abstract takes a few milliseconds.
+        self._explained: dict[str, tuple[FieldTerms, list[Word]]] = {}
 
     def compile(
         self, profile: Profile, liked: Mapping[str, Paper] | None = None
@@ -150,16 +154,18 @@ class Ranker:
         profile_vectors: Sequence[npt.NDArray[np.float32] | None] | None = None,
         explain_limit: int | None = None,
         skip: Sequence[Collection[str]] | None = None,
+        boost: Mapping[str, float] | None = None,
     ) -> list[list[ScoredPaper]]:
         """Many profiles ranked in one pass (as `rank`), each list explained like
         rank_explained. `skip` holds, per profile, arXiv ids to leave out of its list (papers
-        a reader already received) before `limit` and `explain_limit` apply."""
+        a reader already received) before `limit` and `explain_limit` apply. `boost` adds to
+        the score of listed papers by id (Hugging Face's upvotes), before the order is set."""
         self._fit_if_needed(papers)
         compiled = [self.compile(p, liked) for p in profiles]
         rankings = self.rank_compiled(
             papers,
             compiled,
-            limit=None if skip else limit,
+            limit=None if skip or boost else limit,
             min_score=min_score,
             require_match=require_match,
             paper_vectors=paper_vectors,
@@ -168,7 +174,11 @@ class Ranker:
         for index, (ranked, profile) in enumerate(zip(rankings, compiled, strict=True)):
             if skip and skip[index]:
                 ranked[:] = [item for item in ranked if item.paper.arxiv_id not in skip[index]]
-            if skip and limit is not None:
+            if boost and any(item.paper.arxiv_id in boost for item in ranked):
+                for item in ranked:
+                    item.score += boost.get(item.paper.arxiv_id, 0.0)
+                ranked.sort(key=lambda item: (-item.score, item.paper.arxiv_id))
+            if (skip or boost) and limit is not None:
                 del ranked[limit:]
             for item in ranked[:explain_limit]:
                 item.reasons = self.explain(item, profile)
@@ -535,13 +545,21 @@ class Ranker:
 
     # ------------------------------------------------------------ explanations
 
+    def _analysed(self, text: str) -> tuple[FieldTerms, list[Word]]:
+        found = self._explained.get(text)
+        if found is None:
+            if len(self._explained) >= 4096:  # a bound on memory across a long batch
+                self._explained.clear()
+            found = self._explained[text] = (self.analyzer.field(text), self.analyzer.words(text))
+        return found
+
     def explain(self, scored: ScoredPaper, compiled: CompiledProfile) -> list[Reason]:
         """Why a paper is listed: each term found, where (title, abstract, authors), and the
         words as the paper writes them, for highlighting."""
         paper = scored.paper
-        fields = {"title": paper.title, "abstract": paper.abstract}
-        analysed = {name: self.analyzer.field(text) for name, text in fields.items()}
-        words = {name: self.analyzer.words(text) for name, text in fields.items()}
+        fields = {"title": self._analysed(paper.title), "abstract": self._analysed(paper.abstract)}
+        analysed = {name: terms for name, (terms, _) in fields.items()}
+        words = {name: found for name, (_, found) in fields.items()}
         reasons: list[Reason] = []
         for item in compiled.scored:
             if item.kind == "author":

@@ -19,3 +19,8 @@ class RankSettings:
     semantic_threshold: float = 0.4  # cosine above which the embedding alone lists a paper
     partial_factor: float = 0.5  # a paper showing only part of the reader's terms
     profile_chunk: int = 1024  # profiles per product, to bound memory
+    # Hugging Face's upvotes: in a topics digest, a listed paper gains trending_weight x
+    # log2(1 + upvotes); in a trending digest, a paper on the reader's topics ranks as if it
+    # had 2^trending_bonus times its upvotes.
+    trending_weight: float = 0.0
+    trending_bonus: float = 3.0
