@@ -249,27 +249,29 @@ def test_show_prints_every_setting_the_origin_and_the_last_digest(
 
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
-        "email        ada@example.org",
-        "name         Ada",
-        "categories   (all configured categories)",
-        "keywords     MTL, LoRA",
-        "exclude      (none)",
-        "authors      (none)",
-        "description  (none)",
-        "like         (none)",
-        "query        (none)",
-        "timezone     (digest default: UTC)",
-        "send_at      (digest default: as announced)",
-        "frequency    daily",
-        "weekday      monday",
-        "max_papers   (digest default: 25)",
-        "min_score    (digest default: 0.0)",
-        "paused       no",
-        "schedule     as announced",
-        "origin       db (added with paperwire subscribers)",
-        f"created      {stored.created_at:%Y-%m-%d %H:%M} UTC",
-        f"updated      {stored.updated_at:%Y-%m-%d %H:%M} UTC",
-        "last digest  2026-11-19 to 2026-11-20: sent 2026-11-20 07:00 UTC (2 papers)",
+        "email           ada@example.org",
+        "name            Ada",
+        "categories      (all configured categories)",
+        "keywords        MTL, LoRA",
+        "exclude         (none)",
+        "authors         (none)",
+        "description     (none)",
+        "like            (none)",
+        "query           (none)",
+        "timezone        (digest default: UTC)",
+        "send_at         (digest default: as announced)",
+        "mode            topics",
+        "trending_filter no",
+        "frequency       daily",
+        "weekday         monday",
+        "max_papers      (digest default: 25)",
+        "min_score       (digest default: 0.0)",
+        "paused          no",
+        "schedule        as announced",
+        "origin          db (added with paperwire subscribers)",
+        f"created         {stored.created_at:%Y-%m-%d %H:%M} UTC",
+        f"updated         {stored.updated_at:%Y-%m-%d %H:%M} UTC",
+        "last digest     2026-11-19 to 2026-11-20: sent 2026-11-20 07:00 UTC (2 papers)",
     ]
 
 
@@ -280,9 +282,9 @@ def test_show_of_a_file_reader_names_the_file(paperwire: PaperwireCLI) -> None:
 
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert f"origin       file (the configuration file {config})" in lines
-    assert "schedule     daily at 07:00 (Europe/Berlin)" in lines
-    assert "last digest  none yet" in lines
+    assert f"origin          file (the configuration file {config})" in lines
+    assert "schedule        daily at 07:00 (Europe/Berlin)" in lines
+    assert "last digest     none yet" in lines
 
 
 def test_show_of_an_unknown_address_exits_2_naming_it(paperwire: PaperwireCLI) -> None:
@@ -447,7 +449,7 @@ def test_the_configuration_files_readers_follow_the_file(
         ("ada@example.org", "db"),
         ("file@example.org", "file"),
     ]
-    assert "send_at      09:15" in shown.stdout.splitlines()
+    assert "send_at         09:15" in shown.stdout.splitlines()
     assert [r["email"] for r in json.loads(emptied.stdout)] == ["ada@example.org"]
     assert list(readers(sqlite_url)) == ["ada@example.org"]
 

@@ -63,6 +63,14 @@ def show_tick(app: AppContext, report: TickReport) -> None:
             log.info("%s", warning)  # a feed not rebuilt yet is no news at 00:05
         for problem in fetched.problems:
             click.echo(f"paperwire: error: {problem}", err=True)
+    if report.trending is not None:
+        for result in report.trending.results:
+            if app.verbosity:  # refreshed all day long: only -v tells
+                click.echo(summarise(result))
+        for warning in report.trending.warnings:
+            log.info("%s", warning)
+        for problem in report.trending.problems:
+            click.echo(f"paperwire: error: {problem}", err=True)
     if report.held:
         click.echo(f"paperwire: error: {hold_notice(report.holes)}", err=True)
     if report.sent is not None:

@@ -52,7 +52,7 @@ def command(app: AppContext, dry_run: bool, outbox: Path | None) -> None:
         return
     due = due_readers(app.store, everyone, now)
     limits = plan_limits(app.store, settings, everyone, now)  # the same rules as `run`
-    planned = [] if limits.holes else due.due
+    planned = limits.plannable(due.due)
     if limits.holes:
         click.echo(
             f"paperwire: error: {hold_notice(limits.holes)} (paperwire run fetches them)",
@@ -75,6 +75,7 @@ def command(app: AppContext, dry_run: bool, outbox: Path | None) -> None:
         embedder=embedder,
         deliver_to=[one.recipient.email for one in everyone if not one.paused],
         newest=limits.newest,
+        trending_newest=limits.trending_newest,
     )
     if dry_run:
         transport.close()

@@ -56,6 +56,8 @@ OPTION_OF = {
     "query": "--query",
     "timezone": "--timezone",
     "send_at": "--send-at",
+    "mode": "--mode",
+    "trending_filter": "--trending-filter",
     "frequency": "--frequency",
     "weekday": "--weekday",
     "max_papers": "--max-papers",
@@ -112,6 +114,17 @@ def setting_options(function: F) -> F:
         ),
         click.option(
             "--query", help="Boolean filter, e.g. '(\"graph neural\" OR GNN) NOT survey'."
+        ),
+        click.option(
+            "--mode",
+            type=click.Choice(["topics", "trending"], case_sensitive=False),
+            help="topics: arXiv's papers on their topics; trending: Hugging Face's Daily "
+            "Papers by upvotes, papers on their topics first.",
+        ),
+        click.option(
+            "--trending-filter/--no-trending-filter",
+            default=None,
+            help="With --mode trending: only the papers on their topics.",
         ),
         click.option("--timezone", metavar="ZONE", help="Time zone of --send-at (Europe/Berlin)."),
         click.option("--send-at", metavar="HH:MM", help="Send the digest at this time of day."),
@@ -260,6 +273,9 @@ def schedule(subscriber: SubscriberSettings, digest: DigestSettings) -> str:
 
 def _topics(subscriber: SubscriberSettings) -> str:
     parts = [", ".join(subscriber.categories) or "all categories"]
+    if subscriber.mode == "trending":
+        only = ", only on their topics" if subscriber.trending_filter else ""
+        parts = [f"trending on Hugging Face{only}"]
     if subscriber.keywords:
         parts.append(", ".join(subscriber.keywords))
     if subscriber.authors:
@@ -368,8 +384,9 @@ def show(app: AppContext, email: str) -> None:
         papers = f"{latest.papers} paper{'' if latest.papers == 1 else 's'}"
         last = f"{window}: {latest.state} {when:%Y-%m-%d %H:%M} UTC ({papers})"
     lines.append(("last digest", last))
+    width = max(len(label) for label, _ in lines)
     for label, value in lines:
-        click.echo(f"{label:<12} {value}")
+        click.echo(f"{label:<{width}} {value}")
 
 
 def _term(text: str) -> str:

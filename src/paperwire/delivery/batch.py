@@ -49,6 +49,7 @@ from paperwire.models import Digest, Profile
 from paperwire.scoring.semantic import Embedder
 from paperwire.store import Store
 from paperwire.store.ledger import FAILED, PENDING, SENT, Delivery, PlannedDelivery
+from paperwire.trending import newest_final_day
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +81,8 @@ class Recipient:
     max_papers: int | None = None
     min_score: float | None = None
     weekly: bool = False  # a weekly digest reaches back a week further
+    trending: bool = False  # Hugging Face's Daily Papers by upvotes, not arXiv's by topic
+    only_matching: bool = False  # trending: only the papers on the reader's topics
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +126,8 @@ def recipient(subscriber: SubscriberSettings, settings: Settings) -> Recipient:
         max_papers=subscriber.max_papers,
         min_score=subscriber.min_score,
         weekly=subscriber.frequency == "weekly",
+        trending=subscriber.mode == "trending",
+        only_matching=subscriber.trending_filter,
     )
 
 
@@ -257,15 +262,21 @@ class DigestRun:
         *,
         dry_run: bool = False,
         newest: dt.date | None = None,
+        trending_newest: dt.date | None = None,
     ) -> list[Outcome]:
         """Compose and record (unless `dry_run`) the next digest of each reader who has one
-        due, its window ending at `newest` (default: the newest announcement stored).
+        due, its window ending at `newest` (default: the newest announcement stored), or for
+        trending readers at `trending_newest` (default: the newest finished featured day).
         Outcomes: "planned" (pending now), "skipped" (nothing matched), "nothing"."""
         digest_settings = self.settings.digest
         builder = DigestBuilder.from_settings(
             self.store, self.settings, now=self.now, embedder=self.embedder
         )
         newest = newest or self.store.latest_announcement()
+        if trending_newest is None and any(r.trending for r in recipients):
+            trending_newest = newest_final_day(
+                self.store, self.now, lookback_days=digest_settings.max_age_days + 7
+            )
         outcomes: list[Outcome] = []
         due: list[tuple[Recipient, DigestRequest]] = []
         waiting = {d.subscriber for d in self.store.ledger.pending()}
@@ -277,13 +288,19 @@ class DigestRun:
             max_age = digest_settings.max_age_days
             # A weekly digest reaches back over its week, and a missed week's catch-up too.
             window = next_window(
-                self.store, reader.email, newest, max_age + 7 if reader.weekly else max_age
+                self.store,
+                reader.email,
+                trending_newest if reader.trending else newest,
+                max_age + 7 if reader.weekly else max_age,
             )
             if window is None:
                 outcomes.append(Outcome(reader.email, "nothing"))
                 continue
             skip = self.store.ledger.received(reader.email)
-            due.append((reader, DigestRequest(reader.profile, *window, skip)))
+            request = DigestRequest(
+                reader.profile, *window, skip, reader.trending, reader.only_matching
+            )
+            due.append((reader, request))
         # Readers with the same limits are built together (one ranking pass per window).
         groups: dict[tuple[int, float], list[tuple[Recipient, DigestRequest]]] = {}
         for reader, request in due:
@@ -489,6 +506,7 @@ def send_due(
     sleep: Callable[[float], None] = time.sleep,
     deliver_to: Sequence[str] | None = None,
     newest: dt.date | None = None,
+    trending_newest: dt.date | None = None,
 ) -> SendSummary:
     """Plan each reader's due digest and deliver every pending one (of `deliver_to`, default
     the `recipients`: a reader no longer subscribed gets nothing). Idempotent: a second run
@@ -497,10 +515,10 @@ def send_due(
     summary = SendSummary()
     if dry_run:
         summary.outcomes = run.pending_outcomes() + run.plan(
-            recipients, dry_run=True, newest=newest
+            recipients, dry_run=True, newest=newest, trending_newest=trending_newest
         )
         return summary
-    planned = run.plan(recipients, newest=newest)
+    planned = run.plan(recipients, newest=newest, trending_newest=trending_newest)
     try:
         wanted = [r.email for r in recipients] if deliver_to is None else deliver_to
         run.deliver(transport, summary, subscribers=wanted)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -19,6 +19,7 @@ from paperwire.config import WEEKDAYS, DigestSettings, Settings, SubscriberSetti
 from paperwire.delivery.batch import Recipient, recipient
 from paperwire.store import Store
 from paperwire.store.subscribers import CONFIG, SyncReport
+from paperwire.trending import latest_final_day
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +72,11 @@ class SendSchedule:
         raise AssertionError("a weekly schedule has a slot every seven days")
 
     def is_due(
-        self, now: dt.datetime, last_digest: dt.datetime | None, unsent: dt.date | None
+        self,
+        now: dt.datetime,
+        last_digest: dt.datetime | None,
+        unsent: dt.date | None,
+        latest: Callable[[dt.datetime], dt.date] = latest_announcement_date,
     ) -> bool:
         """True when a slot has passed since the last digest and something arXiv had
         announced by the slot waits (`unsent`: the oldest announcement date no digest of the
@@ -83,11 +88,12 @@ class SendSchedule:
         reader gets the announcement of the evening before. A late announcement goes out
         when it arrives; after downtime across a slot, the catch-up goes at once. A reader's
         first digest comes at a slot of the last day (one added on Tuesday with a weekly
-        Monday digest waits for Monday)."""
+        Monday digest waits for Monday). For trending digests, `latest` gives the newest
+        featured day that had ended by a moment, in place of arXiv's calendar."""
         slot = self.last_slot(now)
         if slot is None or unsent is None:
             return True
-        if unsent > latest_announcement_date(slot):
+        if unsent > latest(slot):
             return False
         if last_digest is not None:
             return last_digest < slot
@@ -168,16 +174,24 @@ class DueReport:
 def due_readers(store: Store, everyone: Sequence[Reader], now: dt.datetime) -> DueReport:
     """Split readers into those whose send time has come, those still waiting, and paused."""
     last = store.ledger.last_digests()
-    dates = store.announcement_dates(now.date() - dt.timedelta(days=90))
+    since = now.date() - dt.timedelta(days=90)
+    announced = store.announcement_dates(since)
+    featured: list[dt.date] = []
+    if any(one.recipient.trending for one in everyone):
+        records = store.trending_days(since, now.date())
+        featured = sorted(day for day, record in records.items() if record.final)
     due, waiting, paused, current = [], [], [], []
     for one in everyone:
+        trending = one.recipient.trending
+        dates = featured if trending else announced
         when, covered = last.get(one.recipient.email.lower(), (None, None))
         later = dates[bisect.bisect_right(dates, covered) :] if covered else dates[-1:]
+        calendar = latest_final_day if trending else latest_announcement_date
         if one.paused:
             paused.append(one)
         elif covered is not None and not later:
             current.append(one)  # nothing announced since their last digest: nothing to plan
-        elif one.schedule.is_due(now, when, later[0] if later else None):
+        elif one.schedule.is_due(now, when, later[0] if later else None, calendar):
             due.append(one.recipient)
         else:
             waiting.append((one, one.schedule.next_slot(now)))

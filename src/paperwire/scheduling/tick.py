@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from paperwire.arxiv_calendar import announcement_days, latest_announcement_date
 from paperwire.config import Settings
-from paperwire.delivery.batch import SendSummary, Transport, send_due
+from paperwire.delivery.batch import Recipient, SendSummary, Transport, send_due
 from paperwire.errors import PaperwireError
 from paperwire.http import PoliteSession
 from paperwire.ingest import FetchReport, Ingestor, feed_key
@@ -28,6 +28,7 @@ from paperwire.scheduling.due import DueReport, Reader, due_readers, readers
 from paperwire.scoring.profiles import split_weight
 from paperwire.scoring.semantic import Embedder
 from paperwire.store import FeedDay, Store
+from paperwire.trending import TrendingIngestor, due_days, newest_final_day
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ class TickReport:
     """What a tick did; `eventful` says whether a person needs to hear about it."""
 
     fetched: FetchReport | None = None  # None: no fetch was due
+    trending: FetchReport | None = None  # Hugging Face's Daily Papers; None: none was due
     holes: list[dt.date] = field(default_factory=list)  # days still missing: digests held
     due: DueReport | None = None
     sent: SendSummary | None = None
@@ -59,13 +61,15 @@ class TickReport:
         """Exit status 1: a fetch or a delivery failed, or missing days could not be fetched."""
         return bool(
             (self.fetched and self.fetched.problems)
+            or (self.trending and self.trending.problems)
             or self.held
             or (self.sent is not None and self.sent.failed)
         )
 
     @property
     def eventful(self) -> bool:
-        """Papers stored, digests sent or refused, or something wrong."""
+        """Papers arXiv announced stored, digests sent or refused, or something wrong.
+        (Hugging Face's list grows all day: its refreshes are no news.)"""
         stored = self.fetched is not None and self.fetched.counts.added > 0
         delivered = self.sent is not None and any(
             o.status in ("sent", "failed", "deferred") for o in self.sent.outcomes
@@ -123,8 +127,14 @@ def newest_complete_day(store: Store, key: str) -> dt.date | None:
 class PlanLimits:
     """What bounds new digests, for `run` and `send` alike."""
 
-    holes: list[dt.date]  # missed days: while any remain, no new digest is planned
+    holes: list[dt.date]  # missed days: while any remain, no new arXiv digest is planned
     newest: dt.date | None  # new digests end here (None: the newest stored announcement)
+    trending_newest: dt.date | None = None  # trending digests end here (None: none yet)
+
+    def plannable(self, due: Sequence[Recipient]) -> list[Recipient]:
+        """The due readers whose digests may be planned: while arXiv days are missing, only
+        trending readers (their featured days wait on Hugging Face's own fetches)."""
+        return [r for r in due if r.trending] if self.holes else list(due)
 
 
 def plan_limits(
@@ -135,8 +145,37 @@ def plan_limits(
     key = feed_key(fetch_categories(settings, everyone))
     expected = latest_announcement_date(now, settings.schedule.holidays)
     return PlanLimits(
-        missing_days(store, key, settings, now, newest=expected), newest_complete_day(store, key)
+        missing_days(store, key, settings, now, newest=expected),
+        newest_complete_day(store, key),
+        newest_final_day(store, now, lookback_days=_lookback(settings)),
     )
+
+
+def wants_trending(settings: Settings, everyone: Sequence[Reader]) -> bool:
+    """Hugging Face's Daily Papers are fetched when enabled, or when a reader gets them."""
+    return settings.sources.huggingface.enabled or any(
+        one.recipient.trending and not one.paused for one in everyone
+    )
+
+
+def fetch_trending_if_due(
+    store: Store, settings: Settings, http: PoliteSession, now: dt.datetime, *, force: bool = False
+) -> FetchReport | None:
+    """Fetch the featured days that are due (see trending.due_days): missed days, the
+    current day every `sources.huggingface.refresh` minutes, and each day once more after it
+    ended. None: nothing was due."""
+    hf = settings.sources.huggingface
+    days = due_days(
+        store,
+        now,
+        lookback_days=_lookback(settings),
+        refresh=dt.timedelta(minutes=hf.refresh),
+        retry=dt.timedelta(minutes=settings.schedule.fetch_retry),
+        force=force,
+    )
+    if not days:
+        return None
+    return TrendingIngestor(hf, store, http, now).fetch_days(days)
 
 
 def hold_notice(holes: Sequence[dt.date]) -> str:
@@ -265,11 +304,13 @@ def tick(
     categories = fetch_categories(settings, everyone)
     if fetch:
         report.fetched = fetch_if_due(store, settings, http, now, categories, force=force_fetch)
+        if wants_trending(settings, everyone):
+            report.trending = fetch_trending_if_due(store, settings, http, now, force=force_fetch)
     limits = plan_limits(store, settings, everyone, now)
     report.holes = limits.holes
     active = [one for one in everyone if not one.paused]
     report.due = due_readers(store, everyone, now)
-    planned = [] if report.holes else report.due.due
+    planned = limits.plannable(report.due.due)
     if not planned and not store.ledger.pending():
         return report
     report.sent = send_due(
@@ -282,5 +323,6 @@ def tick(
         sleep=sleep,
         deliver_to=[one.recipient.email for one in active],
         newest=limits.newest,
+        trending_newest=limits.trending_newest,
     )
     return report
