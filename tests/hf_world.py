@@ -7,7 +7,7 @@ the (time-machine) clock says, in the shape of the real API (see ../shared/fixtu
   Hugging Face's: titles here end in "[HF]"), and one paper arXiv never showed, `YYMM.DD009`;
 - each paper's upvotes are its base plus one an hour since D began, for 48 hours:
   `upvotes(paper_id, D, at)`;
-- weekends, and days not begun yet, are an empty list.
+- weekends, and days not begun yet (before `opens_at` UTC), are an empty list.
 """
 
 from __future__ import annotations
@@ -39,9 +39,12 @@ class HuggingFaceWorld:
 
     PATH = "/api/daily_papers"
 
-    def __init__(self, server: LoopbackServer, arxiv: ArxivWorld) -> None:
+    def __init__(
+        self, server: LoopbackServer, arxiv: ArxivWorld, opens_at: dt.time = dt.time(0)
+    ) -> None:
         self.server = server
         self.arxiv = arxiv
+        self.opens_at = opens_at  # a day's list is empty before this time (UTC)
         server.route(self.PATH, self._api)
 
     @property
@@ -61,7 +64,7 @@ class HuggingFaceWorld:
     def _api(self, request: RecordedRequest) -> Reply:
         day = dt.date.fromisoformat(request.params["date"])
         now = dt.datetime.now(dt.UTC)
-        begun = now >= dt.datetime.combine(day, dt.time(0), dt.UTC)
+        begun = now >= dt.datetime.combine(day, self.opens_at, dt.UTC)
         entries = []
         for arxiv_id, title, abstract in self.featured(day) if begun else []:
             entries.append(

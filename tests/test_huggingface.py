@@ -464,9 +464,17 @@ def test_upvotes_that_are_no_count_are_zero(value: object, expected: int) -> Non
     [(5, 5), (0, 0), (True, None), (False, None), ("5", None), (-1, None), ([5], None)],
 )
 def test_github_stars_of_the_wrong_type_are_unknown(value: object, expected: int | None) -> None:
-    papers = parse_daily_papers(_one_paper({"githubStars": value}), API, FRI).papers
+    body = _one_paper({"githubStars": value, "githubRepo": "https://github.com/a/b"})
+    papers = parse_daily_papers(body, API, FRI).papers
     assert papers[0].trending is not None
     assert papers[0].trending.github_stars == expected
+
+
+def test_stars_without_a_usable_repository_are_unknown() -> None:
+    body = _one_paper({"githubStars": 5, "githubRepo": "javascript:alert(1)"})
+    facts = parse_daily_papers(body, API, FRI).papers[0].trending
+    assert facts is not None
+    assert (facts.github_repo, facts.github_stars) == (None, None)
 
 
 @pytest.mark.parametrize(
@@ -483,6 +491,11 @@ def test_github_stars_of_the_wrong_type_are_unknown(value: object, expected: int
         ("https://example.org/a b", None),
         ('https://example.org/"><script>alert(1)</script>', None),
         ("https://example.org/" + "a" * 3000, None),
+        # What would end a Markdown link and open another, or show a remote image.
+        ("https://github.com/x)[pwn](http://evil.example/phish", None),
+        ("https://ex.org/p)[![x](https://evil.example/t.png)](https://evil.example", None),
+        ("https://ex.org/\u202egnp.exe", None),
+        ("https://github.com/a/b?q=1&r=%20#top", "https://github.com/a/b?q=1&r=%20#top"),
         (["https://github.com/a/b"], None),
         (42, None),
     ],

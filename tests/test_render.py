@@ -197,6 +197,26 @@ def test_markdown_never_passes_feed_markup_through_as_html() -> None:
     assert "&lt;script>alert(1)&lt;/script>" in markdown
 
 
+def test_markdown_never_turns_feed_text_into_links_or_images() -> None:
+    from markdown_it import MarkdownIt  # rich's own Markdown parser, installed with paperwire
+
+    hostile = _scored(
+        _paper(
+            "2611.10099",
+            "Click [here](javascript:alert(1)) now",
+            "See [the code](javascript:alert(1)) and ![pixel](https://evil.example/t.png).",
+        )
+    )
+
+    html = MarkdownIt().render(render_markdown(_digest([hostile])))
+
+    soup = _soup(html)
+    assert soup.find("img") is None
+    assert [a["href"] for a in soup.find_all("a") if "arxiv.org" not in a["href"]] == []
+    text = " ".join(soup.get_text().split())
+    assert "See [the code](javascript:alert(1)) and ![pixel](https://evil.example/t.png)." in text
+
+
 def test_text_part_shows_feed_markup_as_it_is_without_entities() -> None:
     text = render_text(_digest(), FOOTER)
 

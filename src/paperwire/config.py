@@ -468,6 +468,12 @@ class SubscriberSettings(_Section):
     _send_at = field_validator("send_at")(_clock_time)
     _weekday = field_validator("weekday")(_weekday)
 
+    @model_validator(mode="after")
+    def _trending_filter_needs_trending(self) -> SubscriberSettings:
+        if self.trending_filter and self.mode != "trending":
+            raise ValueError('trending_filter: only for mode = "trending"')
+        return self
+
     def profile(self) -> Profile:
         """This subscriber's profile, in the one shape every part of paperwire uses."""
         return Profile(

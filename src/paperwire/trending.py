@@ -61,6 +61,17 @@ def day_end(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), dt.UTC)
 
 
+# A day whose fetches still fail this long after it ended is passed over: trending digests go
+# on without it (each failed try was reported), and `paperwire fetch --source huggingface
+# --date` can still bring it in. Without this, one date Hugging Face refuses would hold every
+# trending digest for as long as the day stays within reach.
+GIVE_UP = dt.timedelta(days=1)
+
+
+def _given_up(day: dt.date, record: TrendingDay, now: dt.datetime) -> bool:
+    return record.status == "failed" and now >= day_end(day) + GIVE_UP
+
+
 def _first_day(records: dict[dt.date, TrendingDay], latest: dt.date, oldest: dt.date) -> dt.date:
     """Where the days to keep complete start: the oldest day fetched within reach, or, on a
     first run, the day before the latest (so a first trending digest has a finished day)."""
@@ -89,7 +100,7 @@ def due_days(
         record = records.get(day)
         if record is None:
             due.append(day)
-        elif record.final:
+        elif record.final or _given_up(day, record, now):
             continue
         elif record.status == "failed":
             if force or now - record.fetched_at >= retry:
@@ -101,7 +112,7 @@ def due_days(
 
 def newest_final_day(store: Store, now: dt.datetime, *, lookback_days: int) -> dt.date | None:
     """The newest featured day trending digests may end on: final, with every featured day
-    before it (within reach) final too. None while the first day is not."""
+    before it (within reach) final too, or given up on. None while the first day is not."""
     latest = latest_featured_day(now)
     oldest = latest - dt.timedelta(days=lookback_days - 1)
     records = store.trending_days(oldest, latest)
@@ -110,6 +121,8 @@ def newest_final_day(store: Store, now: dt.datetime, *, lookback_days: int) -> d
     newest = None
     for day in featured_days(max(oldest, min(records)), latest):
         record = records.get(day)
+        if record is not None and _given_up(day, record, now):
+            continue
         if record is None or not record.final or record.status == "failed":
             break
         newest = day

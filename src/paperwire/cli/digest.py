@@ -32,7 +32,8 @@ from paperwire.ingest import FetchReport, Ingestor, feed_key
 from paperwire.models import Digest, Profile, parse_arxiv_id
 from paperwire.scoring import ProfileError, parse_query, split_weight
 from paperwire.scoring.semantic import load_embedder
-from paperwire.trending import TrendingIngestor, latest_featured_day
+from paperwire.scoring.trending import has_topics
+from paperwire.trending import TrendingIngestor, latest_final_day
 
 
 @click.command(
@@ -197,7 +198,12 @@ def command(
     # "none": the calendar expected the day but no source showed it yet; look again.
     stored = app.store.feed_day(key, on_date or latest_announcement_date(now))
     if trending:
-        report, featured = _fetch_trending(app, on_date, since, no_fetch=no_fetch)
+        if only_matching and not has_topics(profile):
+            raise UsageError(
+                "--only-matching needs topics: --keyword, --author, --query, --description "
+                "or --like"
+            )
+        report, featured = _fetch_trending(app, on_date, since, no_fetch=no_fetch, send=send)
     elif not no_fetch and stored in (None, "none"):
         ingestor = Ingestor(arxiv, app.store, app.http, now)
         report = ingestor.run("auto", on_date, since)
@@ -247,14 +253,33 @@ def command(
 
 
 def _fetch_trending(
-    app: AppContext, on_date: dt.date | None, since: dt.date | None, *, no_fetch: bool
+    app: AppContext,
+    on_date: dt.date | None,
+    since: dt.date | None,
+    *,
+    no_fetch: bool,
+    send: bool,
 ) -> tuple[FetchReport, dt.date]:
     """Fetch the featured days a trending digest needs and the store lacks (or holds from
-    before their upvotes last settled): (what was fetched, the newest day with papers)."""
+    before their upvotes last settled): (what was fetched, the day the digest ends on).
+
+    Without --date or --since that is the newest day with papers (today's list may still be
+    empty in the morning, so the day before is fetched too); with --send, the newest day
+    that has ended, as `send` would choose: a list still growing is never sent."""
     now = app.now()
     hf = app.settings.sources.huggingface
     ingestor = TrendingIngestor(hf, app.store, app.http, now)
     wanted = ingestor.days(on_date, since)  # checks --date and --since
+    last_final = latest_final_day(now)
+    if send and wanted[-1] > last_final:
+        if on_date is not None or since == wanted[-1]:
+            raise UsageError(
+                f"--send: Hugging Face's list of {wanted[-1]} is still growing; "
+                f"the newest finished day is {last_final}"
+            )
+        wanted = [day for day in wanted if day <= last_final] if since else [last_final]
+    elif on_date is None and since is None and wanted[-1] > last_final:
+        wanted = [last_final, *wanted]
     report = FetchReport()
     if not no_fetch:
         records = app.store.trending_days(wanted[0], wanted[-1]) if wanted else {}
@@ -269,13 +294,11 @@ def _fetch_trending(
         if stale:
             report = ingestor.fetch_days(stale)
             show_report(app, report, to_stderr=True)
-    if on_date is not None or since is not None:
+    if on_date is not None or since is not None or send:
         return report, wanted[-1]
-    # Today's list may still be empty in the morning: show the newest day with papers.
-    latest = latest_featured_day(now)
-    records = app.store.trending_days(latest - dt.timedelta(days=7), latest)
+    records = app.store.trending_days(wanted[0], wanted[-1])
     featured = [day for day, record in records.items() if record.status == "featured"]
-    return report, max(featured, default=latest)
+    return report, max(featured, default=wanted[-1])
 
 
 def _send(app: AppContext, digest: Digest, subscriber: str) -> SendSummary:

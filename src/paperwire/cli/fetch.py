@@ -18,7 +18,7 @@ from paperwire.cli import (
     setup_logging,
 )
 from paperwire.config import check_categories
-from paperwire.errors import UsageError
+from paperwire.errors import FetchError, UsageError
 from paperwire.ingest import FetchReport, Ingestor, RouteResult
 from paperwire.ingest import Progress as ProgressCallback
 from paperwire.models import parse_arxiv_id
@@ -148,7 +148,12 @@ def command(
         plain_ids = _plain_ids(ids)
         with progress_bar(app, "arXiv") as progress:
             ingestor = Ingestor(settings.sources.arxiv, app.store, app.http, now, progress=progress)
-            report.extend(ingestor.run(route, on_date, since, plain_ids))  # type: ignore[arg-type]
+            try:
+                report.extend(ingestor.run(route, on_date, since, plain_ids))  # type: ignore[arg-type]
+            except FetchError as exc:
+                if not featured:
+                    raise
+                report.problems.append(str(exc))  # Hugging Face is still worth fetching
     if featured:
         report.extend(trending.fetch_days(featured))
     show_report(app, report, to_stderr=False)

@@ -267,8 +267,12 @@ def add(app: AppContext, email: str, paused: bool, **settings: Any) -> None:
 
 
 def schedule(subscriber: SubscriberSettings, digest: DigestSettings) -> str:
-    """When this reader's digest goes out: "daily at 07:00 (Europe/Berlin)", "as announced"."""
-    return SendSchedule.of(subscriber, digest).describe()
+    """When this reader's digest goes out: "daily at 07:00 (Europe/Berlin)", "as announced"
+    ("as each featured day ends" for a trending reader)."""
+    described = SendSchedule.of(subscriber, digest).describe()
+    if subscriber.mode == "trending" and described == "as announced":
+        return "as each featured day ends (UTC)"
+    return described
 
 
 def _topics(subscriber: SubscriberSettings) -> str:

@@ -48,7 +48,15 @@ from paperwire.errors import DeliveryError
 from paperwire.models import Digest, Profile
 from paperwire.scoring.semantic import Embedder
 from paperwire.store import Store
-from paperwire.store.ledger import FAILED, PENDING, SENT, Delivery, PlannedDelivery
+from paperwire.store.ledger import (
+    FAILED,
+    PENDING,
+    SENT,
+    TOPICS,
+    TRENDING,
+    Delivery,
+    PlannedDelivery,
+)
 from paperwire.trending import newest_final_day
 
 log = logging.getLogger(__name__)
@@ -142,7 +150,7 @@ def process_owner() -> str:
 
 
 def next_window(
-    store: Store, subscriber: str, newest: dt.date | None, max_age_days: int
+    store: Store, subscriber: str, newest: dt.date | None, max_age_days: int, kind: str = TOPICS
 ) -> tuple[dt.date, dt.date] | None:
     """The window a reader's next digest covers, or None when nothing new was announced.
 
@@ -152,7 +160,7 @@ def next_window(
     """
     if newest is None:
         return None
-    windows = store.ledger.windows(subscriber)
+    windows = store.ledger.windows(subscriber, kind)
     if windows and newest <= max(last for _, last, _ in windows):
         return None  # every announcement is in a digest already (or in one that failed)
     live_ends = [last for _, last, state in windows if state != FAILED]
@@ -213,7 +221,11 @@ def compose_digest(
         more_hint=f"paperwire digest --subscriber {recipient.email} --since {digest.window_from}",
     )
     identifier = message_id(
-        recipient.email, digest.window_from, digest.window_to, settings.smtp.from_address
+        recipient.email,
+        digest.window_from,
+        digest.window_to,
+        settings.smtp.from_address,
+        TRENDING if digest.trending else TOPICS,
     )
 
     def build(shown: int) -> tuple[EmailMessage, bytes, Digest]:
@@ -292,6 +304,7 @@ class DigestRun:
                 reader.email,
                 trending_newest if reader.trending else newest,
                 max_age + 7 if reader.weekly else max_age,
+                TRENDING if reader.trending else TOPICS,
             )
             if window is None:
                 outcomes.append(Outcome(reader.email, "nothing"))
@@ -323,6 +336,7 @@ class DigestRun:
         """Compose a digest and write it to the ledger as pending (or skipped, when nothing
         matched and empty windows are skipped): (the outcome, the delivery's id)."""
         window = (digest.window_from, digest.window_to)
+        kind = TRENDING if digest.trending else TOPICS
         empty = not digest.papers
         if empty and self.settings.digest.empty == "skip":
             planned = PlannedDelivery(
@@ -332,6 +346,7 @@ class DigestRun:
                 subject="",
                 message=None,
                 papers=[],
+                kind=kind,
             )
             detail = f"nothing matched among {digest.announced_count} papers"
             if dry_run:
@@ -352,6 +367,7 @@ class DigestRun:
             subject=subject,
             message=data,
             papers=[(s.paper.arxiv_id, s.score) for s in shown.papers],
+            kind=kind,
         )
         delivery_id = self.store.ledger.add(planned, self.now)
         if delivery_id is None:

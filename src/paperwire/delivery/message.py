@@ -72,10 +72,14 @@ def one_line(text: str) -> str:
     return _BREAKS.sub(" ", text).replace("=?", "=\u200b?").strip()
 
 
-def message_id(recipient: str, window_from: dt.date, window_to: dt.date, sender: str) -> str:
+def message_id(
+    recipient: str, window_from: dt.date, window_to: dt.date, sender: str, kind: str = "topics"
+) -> str:
     """The Message-ID of a subscriber's digest for a window: the same every time it is built,
     so a digest sent again (a crash after sending) is recognisable as the same message."""
     key = f"{recipient.strip().lower()}|{window_from.isoformat()}|{window_to.isoformat()}"
+    if kind != "topics":  # a trending digest of the same dates is another message
+        key += f"|{kind}"
     digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
     return f"<paperwire.{digest}@{_mailbox(sender).domain}>"
 

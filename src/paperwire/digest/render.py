@@ -462,7 +462,7 @@ def trending_stats(trending: Trending | None) -> str:
     if trending.comments:
         parts.append(_count(trending.comments, "comment"))
     line = "Hugging Face: " + ", ".join(parts)
-    if trending.github_stars is not None and trending.github_repo:
+    if trending.github_stars is not None and _plain_url(trending.github_repo):
         line += f" \u00b7 GitHub: {_count(trending.github_stars, 'star')}"
     return line
 
@@ -491,11 +491,11 @@ def paper_view(
         abs_url=paper.abs_url,
         pdf_url=paper.pdf_url,
         html_url=paper.html_url,
-        code_url=(_safe_url(hf.github_repo or "", _WEB) if hf else "") or code,
-        project_url=_safe_url(hf.project_page or "", _WEB) if hf else "",
+        code_url=(_plain_url(hf.github_repo) if hf else "") or code,
+        project_url=_plain_url(hf.project_page) if hf else "",
         upvotes=hf.upvotes if hf else None,
         comments=hf.comments if hf else None,
-        github_stars=hf.github_stars if hf and hf.github_repo else None,
+        github_stars=hf.github_stars if hf and _plain_url(hf.github_repo) else None,
         stats=trending_stats(hf),
     )
 
@@ -530,7 +530,13 @@ def render_subject(digest: Digest) -> str:
     return _clip(_one_line(f"{head}: {title}"), SUBJECT_CHARS)
 
 
-_WEB = ("https://", "http://")
+# What a link Hugging Face gave may look like (the parser's rule; checked again here for rows
+# stored by older versions): nothing that could end a Markdown link or open another.
+_PLAIN_URL = re.compile(r"https?://[A-Za-z0-9\-._~:/?#@$&+,;=%]+", re.IGNORECASE)
+
+
+def _plain_url(url: str | None) -> str:
+    return url if url and _PLAIN_URL.fullmatch(url) else ""
 
 
 def _trending_subject(digest: Digest) -> str:
@@ -648,7 +654,11 @@ _MARKDOWN_UNSAFE = str.maketrans({"<": "&lt;"})
 
 
 def _markdown_text(text: str) -> str:
-    return text.translate(_MARKDOWN_UNSAFE)
+    text = text.translate(_MARKDOWN_UNSAFE)
+    if "](" in text or "![" in text:
+        # Feed text must not become a link or a remote image: "[x](javascript:…)" stays text.
+        text = text.replace("](", "]\\(").replace("![", "!\\[")
+    return text
 
 
 def _markdown_pieces(pieces: Iterable[Piece]) -> str:

@@ -204,6 +204,7 @@ class DigestBuilder:
         # Hugging Face's papers often carry no categories: topics alone decide.
         profiles = [dataclasses.replace(r.profile, categories=[]) for r in requests]
         matched: list[list[ScoredPaper]] = [[] for _ in requests]
+        allowed: list[set[str] | None] = [None for _ in requests]
         if papers and any(has_topics(p) for p in profiles):
             liked_ids = sorted({i for profile in profiles for i in profile.like})
             liked = self.store.get_papers(liked_ids) if liked_ids else {}
@@ -214,11 +215,21 @@ class DigestBuilder:
                 require_match=not self.partial_matches,
                 skip=[r.skip for r in requests],
             )
+        filtering = [i for i, p in enumerate(profiles) if p.exclude or p.query.strip()]
+        if papers and filtering:
+            # Excluded words and the query leave papers out of a trending digest too: a
+            # profile of those alone lists exactly the papers they let through.
+            filters = [
+                Profile(exclude=profiles[i].exclude, query=profiles[i].query) for i in filtering
+            ]
+            passed = self.ranker().rank(papers, filters)
+            for index, through in zip(filtering, passed, strict=True):
+                allowed[index] = {item.paper.arxiv_id for item in through}
         bonus = self.settings.trending_bonus if self.settings else 3.0
         digests = []
-        for request, profile, hits in zip(requests, profiles, matched, strict=True):
+        for request, profile, hits, kept in zip(requests, profiles, matched, allowed, strict=True):
             ordered = trending_order(
-                papers,
+                papers if kept is None else [p for p in papers if p.arxiv_id in kept],
                 hits,
                 skip=request.skip,
                 only_matching=request.only_matching and has_topics(profile),

@@ -18,6 +18,7 @@ from paperwire.arxiv_calendar import latest_announcement_date
 from paperwire.config import WEEKDAYS, DigestSettings, Settings, SubscriberSettings
 from paperwire.delivery.batch import Recipient, recipient
 from paperwire.store import Store
+from paperwire.store.ledger import TRENDING
 from paperwire.store.subscribers import CONFIG, SyncReport
 from paperwire.trending import latest_final_day
 
@@ -177,14 +178,17 @@ def due_readers(store: Store, everyone: Sequence[Reader], now: dt.datetime) -> D
     since = now.date() - dt.timedelta(days=90)
     announced = store.announcement_dates(since)
     featured: list[dt.date] = []
+    last_trending: dict[str, tuple[dt.datetime, dt.date]] = {}
     if any(one.recipient.trending for one in everyone):
         records = store.trending_days(since, now.date())
         featured = sorted(day for day, record in records.items() if record.final)
+        last_trending = store.ledger.last_digests(TRENDING)
     due, waiting, paused, current = [], [], [], []
     for one in everyone:
         trending = one.recipient.trending
         dates = featured if trending else announced
-        when, covered = last.get(one.recipient.email.lower(), (None, None))
+        digests = last_trending if trending else last
+        when, covered = digests.get(one.recipient.email.lower(), (None, None))
         later = dates[bisect.bisect_right(dates, covered) :] if covered else dates[-1:]
         calendar = latest_final_day if trending else latest_announcement_date
         if one.paused:

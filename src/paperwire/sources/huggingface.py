@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from typing import Any
 from urllib.parse import urlencode
 
@@ -105,7 +106,7 @@ def _paper(entry: Any, day: dt.date) -> Paper | None:
         upvotes=_count(paper.get("upvotes")) or 0,
         comments=_count(entry.get("numComments")) or 0,
         github_repo=_url(paper.get("githubRepo")),
-        github_stars=_count(paper.get("githubStars")),
+        github_stars=_count(paper.get("githubStars")) if _url(paper.get("githubRepo")) else None,
         project_page=_url(paper.get("projectPage")),
         ai_summary=optional_field(_text(paper.get("ai_summary")), ABSTRACT_LIMIT // 10),
         ai_keywords=_keywords(paper.get("ai_keywords")),
@@ -136,15 +137,16 @@ def _count(value: Any) -> int | None:
     return int(value)
 
 
+# An http(s) URL of plain ASCII, without the characters that could end a Markdown link or
+# open another one: ( ) [ ] ! and quotes.
+SAFE_URL = re.compile(r"https?://[A-Za-z0-9\-._~:/?#@$&+,;=%]+", re.IGNORECASE)
+
+
 def _url(value: Any) -> str | None:
     if not isinstance(value, str):
         return None
     url = value.strip()
-    if (
-        not url.lower().startswith(("https://", "http://"))
-        or len(url) > URL_LIMIT
-        or any(c.isspace() or ord(c) < 32 or c in "<>\"'`" for c in url)
-    ):
+    if len(url) > URL_LIMIT or not SAFE_URL.fullmatch(url):
         return None
     return url
 

@@ -15,6 +15,8 @@ DELIVERIES: Table = DeliveryRow.__table__  # type: ignore[assignment]
 DELIVERY_PAPERS: Table = DeliveryPaperRow.__table__  # type: ignore[assignment]
 
 PENDING, SENT, FAILED, SKIPPED = "pending", "sent", "failed", "skipped"
+# What a digest lists: arXiv announcement days on topics, or Hugging Face featured days.
+TOPICS, TRENDING = "topics", "trending"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +51,7 @@ class PlannedDelivery:
     subject: str
     message: bytes | None  # None for a skipped (empty) window
     papers: Sequence[tuple[str, float]]  # (arXiv id, score), in rank order
+    kind: str = TOPICS  # or TRENDING: featured days, not announcement days
 
 
 def _aware(value: dt.datetime | str) -> dt.datetime:
@@ -84,24 +87,29 @@ class Ledger:
         with self.engine.connect() as connection:
             return [_delivery(row) for row in connection.execute(query)]
 
-    def windows(self, subscriber: str) -> list[tuple[dt.date, dt.date, str]]:
-        """(first day, last day, state) of each of a subscriber's deliveries, oldest first."""
+    def windows(self, subscriber: str, kind: str = TOPICS) -> list[tuple[dt.date, dt.date, str]]:
+        """(first day, last day, state) of each of a subscriber's deliveries of one kind,
+        oldest first."""
         query = (
             select(DELIVERIES.c.window_from, DELIVERIES.c.window_to, DELIVERIES.c.state)
-            .where(DELIVERIES.c.subscriber == subscriber.lower())
+            .where(DELIVERIES.c.subscriber == subscriber.lower(), DELIVERIES.c.kind == kind)
             .order_by(DELIVERIES.c.id)
         )
         with self.engine.connect() as connection:
             return [(row[0], row[1], row[2]) for row in connection.execute(query)]
 
-    def last_digests(self) -> dict[str, tuple[dt.datetime, dt.date]]:
-        """Per subscriber: when their newest digest was recorded, and the last day any of
-        their digests covered (whatever became of them)."""
-        query = select(
-            DELIVERIES.c.subscriber,
-            func.max(DELIVERIES.c.created_at),
-            func.max(DELIVERIES.c.window_to),
-        ).group_by(DELIVERIES.c.subscriber)
+    def last_digests(self, kind: str = TOPICS) -> dict[str, tuple[dt.datetime, dt.date]]:
+        """Per subscriber: when their newest digest of this kind was recorded, and the last
+        day any of them covered (whatever became of them)."""
+        query = (
+            select(
+                DELIVERIES.c.subscriber,
+                func.max(DELIVERIES.c.created_at),
+                func.max(DELIVERIES.c.window_to),
+            )
+            .where(DELIVERIES.c.kind == kind)
+            .group_by(DELIVERIES.c.subscriber)
+        )
         with self.engine.connect() as connection:
             return {row[0]: (_aware(row[1]), _date(row[2])) for row in connection.execute(query)}
 
@@ -124,6 +132,7 @@ class Ledger:
         that day (another process planned it first)."""
         values = {
             "subscriber": planned.subscriber.lower(),
+            "kind": planned.kind,
             "window_from": planned.window_from,
             "window_to": planned.window_to,
             "state": PENDING if planned.message is not None else SKIPPED,

@@ -187,6 +187,8 @@ class DeliveryRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     subscriber: Mapped[str] = mapped_column(String(320))  # the address, lower-cased
+    # "topics" (windows of arXiv announcement days) or "trending" (Hugging Face featured days)
+    kind: Mapped[str] = mapped_column(String(16), server_default="topics")
     window_from: Mapped[dt.date] = mapped_column(Date)
     window_to: Mapped[dt.date] = mapped_column(Date)
     state: Mapped[str] = mapped_column(String(16))
@@ -207,6 +209,7 @@ class DeliveryRow(Base):
         Index(
             "uq_deliveries_window",
             "subscriber",
+            "kind",
             "window_from",
             unique=True,
             sqlite_where=text(LIVE_DELIVERY),

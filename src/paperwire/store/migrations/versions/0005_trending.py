@@ -1,4 +1,5 @@
-"""Hugging Face's Daily Papers: what it says about each featured paper, and the days fetched.
+"""Hugging Face's Daily Papers: what it says about each featured paper, and the days fetched;
+deliveries gain a kind ("topics" or "trending"), each kind with its own windows.
 
 Revision ID: 0005
 Revises: 0004
@@ -14,6 +15,7 @@ branch_labels = None
 depends_on = None
 
 _TZ = sa.DateTime(timezone=True)
+_LIVE = "state != 'failed'"
 
 
 def upgrade() -> None:
@@ -47,9 +49,30 @@ def upgrade() -> None:
         sa.Column("final", sa.Boolean(), nullable=False),
         sa.Column("fetched_at", _TZ, nullable=False),
     )
+    # A trending digest's window is of featured days, a topics digest's of announcement days:
+    # each kind keeps its own windows, so a reader who switches loses no day of either.
+    with op.batch_alter_table("deliveries") as batch:
+        batch.add_column(sa.Column("kind", sa.String(16), nullable=False, server_default="topics"))
+    op.drop_index("uq_deliveries_window", table_name="deliveries")
+    _window_index(["subscriber", "kind", "window_from"])
+
+
+def _window_index(columns: list[str]) -> None:
+    op.create_index(
+        "uq_deliveries_window",
+        "deliveries",
+        columns,
+        unique=True,
+        sqlite_where=sa.text(_LIVE),
+        postgresql_where=sa.text(_LIVE),
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("uq_deliveries_window", table_name="deliveries")
+    with op.batch_alter_table("deliveries") as batch:
+        batch.drop_column("kind")
+    _window_index(["subscriber", "window_from"])
     op.drop_table("trending_days")
     op.drop_index("ix_trending_featured", table_name="trending")
     op.drop_table("trending")
