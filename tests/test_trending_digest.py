@@ -4,7 +4,10 @@ a source down, a day Hugging Face keeps refusing, and readers who switch mode.""
 from __future__ import annotations
 
 import datetime as dt
+import email
+import email.policy
 import json
+from email.message import EmailMessage
 
 import pytest
 import time_machine
@@ -201,3 +204,34 @@ def test_a_day_hugging_face_keeps_refusing_is_passed_over_a_day_after_it_ended(
     # A day after Tuesday ended: passed over, no longer tried; Wednesday goes out.
     assert trending.newest_final_day(store, at(19, 0), lookback_days=14) == wed
     assert tue not in due(at(19, 0))
+
+
+def test_a_reader_added_from_the_command_line_gets_a_trending_digest_on_request(
+    paperwire: PaperwireCLI, hf: HuggingFaceWorld
+) -> None:
+    outbox = paperwire.home / "outbox"
+    env = {"PAPERWIRE_DELIVERY__OUTBOX": str(outbox)}
+    added = invoke(
+        paperwire, at(19, 9), "subscribers", "add", "sam@example.org", "--mode", "trending",
+        "-k", "graph neural networks", **env,
+    )  # fmt: skip
+    assert added.exit_code == 0, added.output
+
+    shown = invoke(paperwire, at(19, 9), "digest", "--subscriber", "sam@example.org",
+                   "--date", "2026-11-18", "--format", "json", **env)  # fmt: skip
+    sent = invoke(paperwire, at(19, 9), "digest", "--subscriber", "sam@example.org", "--send",
+                  "--limit", "2", **env)  # fmt: skip
+
+    assert json.loads(shown.stdout)["mode"] == "trending"
+    assert _ids(shown) == ["2611.17002", "2611.17001", "2611.18009", "2611.17003"]
+    assert sent.exit_code == 0, sent.output
+    [eml] = list(outbox.glob("*.eml"))
+    message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+    assert isinstance(message, EmailMessage)
+    body = message.get_body(("plain",))
+    assert body is not None
+    text = body.get_content()
+    assert "2 more papers featured." in text
+    # The hint names a command that shows them all: this reader's trending day, no limit cut.
+    hint = "paperwire digest --subscriber sam@example.org --trending --date 2026-11-18 --limit 4"
+    assert hint in " ".join(text.split())

@@ -296,7 +296,7 @@ def _fetch_trending(
             show_report(app, report, to_stderr=True)
     if on_date is not None or since is not None or send:
         return report, wanted[-1]
-    records = app.store.trending_days(wanted[0], wanted[-1])
+    records = app.store.trending_days(wanted[-1] - dt.timedelta(days=14), wanted[-1])
     featured = [day for day, record in records.items() if record.status == "featured"]
     return report, max(featured, default=wanted[-1])
 
@@ -311,11 +311,18 @@ def _send(app: AppContext, digest: Digest, subscriber: str) -> SendSummary:
 
 
 def _subscriber(app: AppContext, email: str) -> SubscriberSettings:
-    """The configured subscriber with this address (any case)."""
+    """The subscriber with this address (any case): the configuration file's, else one
+    added with `paperwire subscribers add`."""
     for configured in app.settings.subscribers:
         if configured.email.lower() == email.lower():
             return configured
-    raise UsageError(f"--subscriber: no subscriber {email!r} in the configuration")
+    stored = app.store.subscribers.get(email)
+    if stored is not None:
+        return stored.settings
+    raise UsageError(
+        f"--subscriber: no subscriber {email!r} in the configuration or the database "
+        "(see paperwire subscribers list)"
+    )
 
 
 def _profile(

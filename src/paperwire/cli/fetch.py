@@ -38,6 +38,8 @@ def summarise(result: RouteResult) -> str:
         )
         line += f" ({kinds})" if kinds else ""
         return line + (f" — {result.note}" if result.note else "")
+    if result.route.startswith("huggingface"):
+        return f"{where}: {result.note}"
     if result.status == "stale":
         return f"{where}: no new announcement — feed {result.note}"
     return f"{where}: no new announcement — {result.note}"
@@ -59,7 +61,7 @@ def progress_bar(app: AppContext, label: str) -> Iterator[ProgressCallback]:
 
 @click.command(
     "fetch",
-    short_help="Fetch arXiv's latest announcement, a backfill, or given papers.",
+    short_help="Fetch arXiv's latest announcement (a backfill, given papers) and trending papers.",
     epilog=examples(
         "paperwire fetch",
         "paperwire fetch -c cs.LG -c stat.ML --route listing",

@@ -95,7 +95,8 @@ def show_tick(app: AppContext, report: TickReport) -> None:
 @common_options
 @pass_app
 def command(app: AppContext, no_fetch: bool) -> None:
-    """Fetch arXiv's announcement when a new one is due, then email each subscriber whose
+    """Fetch arXiv's announcement when a new one is due (and Hugging Face's Daily Papers,
+    when enabled or a subscriber's mode is trending), then email each subscriber whose
     digest is due in their time zone.
 
     Safe every few minutes: overlapping runs never double-send (a lock, and the ledger).

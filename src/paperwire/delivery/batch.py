@@ -199,6 +199,17 @@ def _links(settings: Settings, subscriber: str) -> tuple[str, str]:
     return link("unsubscribe"), link("preferences")
 
 
+def _more_hint(recipient: Recipient, digest: Digest) -> str:
+    """The command that lists every paper of this digest's window, the ones not shown too."""
+    if digest.window_from >= digest.window_to:
+        days = f"--date {digest.window_to}"
+    else:
+        days = f"--since {digest.window_from}"
+    trending = " --trending" if digest.trending else ""
+    limit = f" --limit {digest.matched_count}" if digest.more > 0 else ""
+    return f"paperwire digest --subscriber {recipient.email}{trending} {days}{limit}"
+
+
 def compose_digest(
     digest: Digest, recipient: Recipient, settings: Settings, now: dt.datetime
 ) -> tuple[EmailMessage, bytes, Digest]:
@@ -218,7 +229,7 @@ def compose_digest(
         unsubscribe_url=unsubscribe_url,
         unsubscribe_mailto=unsubscribe_mailto_url(addressing),
         preferences_url=preferences_url,
-        more_hint=f"paperwire digest --subscriber {recipient.email} --since {digest.window_from}",
+        more_hint=_more_hint(recipient, digest),
     )
     identifier = message_id(
         recipient.email,
