@@ -35,6 +35,7 @@ from paperwire.store.trending import (
     record_trending_day,
     trending_days,
     trending_facts,
+    trending_from_row,
     upsert_trending,
 )
 from paperwire.store.upsert import PAPERS, UpsertCounts, dialect_insert, upsert_papers
@@ -55,18 +56,8 @@ _TRENDING_COLUMNS = tuple(c.label(f"t_{c.name}") for c in TRENDING.c if c.name !
 
 def _joined_trending(row: Any) -> Trending | None:
     if getattr(row, "t_featured", None) is None:
-        return None
-    return Trending(
-        featured=row.t_featured,
-        upvotes=row.t_upvotes,
-        comments=row.t_comments,
-        github_repo=row.t_github_repo,
-        github_stars=row.t_github_stars,
-        project_page=row.t_project_page,
-        ai_summary=row.t_ai_summary,
-        ai_keywords=tuple(row.t_ai_keywords or ()),
-        organization=row.t_organization,
-    )
+        return None  # not featured, or a query without the trending columns
+    return trending_from_row(row, "t_")
 
 
 def paper_from_row(row: Any) -> Paper:

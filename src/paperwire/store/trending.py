@@ -43,19 +43,12 @@ class TrendingDay(NamedTuple):
     fetched_at: dt.datetime
 
 
-def trending_from_row(row: Any) -> Trending:
-    """The Trending facts of a row holding the trending table's columns."""
-    return Trending(
-        featured=row.featured,
-        upvotes=row.upvotes,
-        comments=row.comments,
-        github_repo=row.github_repo,
-        github_stars=row.github_stars,
-        project_page=row.project_page,
-        ai_summary=row.ai_summary,
-        ai_keywords=tuple(row.ai_keywords or ()),
-        organization=row.organization,
-    )
+def trending_from_row(row: Any, prefix: str = "") -> Trending:
+    """The Trending facts of a row holding the trending table's columns (named with
+    `prefix` when joined onto a paper row)."""
+    facts = {name: getattr(row, prefix + name) for name in _FACTS}
+    facts["ai_keywords"] = tuple(facts["ai_keywords"] or ())
+    return Trending(**facts)
 
 
 def _facts(trending: Trending) -> dict[str, Any]:
