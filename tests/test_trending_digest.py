@@ -235,3 +235,29 @@ def test_a_reader_added_from_the_command_line_gets_a_trending_digest_on_request(
     # The hint names a command that shows them all: this reader's trending day, no limit cut.
     hint = "paperwire digest --subscriber sam@example.org --trending --date 2026-11-18 --limit 4"
     assert hint in " ".join(text.split())
+
+
+def test_titles_in_terminal_tables_are_text_not_markup(
+    paperwire: PaperwireCLI, hf: HuggingFaceWorld, sqlite_url: str
+) -> None:
+    from paperwire.models import Paper, Source, Trending
+
+    store = open_store(sqlite_url)
+    paper = Paper(
+        "2611.18777",
+        "On [x] and [bold]y[/bold]",
+        "Brackets.",
+        source=Source.HUGGINGFACE,
+        trending=Trending(dt.date(2026, 11, 18), upvotes=900),
+    )
+    with store.transaction() as connection:
+        store.upsert_trending(connection, [paper], at(19, 0))
+    store.close()
+
+    table = invoke(paperwire, at(19, 9), "digest", "--trending", "--date", "2026-11-18",
+                   "--no-fetch", "--limit", "1", COLUMNS="200")  # fmt: skip
+    found = invoke(paperwire, at(19, 9), "search", "brackets", COLUMNS="200")
+
+    for result in (table, found):
+        assert result.exit_code == 0, result.output
+        assert "On [x] and [bold]y[/bold]" in result.stdout

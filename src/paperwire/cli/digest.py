@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 from click.core import ParameterSource
 from rich.table import Table
+from rich.text import Text
 
 from paperwire.arxiv_calendar import latest_announcement_date
 from paperwire.cli import (
@@ -419,5 +420,5 @@ def _table(digest: Digest) -> Table:
         if upvotes:
             hf = item.paper.trending
             row[2:2] = [str(hf.upvotes) if hf else ""]
-        table.add_row(*row)
+        table.add_row(*(Text(cell) for cell in row))  # Text: a "[b]" in a title is no markup
     return table

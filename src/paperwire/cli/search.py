@@ -6,6 +6,7 @@ import json
 
 import click
 from rich.table import Table
+from rich.text import Text
 
 from paperwire.cli import AppContext, common_options, examples, pass_app, setup_logging
 from paperwire.errors import UsageError
@@ -69,7 +70,8 @@ def command(app: AppContext, query: tuple[str, ...], limit: int, output_format: 
             table.add_column(column, overflow="fold")
         for p in papers:
             authors = ", ".join(p.authors[:3]) + (" …" if len(p.authors) > 3 else "")
-            table.add_row(p.arxiv_id, str(p.announced or ""), p.title, authors)
+            cells = (p.arxiv_id, str(p.announced or ""), p.title, authors)
+            table.add_row(*(Text(cell) for cell in cells))  # Text: titles are not markup
         app.console.print(table)
     if not papers:
         click.echo(f"paperwire: nothing stored matches {text!r}", err=True)
