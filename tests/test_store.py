@@ -260,3 +260,30 @@ def test_real_replacement_keeps_the_estimated_first_announcement(store: Store) -
     assert [p.announce_type for p in store.papers_announced(DAY, DAY)] == [AnnounceType.NEW]
     [replaced] = store.papers_announced(later, later)
     assert replaced.announce_type == AnnounceType.REPLACE
+
+
+def test_downgrading_below_0005_drops_trending_digests_and_keeps_the_rest(db_url: str) -> None:
+    from alembic import command
+    from sqlalchemy import text
+
+    from paperwire.store.engine import _alembic_config
+    from paperwire.store.ledger import PlannedDelivery
+
+    store = open_store(db_url)
+    day, now = dt.date(2026, 11, 20), dt.datetime(2026, 11, 23, tzinfo=dt.UTC)
+    for kind, paper in (("trending", "2611.00001"), ("topics", "2611.00002")):
+        planned = PlannedDelivery(
+            "a@example.org", day, day, f"<{kind}@x>", "s", b"x", [(paper, 1.0)], kind=kind
+        )
+        assert store.ledger.add(planned, now) is not None  # one window each: kinds apart
+
+    with store.engine.begin() as connection:
+        command.downgrade(_alembic_config(connection), "0004")
+    with store.engine.connect() as connection:
+        kept = connection.execute(text("SELECT arxiv_id FROM delivery_papers")).scalars().all()
+    assert store.schema_revision()[0] == "0004"
+    assert kept == ["2611.00002"]
+    store.upgrade()  # and up again: nothing lost on the way
+    assert store.ledger.windows("a@example.org") == [(day, day, "pending")]
+    assert store.ledger.received("a@example.org") == {"2611.00002"}
+    store.close()

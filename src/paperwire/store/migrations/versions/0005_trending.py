@@ -51,8 +51,12 @@ def upgrade() -> None:
     )
     # A trending digest's window is of featured days, a topics digest's of announcement days:
     # each kind keeps its own windows, so a reader who switches loses no day of either.
-    with op.batch_alter_table("deliveries") as batch:
-        batch.add_column(sa.Column("kind", sa.String(16), nullable=False, server_default="topics"))
+    columns = {c["name"] for c in sa.inspect(op.get_bind()).get_columns("deliveries")}
+    if "kind" not in columns:  # a downgrade leaves it (see there)
+        op.add_column(
+            "deliveries",
+            sa.Column("kind", sa.String(16), nullable=False, server_default="topics"),
+        )
     op.drop_index("uq_deliveries_window", table_name="deliveries")
     _window_index(["subscriber", "kind", "window_from"])
 
@@ -69,9 +73,14 @@ def _window_index(columns: list[str]) -> None:
 
 
 def downgrade() -> None:
+    # Trending digests mean nothing to the older schema (their windows are featured days, and
+    # would collide with topics windows in its index): they go, with their papers.
+    trending = "SELECT id FROM deliveries WHERE kind = 'trending'"
+    op.execute(f"DELETE FROM delivery_papers WHERE delivery_id IN ({trending})")
+    op.execute("DELETE FROM deliveries WHERE kind = 'trending'")
     op.drop_index("uq_deliveries_window", table_name="deliveries")
-    with op.batch_alter_table("deliveries") as batch:
-        batch.drop_column("kind")
+    # The kind column stays: dropping a column makes SQLite copy the table, and dropping the
+    # old copy would cascade to every delivery's papers. Older versions never read it.
     _window_index(["subscriber", "window_from"])
     op.drop_table("trending_days")
     op.drop_index("ix_trending_featured", table_name="trending")
