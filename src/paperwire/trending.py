@@ -80,6 +80,35 @@ def _first_day(records: dict[dt.date, TrendingDay], latest: dt.date, oldest: dt.
     return max(oldest, latest_featured_day(day_end(latest) - dt.timedelta(days=2)))
 
 
+def _within_reach(
+    store: Store, now: dt.datetime, lookback_days: int
+) -> tuple[dt.date, dt.date, dict[dt.date, TrendingDay]]:
+    """(the latest featured day, the oldest a digest can reach, the records between)."""
+    latest = latest_featured_day(now)
+    oldest = latest - dt.timedelta(days=lookback_days - 1)
+    return latest, oldest, store.trending_days(oldest, latest)
+
+
+def needs_fetch(
+    day: dt.date,
+    record: TrendingDay | None,
+    now: dt.datetime,
+    *,
+    refresh: dt.timedelta,
+    retry: dt.timedelta,
+    force: bool = False,
+) -> bool:
+    """Whether a featured day is to be fetched now: never fetched; failed, `retry` after the
+    last try; not final, once it has ended (its final fetch) or `refresh` after the last."""
+    if record is None:
+        return True
+    if record.final:
+        return False
+    if record.status == "failed":
+        return force or now - record.fetched_at >= retry
+    return force or now >= day_end(day) or now - record.fetched_at >= refresh
+
+
 def due_days(
     store: Store,
     now: dt.datetime,
@@ -89,23 +118,15 @@ def due_days(
     retry: dt.timedelta,
     force: bool = False,
 ) -> list[dt.date]:
-    """The featured days to fetch now, oldest first: days within reach never fetched, days
-    whose fetch failed (after `retry`), a day that ended since it was last fetched (its final
-    fetch), and the current day when `refresh` has passed since its last fetch."""
-    latest = latest_featured_day(now)
-    oldest = latest - dt.timedelta(days=lookback_days - 1)
-    records = store.trending_days(oldest, latest)
+    """The featured days within reach to fetch now, oldest first (see `needs_fetch`); days
+    given up on are left alone."""
+    latest, oldest, records = _within_reach(store, now, lookback_days)
     due = []
     for day in featured_days(_first_day(records, latest, oldest), latest):
         record = records.get(day)
-        if record is None:
-            due.append(day)
-        elif record.final or _given_up(day, record, now):
+        if record is not None and _given_up(day, record, now):
             continue
-        elif record.status == "failed":
-            if force or now - record.fetched_at >= retry:
-                due.append(day)
-        elif now >= day_end(day) or force or now - record.fetched_at >= refresh:
+        if needs_fetch(day, record, now, refresh=refresh, retry=retry, force=force):
             due.append(day)
     return due
 
@@ -113,9 +134,7 @@ def due_days(
 def newest_final_day(store: Store, now: dt.datetime, *, lookback_days: int) -> dt.date | None:
     """The newest featured day trending digests may end on: final, with every featured day
     before it (within reach) final too, or given up on. None while the first day is not."""
-    latest = latest_featured_day(now)
-    oldest = latest - dt.timedelta(days=lookback_days - 1)
-    records = store.trending_days(oldest, latest)
+    latest, oldest, records = _within_reach(store, now, lookback_days)
     if not records:
         return None
     newest = None

@@ -34,7 +34,7 @@ from paperwire.models import Digest, Profile, parse_arxiv_id
 from paperwire.scoring import ProfileError, parse_query, split_weight
 from paperwire.scoring.semantic import load_embedder
 from paperwire.scoring.trending import has_topics
-from paperwire.trending import TrendingIngestor, latest_final_day
+from paperwire.trending import TrendingIngestor, latest_final_day, needs_fetch
 
 
 @click.command(
@@ -285,12 +285,11 @@ def _fetch_trending(
     if not no_fetch:
         records = app.store.trending_days(wanted[0], wanted[-1]) if wanted else {}
         refresh = dt.timedelta(minutes=hf.refresh)
+        # As `run` decides, except that a failed day is tried again at once: it was asked for.
         stale = [
             day
             for day in wanted
-            if day not in records
-            or (not records[day].final and now - records[day].fetched_at >= refresh)
-            or records[day].status == "failed"
+            if needs_fetch(day, records.get(day), now, refresh=refresh, retry=dt.timedelta(0))
         ]
         if stale:
             report = ingestor.fetch_days(stale)
