@@ -364,6 +364,11 @@ class DigestSettings(_Section):
     def _some_timezone(cls, value: str) -> str:
         return value or "UTC"
 
+    @property
+    def lookback_days(self) -> int:
+        """How many days back any digest can reach (a weekly one a week further)."""
+        return self.max_age_days + 7
+
 
 class ScheduleSettings(_Section):
     """When `paperwire serve` and `paperwire run` fetch, and how `run` guards itself."""

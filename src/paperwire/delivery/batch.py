@@ -298,7 +298,7 @@ class DigestRun:
         newest = newest or self.store.latest_announcement()
         if trending_newest is None and any(r.trending for r in recipients):
             trending_newest = newest_final_day(
-                self.store, self.now, lookback_days=digest_settings.max_age_days + 7
+                self.store, self.now, lookback_days=digest_settings.lookback_days
             )
         outcomes: list[Outcome] = []
         due: list[tuple[Recipient, DigestRequest]] = []

@@ -86,11 +86,6 @@ def fetch_categories(settings: Settings, everyone: Sequence[Reader]) -> list[str
     return sorted(wanted)
 
 
-def _lookback(settings: Settings) -> int:
-    """How many days back a digest can reach (a weekly one a week further)."""
-    return settings.digest.max_age_days + 7
-
-
 def missing_days(
     store: Store, key: str, settings: Settings, now: dt.datetime, *, newest: dt.date
 ) -> list[dt.date]:
@@ -101,7 +96,7 @@ def missing_days(
     later, empty weekend or holiday day is recorded); before that it is simply not fetched
     yet. A store no fetch has written to has no holes: a first run starts from the newest."""
     holidays = settings.schedule.holidays
-    oldest = newest - dt.timedelta(days=_lookback(settings) - 1)
+    oldest = newest - dt.timedelta(days=settings.digest.lookback_days - 1)
     first, last_day = oldest - dt.timedelta(days=31), newest + dt.timedelta(days=7)
     days = store.feed_days(key, first, last_day)
     seen = sorted(store.fetched_dates(first, last_day))
@@ -147,7 +142,7 @@ def plan_limits(
     return PlanLimits(
         missing_days(store, key, settings, now, newest=expected),
         newest_complete_day(store, key),
-        newest_final_day(store, now, lookback_days=_lookback(settings)),
+        newest_final_day(store, now, lookback_days=settings.digest.lookback_days),
     )
 
 
@@ -168,7 +163,7 @@ def fetch_trending_if_due(
     days = due_days(
         store,
         now,
-        lookback_days=_lookback(settings),
+        lookback_days=settings.digest.lookback_days,
         refresh=dt.timedelta(minutes=hf.refresh),
         retry=dt.timedelta(minutes=settings.schedule.fetch_retry),
         force=force,
