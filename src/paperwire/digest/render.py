@@ -27,6 +27,7 @@ from pylatexenc import latex2text
 from paperwire.models import AnnounceType, Digest, Paper, Profile, Reason, ScoredPaper, Trending
 from paperwire.scoring.profiles import ProfileError, split_weight
 from paperwire.sources._text import _latex_to_text
+from paperwire.text import is_plain_url
 
 ABSTRACT_CHARS = 450  # shown of each abstract, cut at a word boundary
 SUBJECT_CHARS = 110
@@ -530,13 +531,10 @@ def render_subject(digest: Digest) -> str:
     return _clip(_one_line(f"{head}: {title}"), SUBJECT_CHARS)
 
 
-# What a link Hugging Face gave may look like (the parser's rule; checked again here for rows
-# stored by older versions): nothing that could end a Markdown link or open another.
-_PLAIN_URL = re.compile(r"https?://[A-Za-z0-9\-._~:/?#@$&+,;=%]+", re.IGNORECASE)
-
-
 def _plain_url(url: str | None) -> str:
-    return url if url and _PLAIN_URL.fullmatch(url) else ""
+    """A link Hugging Face gave, checked again by the parser's rule (rows stored by older
+    versions were not): nothing that could end a Markdown link or open another."""
+    return url if url and is_plain_url(url) else ""
 
 
 def _trending_subject(digest: Digest) -> str:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from typing import Any
 from urllib.parse import urlencode
 
@@ -29,6 +28,7 @@ from paperwire.sources._text import (
     clean_field,
     optional_field,
 )
+from paperwire.text import is_plain_url
 
 URL_LIMIT = 2_048
 MAX_KEYWORDS = 50
@@ -137,16 +137,11 @@ def _count(value: Any) -> int | None:
     return int(value)
 
 
-# An http(s) URL of plain ASCII, without the characters that could end a Markdown link or
-# open another one: ( ) [ ] ! and quotes.
-SAFE_URL = re.compile(r"https?://[A-Za-z0-9\-._~:/?#@$&+,;=%]+", re.IGNORECASE)
-
-
 def _url(value: Any) -> str | None:
     if not isinstance(value, str):
         return None
     url = value.strip()
-    if len(url) > URL_LIMIT or not SAFE_URL.fullmatch(url):
+    if len(url) > URL_LIMIT or not is_plain_url(url):
         return None
     return url
 
