@@ -23,7 +23,7 @@ from loopback import LoopbackServer, RecordedRequest, Reply
 from paperwire import trending
 from paperwire.config import HuggingFaceSettings
 from paperwire.errors import FeedFormatError, UsageError
-from paperwire.models import AnnounceType, Paper, Source
+from paperwire.models import AnnounceType, Paper, Source, Trending
 from paperwire.sources.api import parse_api_response
 from paperwire.sources.huggingface import day_url, parse_daily_papers, parse_papers_page
 from paperwire.store import Store, TrendingDay, open_store
@@ -91,6 +91,11 @@ def _one_paper(paper: dict[str, Any] | None = None, **outer: Any) -> bytes:
     """An API response of one paper; `paper` keys go inside "paper", `outer` beside it."""
     inner = {"id": "2609.40001", "title": "A Title", **(paper or {})}
     return json.dumps([{"paper": inner, **outer}]).encode()
+
+
+def _facts(store: Store, arxiv_ids: list[str]) -> dict[str, Trending]:
+    """What the store knows from Hugging Face about these papers, by id."""
+    return {i: p.trending for i, p in store.get_papers(arxiv_ids).items() if p.trending}
 
 
 def _upsert_trending(store: Store, papers: list[Paper], now: dt.datetime) -> tuple[int, int, int]:
@@ -536,7 +541,7 @@ def test_upsert_trending_adds_then_updates_grown_upvotes(store: Store) -> None:
 
     assert (first, second, third) == ((3, 0, 0), (0, 1, 2), (0, 0, 3))
     assert store.count_papers() == 3
-    facts = store.trending_facts(["2609.10001", "2609.10002", "2609.99999"])
+    facts = _facts(store, ["2609.10001", "2609.10002", "2609.99999"])
     assert set(facts) == {"2609.10001", "2609.10002"}
     assert facts["2609.10002"].upvotes == grown[1]["paper"]["upvotes"] == 57
     assert facts["2609.10001"].upvotes == entries[0]["paper"]["upvotes"]
@@ -557,7 +562,7 @@ def test_a_paper_featured_again_keeps_its_first_featured_day(store: Store) -> No
     counts = _upsert_trending(store, parse_daily_papers(tuesday, API, TUE).papers, _at(TUE, 9))
 
     assert counts == (0, 1, 0)
-    facts = store.trending_facts(["2609.40001"])["2609.40001"]
+    facts = _facts(store, ["2609.40001"])["2609.40001"]
     assert (facts.featured, facts.upvotes) == (MON, 9)
     assert [p.arxiv_id for p in store.trending_papers(MON, MON)] == ["2609.40001"]
     assert store.trending_papers(TUE, TUE) == []
@@ -672,7 +677,7 @@ def test_papers_hugging_face_never_featured_have_no_trending(store: Store) -> No
     paper = store.get_paper("2609.55555")
     assert paper is not None
     assert paper.trending is None
-    assert store.trending_facts(["2609.55555"]) == {}
+    assert _facts(store, ["2609.55555"]) == {}
 
 
 @shared_fixtures

@@ -34,7 +34,6 @@ from paperwire.store.trending import (
     TrendingDay,
     record_trending_day,
     trending_days,
-    trending_facts,
     trending_from_row,
     upsert_trending,
 )
@@ -269,10 +268,6 @@ class Store:
         )
         with self.engine.connect() as connection:
             return [paper_from_row(row) for row in connection.execute(query)]
-
-    def trending_facts(self, arxiv_ids: Sequence[str]) -> dict[str, Trending]:
-        with self.engine.connect() as connection:
-            return trending_facts(connection, arxiv_ids)
 
     # --- scoring ------------------------------------------------------------------------------
 

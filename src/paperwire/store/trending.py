@@ -8,7 +8,7 @@ ever grow on Hugging Face; a later fetch replaces them.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Table, select
@@ -149,14 +149,3 @@ def trending_days(
         row.featured: TrendingDay(row.status, row.route, row.items, row.final, row.fetched_at)
         for row in rows
     }
-
-
-def trending_facts(connection: Connection, arxiv_ids: Iterable[str]) -> dict[str, Trending]:
-    """The trending facts of those of `arxiv_ids` Hugging Face featured, by id."""
-    ids = list(arxiv_ids)
-    found: dict[str, Trending] = {}
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start : start + _CHUNK]
-        for row in connection.execute(select(TRENDING).where(TRENDING.c.arxiv_id.in_(chunk))):
-            found[row.arxiv_id] = trending_from_row(row)
-    return found
