@@ -10,6 +10,7 @@ from paperwire.cli import AppContext, common_options, examples, pass_app, setup_
 from paperwire.cli.fetch import summarise
 from paperwire.cli.send import show_summary
 from paperwire.delivery.batch import Transport, choose_transport
+from paperwire.ingest import FetchReport
 from paperwire.scheduling.lock import run_lock
 from paperwire.scheduling.tick import TickReport, hold_notice, tick
 from paperwire.scoring.semantic import Embedder, load_embedder
@@ -51,26 +52,26 @@ def run_once(
     return report
 
 
+def _show_fetch(app: AppContext, report: FetchReport | None, *, news: bool) -> None:
+    """A fetch's lines: its results when they are `news` (with -v always), warnings only in
+    the log (a feed not rebuilt yet is no news at 00:05), problems on stderr."""
+    if report is None:
+        return
+    for result in report.results:
+        stored = result.counts.added or result.counts.updated
+        if (news and stored and not app.quiet) or app.verbosity:
+            click.echo(summarise(result))
+    for warning in report.warnings:
+        log.info("%s", warning)
+    for problem in report.problems:
+        click.echo(f"paperwire: error: {problem}", err=True)
+
+
 def show_tick(app: AppContext, report: TickReport) -> None:
     """Papers stored and digests sent on stdout; problems on stderr; the rest with -v."""
-    fetched = report.fetched
-    if fetched is not None:
-        for result in fetched.results:
-            news = result.counts.added or result.counts.updated
-            if (news and not app.quiet) or app.verbosity:
-                click.echo(summarise(result))
-        for warning in fetched.warnings:
-            log.info("%s", warning)  # a feed not rebuilt yet is no news at 00:05
-        for problem in fetched.problems:
-            click.echo(f"paperwire: error: {problem}", err=True)
-    if report.trending is not None:
-        for result in report.trending.results:
-            if app.verbosity:  # refreshed all day long: only -v tells
-                click.echo(summarise(result))
-        for warning in report.trending.warnings:
-            log.info("%s", warning)
-        for problem in report.trending.problems:
-            click.echo(f"paperwire: error: {problem}", err=True)
+    _show_fetch(app, report.fetched, news=True)
+    # Hugging Face's list is refreshed all day long: only -v tells of it.
+    _show_fetch(app, report.trending, news=False)
     if report.held:
         click.echo(f"paperwire: error: {hold_notice(report.holes)}", err=True)
     if report.sent is not None:
