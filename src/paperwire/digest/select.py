@@ -143,18 +143,16 @@ class DigestBuilder:
             built = self._build_trending([requests[i] for i in indexes], limit=limit)
             for index, digest in zip(indexes, built, strict=True):
                 digests[index] = digest
-        ranker = self.ranker()
         for (window_from, window_to), indexes in groups.items():
             papers = self.announced(window_from, window_to)
             profiles = [requests[i].profile for i in indexes]
-            liked_ids = sorted({i for profile in profiles for i in profile.like})
-            liked = self.store.get_papers(liked_ids) if liked_ids else {}
+            liked = self._liked(profiles)
             paper_vectors = profile_vectors = None
             if self.embedder is not None and papers:
                 paper_vectors, profile_vectors = semantic_vectors(
                     self.store, self.embedder, papers, profiles, liked, self.now
                 )
-            rankings = ranker.rank_explained_many(
+            rankings = self.ranker().rank_explained_many(
                 papers,
                 profiles,
                 liked=liked,
@@ -185,6 +183,11 @@ class DigestBuilder:
                 )
         return [d for d in digests if d is not None]
 
+    def _liked(self, profiles: Sequence[Profile]) -> dict[str, Paper]:
+        """The stored papers the profiles like (their topic by example), by id."""
+        liked_ids = sorted({i for profile in profiles for i in profile.like})
+        return self.store.get_papers(liked_ids) if liked_ids else {}
+
     def _upvote_boost(self, papers: Sequence[Paper]) -> dict[str, float] | None:
         """Hugging Face's upvotes as a signal (scoring.trending_weight; off when 0)."""
         weight = self.settings.trending_weight if self.settings else 0.0
@@ -206,8 +209,7 @@ class DigestBuilder:
         matched: list[list[ScoredPaper]] = [[] for _ in requests]
         allowed: list[set[str] | None] = [None for _ in requests]
         if papers and any(has_topics(p) for p in profiles):
-            liked_ids = sorted({i for profile in profiles for i in profile.like})
-            liked = self.store.get_papers(liked_ids) if liked_ids else {}
+            liked = self._liked(profiles)
             matched = self.ranker().rank_explained_many(
                 papers,
                 profiles,
