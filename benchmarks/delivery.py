@@ -40,7 +40,7 @@ from aiosmtpd.controller import Controller
 from paperwire.config import Settings
 from paperwire.delivery.batch import Recipient, compose_digest, recipients_from_settings, send_due
 from paperwire.delivery.smtp import SmtpTransport
-from paperwire.digest.render import render_html, render_text
+from paperwire.digest.formats import render_html, render_text
 from paperwire.models import AnnounceType, Digest, Paper, Profile
 from paperwire.scoring import rank_papers
 from paperwire.sources.oai import parse_oai

@@ -62,7 +62,7 @@ import paperwire.scoring
 from paperwire.errors import FeedFormatError
 from paperwire.models import Paper, Profile, split_arxiv_id
 from paperwire.scoring import CorpusStats, Ranker
-from paperwire.scoring.analysis import STOPWORDS, clean_text
+from paperwire.scoring.analysis import STOPWORDS, strip_tex
 from paperwire.sources.oai import parse_oai
 from paperwire.sources.rss import parse_feed
 
@@ -257,7 +257,7 @@ def title_phrases(papers: Sequence[Paper]) -> tuple[list[str], list[str], list[s
     """
     counts: list[Counter[str]] = [Counter(), Counter(), Counter()]
     for paper in papers:
-        title = re.sub("['\u2019]s\\b", "", clean_text(paper.title))  # "ChatGPT's" → "ChatGPT"
+        title = re.sub("['\u2019]s\\b", "", strip_tex(paper.title))  # "ChatGPT's" → "ChatGPT"
         words = [_as_typed(t) for t in _TOKEN.findall(title)]
         seen: set[str] = set()
         for n in (1, 2, 3):

@@ -29,7 +29,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from paperwire.digest import DigestBuilder
-from paperwire.digest.render import render_html, render_text
+from paperwire.digest.formats import render_html, render_text
 from paperwire.digest.select import DigestRequest
 from paperwire.models import Profile, Trending
 from paperwire.sources.huggingface import parse_daily_papers, parse_papers_page

@@ -12,17 +12,9 @@ import pytest
 from bs4 import BeautifulSoup
 
 from paperwire import digest as digest_package
-from paperwire.digest import render
-from paperwire.digest.render import (
-    Footer,
-    digest_json,
-    paper_view,
-    render_html,
-    render_markdown,
-    render_subject,
-    render_text,
-    wrap,
-)
+from paperwire.digest import formats, view
+from paperwire.digest.formats import digest_json, render_html, render_markdown, render_text, wrap
+from paperwire.digest.view import Footer, paper_view, render_subject
 from paperwire.models import AnnounceType, Digest, Paper, Profile, Reason, ScoredPaper
 
 DAY = dt.date(2026, 11, 23)
@@ -316,7 +308,7 @@ def test_a_github_link_in_the_abstract_becomes_a_code_link() -> None:
 def test_code_link_is_found_and_cleaned(abstract: str, comments: str | None, expected: str) -> None:
     paper = _paper("2611.10009", "T", abstract, comments=comments)
 
-    assert render.code_url(paper) == expected
+    assert view.code_url(paper) == expected
 
 
 def test_matched_words_are_highlighted_in_title_and_abstract() -> None:
@@ -344,7 +336,7 @@ def test_authors_beyond_four_are_shortened_to_the_first_three_and_the_last() -> 
         "Author 1 Lastname1, Author 2 Lastname2, Author 3 Lastname3 … Author 12 Lastname12 "
         "(12 authors)"
     )
-    assert render.author_line(["A", "B", "C", "D"]) == "A, B, C, D"
+    assert view.author_line(["A", "B", "C", "D"]) == "A, B, C, D"
 
 
 def test_categories_and_announce_type_label() -> None:
@@ -635,7 +627,9 @@ def test_json_follows_the_spec_with_reasons() -> None:
 
 def test_digest_package_still_exports_the_renderers() -> None:
     for name in ("digest_json", "render_markdown", "highlight", "highlight_forms", "templates_dir"):
-        assert getattr(digest_package, name) is getattr(render, name)
+        assert getattr(digest_package, name) is getattr(
+            view if hasattr(view, name) else formats, name
+        )
 
 
 def test_upvotes_have_a_place_in_the_view_but_are_not_known_yet() -> None:

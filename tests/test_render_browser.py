@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from paperwire.digest.render import Footer, render_html
+from paperwire.digest.formats import render_html
+from paperwire.digest.view import Footer
 from paperwire.models import AnnounceType, Digest, Paper, Profile, Reason, ScoredPaper
 
 CHROMIUM = Path("/usr/bin/chromium")

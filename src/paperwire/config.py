@@ -27,9 +27,9 @@ from pydantic import (
 )
 
 from paperwire import __version__
-from paperwire.errors import ConfigError, UsageError, redact_url
+from paperwire.errors import ConfigError, ProfileError, UsageError, redact_url
 from paperwire.models import AnnounceType, Profile, parse_arxiv_id
-from paperwire.scoring.profiles import ProfileError, parse_query, split_weight
+from paperwire.scoring.syntax import parse_query, split_weight
 
 log = logging.getLogger(__name__)
 ENV_PREFIX = "PAPERWIRE_"

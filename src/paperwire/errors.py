@@ -1,4 +1,12 @@
-"""PaperwireError and its children; each knows the exit status the CLI should use."""
+"""PaperwireError and every child; each knows the exit status the CLI should use.
+
+PaperwireError (1)
+├── ConfigError (2), UsageError (2), ProfileError (2)
+├── FetchError (1) ── HTTPError, FeedFormatError
+├── StoreError (1) ── SubscriberExists
+├── LockError (1)
+└── DeliveryError (1) ── OutboxError, SmtpUnavailable
+"""
 
 from __future__ import annotations
 
@@ -60,6 +68,38 @@ class StoreError(PaperwireError):
     """The database could not be opened, migrated or written (exit 1)."""
 
 
+class SubscriberExists(StoreError):
+    """A subscriber was added with an address the database already holds."""
+
+
+class ProfileError(PaperwireError):
+    """A keyword, weight or query cannot be understood (exit 2). The message names it."""
+
+    exit_code = 2
+
+
+class LockError(PaperwireError):
+    """The lock that keeps ticks apart cannot be created or opened (exit 1)."""
+
+
 class DeliveryError(PaperwireError):
     """A digest could not be handed over: the SMTP server cannot be used, the outbox cannot be
     written, or an address cannot be put in a message (exit 1)."""
+
+
+class OutboxError(DeliveryError):
+    """The outbox directory cannot be created or written (exit 1)."""
+
+
+class SmtpUnavailable(DeliveryError):
+    """The SMTP server cannot be used for any message: no connection, TLS or its certificate
+    failed, login refused, or the connection was lost and could not be made again (exit 1).
+
+    One line: "SMTP server HOST:PORT: REASON". It never holds the password.
+    """
+
+    def __init__(self, where: str, reason: str) -> None:
+        reason = " ".join(reason.split())
+        super().__init__(f"SMTP server {where}: {reason}")
+        self.where = where
+        self.reason = reason

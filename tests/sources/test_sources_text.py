@@ -10,24 +10,23 @@ from paperwire.sources._text import (
     MAX_AUTHORS,
     author_names,
     clean_field,
-    clean_text,
-    clip,
-    decode_tex_accents,
     split_authors,
 )
+from paperwire.tex import decode_tex_accents, decode_tex_accents_all
+from paperwire.text import clip, one_line
 
 
-def test_clean_text_collapses_hard_wraps_and_indentation_into_one_line() -> None:
+def test_one_line_collapses_hard_wraps_and_indentation_into_one_line() -> None:
     wrapped = "  Theoretical description of anisotropic\n                        systems\n"
-    assert clean_text(wrapped) == "Theoretical description of anisotropic systems"
+    assert one_line(wrapped) == "Theoretical description of anisotropic systems"
 
 
-def test_clean_text_drops_c0_and_c1_control_characters() -> None:
-    assert clean_text("a\x00b\x07c\x85d\x9fe\x7ff\x0bg") == "abc def g"
+def test_one_line_drops_c0_and_c1_control_characters() -> None:
+    assert one_line("a\x00b\x07c\x85d\x9fe\x7ff\x0bg") == "abc def g"
 
 
-def test_clean_text_keeps_markup_characters_as_text() -> None:
-    assert clean_text("<script>alert(1)</script> &amp;") == "<script>alert(1)</script> &amp;"
+def test_one_line_keeps_markup_characters_as_text() -> None:
+    assert one_line("<script>alert(1)</script> &amp;") == "<script>alert(1)</script> &amp;"
 
 
 def test_clip_leaves_short_text_alone() -> None:
@@ -116,8 +115,6 @@ def test_hostile_author_list_is_bounded() -> None:
 
 
 def test_a_list_of_tex_names_decodes_like_each_name_alone() -> None:
-    from paperwire.sources._text import author_names, decode_tex_accents
-
     raw = r"Ana Rodr\'iguez, Bo Li, J\"org M\"uller, S\o{}ren \ss, Pi\v{z}urica"
 
     assert author_names(raw) == ["Ana Rodríguez", "Bo Li", "Jörg Müller", "Søren ß", "Pižurica"]
@@ -133,8 +130,6 @@ def test_a_list_of_tex_names_decodes_like_each_name_alone() -> None:
     ],
 )
 def test_decoding_a_list_equals_decoding_each_name(names: list[str]) -> None:
-    from paperwire.sources._text import decode_tex_accents, decode_tex_accents_all
-
     assert decode_tex_accents_all(names) == [decode_tex_accents(n) for n in names]
 
 
@@ -146,6 +141,4 @@ def test_decoding_a_list_equals_decoding_each_name(names: list[str]) -> None:
     ],
 )
 def test_a_dangling_accent_never_lands_on_the_next_name(raw: str, second: str) -> None:
-    from paperwire.sources._text import author_names
-
     assert author_names(raw)[1] == second

@@ -19,6 +19,7 @@ from rich.logging import RichHandler
 from paperwire import __version__
 from paperwire.config import Settings, load_settings
 from paperwire.errors import PaperwireError, UsageError
+from paperwire.files import write_atomically
 from paperwire.http import PoliteSession
 from paperwire.store import Store, open_store
 
@@ -222,15 +223,7 @@ def write_output(output: Path, text: str, option: str = "--output") -> None:
     if not output.name or output.is_dir():
         raise UsageError(f"{option} {output}: not a file name")
     try:
-        if output.is_symlink() or (output.exists() and not output.is_file()):
-            output.write_text(text, encoding="utf-8")
-            return
-        partial = output.with_name(output.name + ".partial")
-        try:
-            partial.write_text(text, encoding="utf-8")
-            partial.replace(output)
-        finally:
-            partial.unlink(missing_ok=True)
+        write_atomically(output, text.encode("utf-8"), durable=False)
     except OSError as exc:
         raise UsageError(f"{option} {output}: {exc.strerror or exc}") from None
 

@@ -26,13 +26,13 @@ from paperwire.cli.fetch import show_report
 from paperwire.cli.send import show_summary
 from paperwire.config import SubscriberSettings, check_categories
 from paperwire.delivery.batch import Recipient, SendSummary, choose_transport, send_digest
-from paperwire.digest import DigestBuilder, digest_json, render_markdown
-from paperwire.digest.render import render_html, render_text
-from paperwire.errors import UsageError
+from paperwire.digest.formats import digest_json, render_html, render_markdown, render_text
+from paperwire.digest.select import DigestBuilder
+from paperwire.errors import ProfileError, UsageError
 from paperwire.ingest import FetchReport, Ingestor, feed_key
 from paperwire.models import Digest, Profile, parse_arxiv_id
-from paperwire.scoring import ProfileError, parse_query, split_weight
 from paperwire.scoring.semantic import load_embedder
+from paperwire.scoring.syntax import parse_query, split_weight
 from paperwire.scoring.trending import has_topics
 from paperwire.trending import TrendingIngestor, latest_final_day, needs_fetch
 

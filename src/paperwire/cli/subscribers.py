@@ -33,9 +33,9 @@ from paperwire.cli import (
     write_output,
 )
 from paperwire.config import DigestSettings, Settings, SubscriberSettings, find_config_file
-from paperwire.errors import UsageError
+from paperwire.errors import ProfileError, UsageError
 from paperwire.scheduling.due import SendSchedule, sync_subscribers
-from paperwire.scoring import ProfileError, split_weight
+from paperwire.scoring.syntax import split_weight
 from paperwire.store.subscribers import CONFIG, StoredSubscriber, SubscriberBook, SubscriberExists
 
 log = logging.getLogger(__name__)

@@ -42,8 +42,9 @@ from paperwire.delivery.message import (
     unsubscribe_mailto_url,
 )
 from paperwire.delivery.smtp import SendResult
-from paperwire.digest.render import Footer, render_html, render_subject, render_text
+from paperwire.digest.formats import render_html, render_text
 from paperwire.digest.select import DigestBuilder, DigestRequest
+from paperwire.digest.view import Footer, render_subject
 from paperwire.errors import DeliveryError
 from paperwire.models import Digest, Profile
 from paperwire.scoring.semantic import Embedder

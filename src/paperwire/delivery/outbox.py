@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import tempfile
 from email.message import EmailMessage
 from pathlib import Path
 from types import TracebackType
@@ -13,17 +11,14 @@ from typing import Any, Self
 
 from paperwire.delivery.message import envelope, message_bytes
 from paperwire.delivery.smtp import SendResult
-from paperwire.errors import DeliveryError
+from paperwire.errors import OutboxError
+from paperwire.files import write_atomically
 
 __all__ = ["OutboxError", "OutboxTransport", "eml_name"]
 
 # What a recipient may keep in a file name: ASCII letters, digits and a few harmless marks.
 _UNSAFE = re.compile(r"[^a-z0-9@._+-]+")
 _MAX_RECIPIENT = 64  # the name stays far below the 255 bytes file systems allow
-
-
-class OutboxError(DeliveryError):
-    """The outbox directory cannot be created or written (exit 1)."""
 
 
 class OutboxTransport:
@@ -47,7 +42,7 @@ class OutboxTransport:
         data = message_bytes(message)
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            _write_atomically(path, data)
+            write_atomically(path, data)
         except OSError as exc:
             reason = exc.strerror or type(exc).__name__
             raise OutboxError(f"outbox {self.directory}: cannot write: {reason}") from None
@@ -80,32 +75,3 @@ def eml_name(message: EmailMessage) -> str:
     safe = re.sub(r"\.{2,}", ".", _UNSAFE.sub("_", recipient))[:_MAX_RECIPIENT].strip(".") or "_"
     key = hashlib.sha256(message_id.encode("utf-8")).hexdigest()[:12]
     return f"{date_header.datetime.date().isoformat()}-{safe}-{key}.eml"
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write `data` to `path` so that a reader sees the old file or the whole new one."""
-    handle, temporary = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    _fsync_directory(path.parent)
-
-
-def _fsync_directory(directory: Path) -> None:
-    """Make the rename itself durable (POSIX); a no-op where directories cannot be opened."""
-    try:
-        descriptor = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(descriptor)
-    except OSError:
-        pass
-    finally:
-        os.close(descriptor)

@@ -14,7 +14,7 @@ from typing import Literal, Self
 
 from paperwire.config import SmtpSettings
 from paperwire.delivery.message import envelope, message_bytes
-from paperwire.errors import DeliveryError
+from paperwire.errors import SmtpUnavailable
 
 __all__ = ["SendResult", "SmtpTransport", "SmtpUnavailable"]
 
@@ -37,20 +37,6 @@ class SendResult:
     status: Literal["sent", "temporary", "permanent", "unknown"]
     reply: str  # the server's words, e.g. "250 2.0.0 Ok: queued as 4F2A"
     code: int | None = None
-
-
-class SmtpUnavailable(DeliveryError):
-    """The SMTP server cannot be used for any message: no connection, TLS or its certificate
-    failed, login refused, or the connection was lost and could not be made again (exit 1).
-
-    One line: "SMTP server HOST:PORT: REASON". It never holds the password.
-    """
-
-    def __init__(self, where: str, reason: str) -> None:
-        reason = " ".join(reason.split())
-        super().__init__(f"SMTP server {where}: {reason}")
-        self.where = where
-        self.reason = reason
 
 
 class _ConnectionLost(Exception):

@@ -1,65 +1,54 @@
-"""Choose a reader's papers for a window of announcement dates (rendering: digest.render)."""
+"""Digests: choose a reader's papers for a window (select, kinds), then lay them out (view,
+formats). Names are imported on first use, so that importing this package costs nothing."""
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Collection
+from typing import TYPE_CHECKING
 
-from paperwire.digest.render import (
-    Footer,
-    digest_json,
-    highlight,
-    highlight_forms,
-    render_html,
-    render_markdown,
-    render_subject,
-    render_text,
-    templates_dir,
-)
-from paperwire.digest.select import DigestBuilder
-from paperwire.models import Digest, Profile
-from paperwire.scoring import RankSettings
-from paperwire.scoring.semantic import Embedder
-from paperwire.store import Store
+from paperwire._lazy import lazy_exports
 
-
-def build_digest(
-    store: Store,
-    profile: Profile,
-    window_from: dt.date,
-    window_to: dt.date,
-    *,
-    now: dt.datetime,
-    limit: int,
-    min_score: float = 0.0,
-    announce_types: list[str] | None = None,
-    partial_matches: bool = False,
-    settings: RankSettings | None = None,
-    embedder: Embedder | None = None,
-    skip: Collection[str] = (),
-) -> Digest:
-    """The best `limit` papers announced in the window for `profile`, scoring at least
-    min_score, each with the reasons it is there. Scores use the statistics of the whole store;
-    with an `embedder`, the semantic layer is added. Papers in `skip` (arXiv ids the reader
-    has already received) are left out before ranking. (Many readers: use DigestBuilder.)"""
-    builder = DigestBuilder(
-        store,
-        now=now,
-        announce_types=announce_types,
-        partial_matches=partial_matches,
-        settings=settings,
-        embedder=embedder,
+if TYPE_CHECKING:
+    from paperwire.digest.formats import (
+        digest_json,
+        render_html,
+        render_markdown,
+        render_text,
+        templates_dir,
     )
-    return builder.build(
-        profile, window_from, window_to, limit=limit, min_score=min_score, skip=skip
+    from paperwire.digest.select import DigestBuilder, DigestRequest, build_digest
+    from paperwire.digest.view import (
+        Footer,
+        digest_view,
+        highlight,
+        highlight_forms,
+        render_subject,
     )
 
+_HOMES = {
+    "DigestBuilder": "paperwire.digest.select",
+    "DigestRequest": "paperwire.digest.select",
+    "Footer": "paperwire.digest.view",
+    "build_digest": "paperwire.digest.select",
+    "digest_json": "paperwire.digest.formats",
+    "digest_view": "paperwire.digest.view",
+    "highlight": "paperwire.digest.view",
+    "highlight_forms": "paperwire.digest.view",
+    "render_html": "paperwire.digest.formats",
+    "render_markdown": "paperwire.digest.formats",
+    "render_subject": "paperwire.digest.view",
+    "render_text": "paperwire.digest.formats",
+    "templates_dir": "paperwire.digest.formats",
+}
 
+
+__getattr__ = lazy_exports(__name__, _HOMES)
 __all__ = [
     "DigestBuilder",
+    "DigestRequest",
     "Footer",
     "build_digest",
     "digest_json",
+    "digest_view",
     "highlight",
     "highlight_forms",
     "render_html",

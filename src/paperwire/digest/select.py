@@ -170,7 +170,7 @@ class DigestBuilder:
                     1
                     for p in papers
                     if p.arxiv_id not in request.skip
-                    and in_categories(p, request.profile.categories)
+                    and in_categories(p.categories, request.profile.categories)
                 )
                 digests[index] = Digest(
                     request.profile,
@@ -251,3 +251,35 @@ class DigestBuilder:
                 )
             )
         return digests
+
+
+def build_digest(
+    store: Store,
+    profile: Profile,
+    window_from: dt.date,
+    window_to: dt.date,
+    *,
+    now: dt.datetime,
+    limit: int,
+    min_score: float = 0.0,
+    announce_types: list[str] | None = None,
+    partial_matches: bool = False,
+    settings: RankSettings | None = None,
+    embedder: Embedder | None = None,
+    skip: Collection[str] = (),
+) -> Digest:
+    """The best `limit` papers announced in the window for `profile`, scoring at least
+    min_score, each with the reasons it is there. Scores use the statistics of the whole store;
+    with an `embedder`, the semantic layer is added. Papers in `skip` (arXiv ids the reader
+    has already received) are left out before ranking. (Many readers: use DigestBuilder.)"""
+    builder = DigestBuilder(
+        store,
+        now=now,
+        announce_types=announce_types,
+        partial_matches=partial_matches,
+        settings=settings,
+        embedder=embedder,
+    )
+    return builder.build(
+        profile, window_from, window_to, limit=limit, min_score=min_score, skip=skip
+    )

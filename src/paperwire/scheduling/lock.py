@@ -25,18 +25,12 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from paperwire.config import Settings, default_database_url
-from paperwire.errors import PaperwireError
+from paperwire.errors import LockError
 from paperwire.store import Store
 
 # pg_advisory_lock takes a 64-bit key: "paperwir" as a number, so that other applications'
 # keys on a shared server are unlikely to collide with it.
 ADVISORY_KEY = int.from_bytes(b"paperwir", "big") & 0x7FFF_FFFF_FFFF_FFFF
-
-
-class LockError(PaperwireError):
-    """The lock file cannot be created or opened."""
-
-    exit_code = 1
 
 
 def lock_file_path(settings: Settings, env: dict[str, str] | None = None) -> Path:

@@ -25,8 +25,8 @@ from paperwire.errors import PaperwireError
 from paperwire.http import PoliteSession
 from paperwire.ingest import FetchReport, Ingestor, feed_key
 from paperwire.scheduling.due import DueReport, Reader, due_readers, readers
-from paperwire.scoring.profiles import split_weight
 from paperwire.scoring.semantic import Embedder
+from paperwire.scoring.syntax import split_weight
 from paperwire.store import FeedDay, Store
 from paperwire.trending import TrendingIngestor, due_days, newest_final_day
 

@@ -2,38 +2,41 @@
 
 `Ranker` ranks many papers for many profiles at once (sparse matrix products); `rank_papers`
 does it for one profile and explains each pick. Corpus statistics (`CorpusStats`) come from the
-caller, who keeps them in the store. The optional semantic layer lives in `semantic`.
+caller, who keeps them in the store. The optional semantic layer lives in `semantic`; what a
+reader types is checked by `syntax`, which imports nothing heavy.
+
+Every name here is imported on first use: numpy and scipy take a second to import, and only the
+commands that rank pay for it (not --help, not loading a configuration).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from paperwire.models import Paper
-from paperwire.scoring.profiles import (
-    CompiledProfile,
-    ProfileError,
-    parse_query,
-    split_weight,
-)
-from paperwire.scoring.settings import RankSettings
-from paperwire.scoring.stats import CorpusStats
+from paperwire._lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from paperwire.errors import ProfileError
+    from paperwire.scoring.profiles import CompiledProfile
     from paperwire.scoring.ranker import Ranker, rank_papers
+    from paperwire.scoring.settings import RankSettings
+    from paperwire.scoring.stats import CorpusStats
+    from paperwire.scoring.syntax import in_categories, parse_query, split_weight
+
+_HOMES = {
+    "CompiledProfile": "paperwire.scoring.profiles",
+    "CorpusStats": "paperwire.scoring.stats",
+    "ProfileError": "paperwire.errors",
+    "RankSettings": "paperwire.scoring.settings",
+    "Ranker": "paperwire.scoring.ranker",
+    "in_categories": "paperwire.scoring.syntax",
+    "parse_query": "paperwire.scoring.syntax",
+    "rank_papers": "paperwire.scoring.ranker",
+    "split_weight": "paperwire.scoring.syntax",
+}
 
 
-def __getattr__(name: str) -> Any:
-    # scipy takes a second to import: only the commands that rank pay for it (not --help,
-    # not a configuration check).
-    if name in ("Ranker", "rank_papers"):
-        from paperwire.scoring import ranker
-
-        return getattr(ranker, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
+__getattr__ = lazy_exports(__name__, _HOMES)
 __all__ = [
     "CompiledProfile",
     "CorpusStats",
@@ -45,12 +48,3 @@ __all__ = [
     "rank_papers",
     "split_weight",
 ]
-
-
-def in_categories(paper: Paper, categories: Iterable[str]) -> bool:
-    """True when the paper is listed in any of `categories` (an archive such as "cs" counts).
-    Categories may carry a weight ("cs.CL^0.5"); it is ignored here."""
-    wanted = [split_weight(c, "category")[0] for c in categories]
-    if not wanted:
-        return True
-    return any(c == w or c.startswith(w + ".") for c in paper.categories for w in wanted)

@@ -79,7 +79,7 @@ _PLURAL_ACRONYM = re.compile(r"[A-Z][A-Z0-9]*[A-Z]s")
 _DEFINITION = re.compile(r"\(\s*([A-Za-z][A-Za-z0-9-]{1,11}?)\s*\)")
 
 
-def clean_text(text: str) -> str:
+def strip_tex(text: str) -> str:
     """TeX commands and math delimiters removed, Unicode hyphens made ASCII, accents dropped;
     case is kept (acronyms need it)."""
     if "\\" in text or "$" in text:
@@ -144,7 +144,7 @@ class Analyzer:
 
     def words(self, text: str) -> list[Word]:
         """The words of `text` in order, with their positions in the cleaned text."""
-        cleaned = clean_text(text)
+        cleaned = strip_tex(text)
         result: list[Word] = []
         previous_end = -2
         for match in _WORD.finditer(cleaned):
@@ -216,7 +216,7 @@ class Analyzer:
         The fast path of `words` (no positions), for every paper of every run; the two must
         agree, which tests check.
         """
-        cleaned = clean_text(text)
+        cleaned = strip_tex(text)
         stems: list[str] = []
         exact: list[str] = []
         parts_seen: list[str] = []
@@ -305,7 +305,7 @@ def author_keys(name: str) -> list[str]:
     "Yann LeCun", "LeCun, Yann", "Y. LeCun" and "Yann Le Cun" do not all agree on a surname, so
     the last word is taken as the surname unless a comma says otherwise.
     """
-    folded = fold(clean_text(name)).strip()
+    folded = fold(strip_tex(name)).strip()
     if "," in folded:
         surname, _, given = folded.partition(",")
     else:

@@ -34,18 +34,10 @@ from paperwire.scoring.analysis import (
     category_features,
     paper_author_features,
 )
-from paperwire.scoring.profiles import (
-    All,
-    CompiledProfile,
-    Leaf,
-    Node,
-    Not,
-    Term,
-    all_terms,
-    compile_profile,
-)
+from paperwire.scoring.profiles import CompiledProfile, Term, all_terms, compile_profile
 from paperwire.scoring.settings import RankSettings
 from paperwire.scoring.stats import CorpusStats
+from paperwire.scoring.syntax import All, Leaf, Node, Not
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]

@@ -1,12 +1,11 @@
-"""Text helpers for the parsers: one-line clean text, size limits, TeX-accented author names."""
+"""Helpers for the parsers: size limits on every field, and author lists split into names."""
 
 from __future__ import annotations
 
 import re
-import unicodedata
 
-from pylatexenc.latex2text import LatexNodes2Text
-from pylatexenc.latexwalker import get_default_latex_context_db
+from paperwire.tex import decode_tex_accents, decode_tex_accents_all, has_tex
+from paperwire.text import clip, one_line
 
 # Fields from a hostile or broken feed can be megabytes long; nothing downstream needs more.
 TITLE_LIMIT = 1_000
@@ -21,40 +20,12 @@ MAX_CATEGORIES = 100
 # walks 10 MB; the hard-wrapped, re-indented OAI text needs far less than 4x headroom.
 _RAW_FACTOR = 4
 
-# C0 and C1 control characters plus DEL, removed. The ones str.split() counts as whitespace
-# (tab, LF, VT, FF, CR, \x1c-\x1f, NEL) are left to become spaces instead of gluing words.
-_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
-
-
-def clean_text(s: str | None) -> str:
-    """Return `s` as one line: control characters removed, all whitespace runs made one space.
-
-    The OAI and API formats hard-wrap titles and abstracts at ~80 columns and (in re-indented
-    files) prefix every line with spaces; all of that collapses here. TeX and markup-looking
-    characters are kept as they are: the result is inert text, never unescaped into markup.
-    """
-    if not s:
-        return ""
-    # isprintable() is a cheap C check that is True for most titles and names; only strings
-    # that fail it (newlines, controls, some Unicode) pay for the regex.
-    if not s.isprintable() and _CONTROL.search(s):
-        s = _CONTROL.sub("", s)
-    # str.split() also splits on NBSP, U+2028/2029 and the other Unicode spaces.
-    return " ".join(s.split())
-
-
-def clip(s: str, limit: int) -> str:
-    """Return `s` cut to at most `limit` characters, ending in an ellipsis when it was cut."""
-    if len(s) <= limit:
-        return s
-    return s[: limit - 1].rstrip() + "…"
-
 
 def clean_field(s: str | None, limit: int) -> str:
-    """clean_text + clip, cutting the raw text first so huge values cost almost nothing."""
+    """one_line + clip, cutting the raw text first so huge values cost almost nothing."""
     if not s:
         return ""
-    return clip(clean_text(s[: limit * _RAW_FACTOR]), limit)
+    return clip(one_line(s[: limit * _RAW_FACTOR]), limit)
 
 
 def optional_field(s: str | None, limit: int = FIELD_LIMIT) -> str | None:
@@ -73,60 +44,6 @@ def clean_categories(categories: list[str]) -> list[str]:
             if len(seen) >= MAX_CATEGORIES:
                 break
     return seen
-
-
-# --- TeX accents in author names --------------------------------------------------------------
-
-# rss.arxiv.org and arXivRaw give author names as the submitter typed them, in TeX:
-# `Rodr\'iguez`, `Pi\v{z}urica`, `J\"org`. pylatexenc decodes them (about 150 us a name; only
-# the few percent of names with a backslash or brace pay it).
-_UNESCAPED_SPECIAL = re.compile(r"(?<!\\)([%&#])")  # TeX comment/alignment chars eat text
-_latex = LatexNodes2Text()
-# Built once: pylatexenc otherwise rebuilds its macro table on every call (a quarter of the cost).
-_LATEX_CONTEXT = get_default_latex_context_db()
-# Joins names so one pylatexenc call decodes a whole author list (U+2063 INVISIBLE SEPARATOR:
-# TeX leaves it alone and no name contains it).
-_NAME_SEPARATOR = "\u2063"
-
-
-def _latex_to_text(s: str) -> str | None:
-    try:
-        # Escape bare % & # first: pylatexenc would read `%` as a comment and drop the rest.
-        text = _latex.latex_to_text(
-            _UNESCAPED_SPECIAL.sub(r"\\\1", s), latex_context=_LATEX_CONTEXT
-        )
-    except Exception:  # pylatexenc raises assorted errors (and RecursionError) on odd input
-        return None
-    if not isinstance(text, str):
-        return None
-    return unicodedata.normalize("NFC", text.replace("\u00a0", " "))  # `~` is a no-break space
-
-
-def decode_tex_accents(s: str) -> str:
-    """Turn TeX accent escapes in a *name* into Unicode (`Rodr\\'iguez` -> `Rodríguez`).
-
-    Only for author names: titles and abstracts keep their TeX verbatim (`$\\mathcal{O}(n^3)$`).
-    Strings without a backslash or brace are returned untouched; on any failure the input is
-    returned as it was.
-    """
-    if "\\" not in s and "{" not in s and "}" not in s:
-        return s
-    text = _latex_to_text(s)
-    return s if text is None else text
-
-
-def decode_tex_accents_all(names: list[str]) -> list[str]:
-    """decode_tex_accents for a list, in one pylatexenc call when the names allow it."""
-    if len(names) < 2:
-        return [decode_tex_accents(n) for n in names]
-    # Each name in its own group, so an accent macro at the end of one name (`Garc\'`)
-    # cannot reach across the separator to the next name.
-    joined = _latex_to_text(_NAME_SEPARATOR.join("{" + name + "}" for name in names))
-    parts = joined.split(_NAME_SEPARATOR) if joined is not None else []
-    if len(parts) != len(names) or any(p and unicodedata.combining(p[0]) for p in parts):
-        # An unbalanced brace swallowed a separator, or a mark still moved: one by one.
-        return [decode_tex_accents(n) for n in names]
-    return parts
 
 
 # --- author lists ------------------------------------------------------------------------------
@@ -199,26 +116,22 @@ def split_authors(s: str | None) -> list[str]:
     return names
 
 
-def _has_tex(s: str) -> bool:
-    return "\\" in s or "{" in s or "}" in s
-
-
 def author_name(s: str | None) -> str:
     """One author name: cleaned, clipped and TeX accents decoded."""
     if not s:
         return ""
     name = s if _is_clean_name(s) else clean_field(s, AUTHOR_NAME_LIMIT)
-    if not _has_tex(name):
+    if not has_tex(name):
         return name
-    return clip(clean_text(decode_tex_accents(name)), AUTHOR_NAME_LIMIT)
+    return clip(one_line(decode_tex_accents(name)), AUTHOR_NAME_LIMIT)
 
 
 def author_names(s: str | None) -> list[str]:
     """split_authors, then each name's TeX accents decoded."""
     names = split_authors(s)
-    if s is None or not _has_tex(s):  # one check for the whole list instead of one per name
+    if s is None or not has_tex(s):  # one check for the whole list instead of one per name
         return names
-    tex = [i for i, name in enumerate(names) if _has_tex(name)]
+    tex = [i for i, name in enumerate(names) if has_tex(name)]
     for i, name in zip(tex, decode_tex_accents_all([names[i] for i in tex]), strict=True):
-        names[i] = clip(clean_text(name), AUTHOR_NAME_LIMIT)
+        names[i] = clip(one_line(name), AUTHOR_NAME_LIMIT)
     return [name for name in names if name]

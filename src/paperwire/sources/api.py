@@ -17,10 +17,10 @@ from paperwire.sources._text import (
     author_name,
     clean_categories,
     clean_field,
-    clean_text,
     optional_field,
 )
 from paperwire.sources._xml import ARXIV, ATOM, OPENSEARCH, element_text, parse_xml, qname
+from paperwire.text import one_line
 
 _FEED = qname(ATOM, "feed")
 _ENTRY = qname(ATOM, "entry")
@@ -142,7 +142,7 @@ def _entry(entry: ET.Element, url: str) -> Paper | None:
 
     # A bad request is still an Atom feed (HTTP 400) with one entry titled "Error" whose
     # summary says what was wrong and whose id is https://arxiv.org/api/errors#...
-    if clean_text(title) == "Error" and "/abs/" not in entry_id:
+    if one_line(title) == "Error" and "/abs/" not in entry_id:
         reason = clean_field(summary, FIELD_LIMIT) or "unknown error"
         raise FeedFormatError(url, f"arXiv API error: {reason}")
     try:

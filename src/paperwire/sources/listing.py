@@ -18,9 +18,9 @@ from paperwire.sources._text import (
     author_name,
     clean_categories,
     clean_field,
-    clean_text,
     optional_field,
 )
+from paperwire.text import one_line
 
 try:  # lxml is several times faster on the 1 MB /recent pages; html.parser is the fallback.
     import lxml  # noqa: F401
@@ -86,7 +86,7 @@ def parse_listing(body: bytes, url: str) -> FeedBatch:
     # <dl id='articles'>, the old UI between separate <dl>s, and excerpts have no <dl> at all.
     for element in soup.find_all(("h3", "dt", "dd")):
         if element.name == "h3":
-            heading = clean_text(element.get_text(" "))
+            heading = one_line(element.get_text(" "))
             kind, heading_date = _heading(heading)
             if kind is not None or heading_date is not None:
                 recognised = True
@@ -139,7 +139,7 @@ def _showing_date(soup: BeautifulSoup) -> dt.date | None:
     node = soup.find(string=_SHOWING)
     if node is None:
         return None
-    match = _SHOWING.search(clean_text(str(node)))
+    match = _SHOWING.search(one_line(str(node)))
     return _parse_date(match.group("rest")) if match else None
 
 
@@ -228,7 +228,7 @@ def _entry(dt_tag: Tag, dd: Tag, section: AnnounceType | None, day: dt.date | No
     if identifier is None:
         return None
     arxiv_id, version = identifier
-    dt_text = clean_text(dt_tag.get_text(" "))
+    dt_text = one_line(dt_tag.get_text(" "))
 
     authors_div = _div(dd, "list-authors")
     authors: list[str] = []

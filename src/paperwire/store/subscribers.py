@@ -18,7 +18,7 @@ from sqlalchemy import Engine, Table, delete, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from paperwire.config import SubscriberSettings
-from paperwire.errors import StoreError
+from paperwire.errors import StoreError, SubscriberExists
 from paperwire.store.engine import short_error
 from paperwire.store.tables import SubscriberRow
 from paperwire.store.upsert import dialect_insert
@@ -49,10 +49,6 @@ class SyncReport:
     added: list[str]
     updated: list[str]
     removed: list[str]
-
-
-class SubscriberExists(Exception):
-    """`add` for an address the database already holds."""
 
 
 def _data(settings: SubscriberSettings) -> dict[str, Any]:

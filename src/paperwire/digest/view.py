@@ -1,37 +1,27 @@
-"""Render a Digest for people: an email's HTML and plain-text parts, its subject, Markdown, JSON.
+"""The view model of a digest: what each paper says, decided and formatted, for every format.
 
-Python builds a small view model of each paper (title pieces with the matched words marked,
-author line, why line, trimmed abstract, links); the templates in templates/ only lay it out.
-Feed text is never trusted: HTML is autoescaped, and markup is only ever wrapped around
-escaped pieces.
+Python builds a small view of each paper (title pieces with the matched words marked, author
+line, why line, trimmed abstract, links) and of the digest (heading, dates, summary, subject);
+the formats (digest.formats and the templates in templates/) only lay it out. Feed text is
+never trusted: it is one line of inert text here, and escaped by each format.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
-import html
-import importlib.util
-import json
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
-from typing import Any
 
-import css_inline
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from markupsafe import Markup
-from pylatexenc import latex2text
-
+from paperwire.errors import ProfileError
 from paperwire.models import AnnounceType, Digest, Paper, Profile, Reason, ScoredPaper, Trending
-from paperwire.scoring.profiles import ProfileError, split_weight
-from paperwire.sources._text import _latex_to_text
-from paperwire.text import is_plain_url
+from paperwire.scoring.syntax import split_weight
+from paperwire.tex import tex_to_text
+from paperwire.text import CUT_PUNCTUATION, clip_words, one_line, plain_url, plural
 
 ABSTRACT_CHARS = 450  # shown of each abstract, cut at a word boundary
 SUBJECT_CHARS = 110
-TEXT_WIDTH = 72
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,10 +132,6 @@ def format_window(window_from: dt.date, window_to: dt.date, *, year: bool = True
     return f"{window_from.day}{EN_DASH}{_day_month(window_to)}{suffix}"
 
 
-def _papers(count: int) -> str:
-    return f"{count} paper" if count == 1 else f"{count} papers"
-
-
 def _display_term(raw: str) -> str:
     try:
         return split_weight(raw)[0]
@@ -167,7 +153,7 @@ def _topics(profile: Profile) -> str:
         parts.append("papers like " + ", ".join(profile.like))
     if profile.description.strip():
         parts.append("your description")
-    return _one_line("; ".join(parts))
+    return one_line("; ".join(parts))
 
 
 def _on_topics(digest: Digest) -> int:
@@ -177,95 +163,17 @@ def _on_topics(digest: Digest) -> int:
 def _summary(digest: Digest) -> str:
     if digest.trending:
         shown = len(digest.papers)
-        head = f"{shown} of {_papers(digest.announced_count)} featured on Hugging Face"
+        head = f"{shown} of {plural(digest.announced_count, 'paper')} featured on Hugging Face"
         on_topics = _on_topics(digest)
         tail = f"; {on_topics} on your topics, ranked higher" if on_topics else ""
         return f"{head}, most upvoted first{tail}."
     categories = [_display_term(c) for c in digest.profile.categories]
     where = f" in {', '.join(categories)}" if categories else ""
-    return f"{digest.matched_count} of {_papers(digest.announced_count)} announced{where} matched."
+    announced = plural(digest.announced_count, "paper")
+    return f"{digest.matched_count} of {announced} announced{where} matched."
 
 
-# --- text cleaning and TeX --------------------------------------------------------------------
-
-# C0 and C1 control characters and DEL (those str.split() takes for whitespace are left to
-# become spaces), and the bidirectional overrides and isolates that could make a hostile title
-# display as something else.
-_UNSHOWABLE = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
-def _one_line(text: str) -> str:
-    """Feed text as one line: no control characters, single spaces, no bidi overrides."""
-    if text.isprintable():  # checks in C first: most feed text is clean already
-        if "  " not in text and text[:1] != " " and text[-1:] != " ":
-            return text
-    else:
-        text = _UNSHOWABLE.sub("", text)
-    return " ".join(text.split())
-
-
-# A stretch of TeX: math in $…$ / $$…$$ / \(…\), or a macro with up to two levels of braced
-# arguments (\emph{x}, \textbf{a \emph{b}}), or an escaped character (\%, \&).
-_BRACED = r"\{(?:[^{}]|\{(?:[^{}]|\{[^{}]*\})*\})*\}"
-_TEX_ISLAND = re.compile(
-    r"\$\$[^$]+\$\$|\$[^$]+\$|\\\(.+?\\\)"
-    r"|\\[A-Za-z]+\*?(?:\[[^\]]{0,80}\])?(?:\s*" + _BRACED + r")*"
-    r"|\\[^A-Za-z\s]"
-)
-
-
-_MACRO = re.compile(r"\\([A-Za-z]+)(\s*\{)?")
-# "$5 and save $" is two prices, not math: an amount followed by a space.
-_PRICES = re.compile(r"\$\d[\d.,]*\s")
-# Unknown to pylatexenc, yet safe to drop: sizing and spacing that carry no meaning in text.
-_DROPPABLE_MACROS = frozenset(
-    {"left", "right", "middle", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr"}
-    | {"biggl", "biggr", "displaystyle", "textstyle", "scriptstyle", "limits", "nolimits"}
-)
-
-
-@functools.lru_cache(maxsize=1)
-def _known_macros() -> Callable[[str], object]:
-    return latex2text.get_default_latex_context_db().get_macro_spec
-
-
-@functools.lru_cache(maxsize=8192)
-def _tex_island_to_text(island: str) -> str:
-    # Cached: the same paper goes to many readers, and pylatexenc takes ~200 µs an island.
-    if _PRICES.match(island):
-        return island
-    known = _known_macros()
-    for name, braced in _MACRO.findall(island):
-        # pylatexenc drops a macro it does not know: an author's own \RR would vanish from
-        # "$M \in \RR^d$". The TeX as written says more. (With a braced argument, as in
-        # \operatorname{tr}, the argument survives and says enough.)
-        if not braced and name not in _DROPPABLE_MACROS and known(name) is None:
-            return island
-    text = _latex_to_text(island)
-    if text is None or "%s" in text:  # "%s": pylatexenc's placeholder for a failed macro
-        return island
-    return text
-
-
-def tex_to_text(text: str) -> str:
-    """`text` with its TeX shown as text: `$\\mathcal{O}(n^2)$` → script O(n^2), `\\emph{x}` → x.
-
-    Only the TeX stretches go through pylatexenc (a whole abstract would take ~15 ms); each
-    falls back to its raw text when pylatexenc fails.
-    """
-    if "$" not in text and "\\" not in text:
-        return text
-    parts: list[str] = []
-    position = 0
-    for match in _TEX_ISLAND.finditer(text):
-        parts.append(text[position : match.start()])
-        parts.append(_tex_island_to_text(match.group()))
-        position = match.end()
-    parts.append(text[position:])
-    return _one_line("".join(parts))  # `\\` becomes a newline, "$x$ $$" two spaces
-
-
-_CUT_PUNCTUATION = " ,;:-\u2013\u2014"  # not left dangling before "…"
+# --- abstracts ----------------------------------------------------------------------------------
 
 
 def trim_text(text: str, limit: int = ABSTRACT_CHARS, *, clipped: bool = False) -> str:
@@ -280,7 +188,7 @@ def trim_text(text: str, limit: int = ABSTRACT_CHARS, *, clipped: bool = False) 
         cut = cut[:space]
     if cut.count("$") % 2:  # inside math: stop before it opened
         cut = cut[: cut.rfind("$")]
-    return cut.rstrip(_CUT_PUNCTUATION + "(") + " …"
+    return cut.rstrip(CUT_PUNCTUATION + "(") + " …"
 
 
 # --- highlighting ------------------------------------------------------------------------------
@@ -383,9 +291,9 @@ def _code_url(*texts: str) -> str:
 def author_line(authors: Sequence[str]) -> str:
     """All names up to four; beyond, the first three, "…", the last and how many there are."""
     if len(authors) <= 4:
-        return ", ".join(_one_line(a) for a in authors)
-    shown = ", ".join(_one_line(a) for a in authors[:3])
-    return f"{shown} … {_one_line(authors[-1])} ({len(authors)} authors)"
+        return ", ".join(one_line(a) for a in authors)
+    shown = ", ".join(one_line(a) for a in authors[:3])
+    return f"{shown} … {one_line(authors[-1])} ({len(authors)} authors)"
 
 
 def _category_line(paper: Paper) -> str:
@@ -410,16 +318,16 @@ def _why_items(reasons: tuple[Reason, ...]) -> tuple[WhyItem, ...]:
     # Cached: a reader's reasons repeat from paper to paper ("LoRA in title and abstract").
     items = []
     for reason in reasons:
-        term = _one_line(reason.term)
+        term = one_line(reason.term)
         if reason.kind == "author":
             names = ", ".join(f for f in reason.forms if f.casefold() != term.casefold())
-            detail = "among the authors" + (f" ({_one_line(names)})" if names else "")
+            detail = "among the authors" + (f" ({one_line(names)})" if names else "")
             items.append(WhyItem(term, detail))
         elif reason.kind == "partial":
             words = {f.casefold(): f for f in reversed(reason.forms)}  # "Inference, inference"
             shown = ", ".join(list(words.values())[::-1][:4])
             detail = "partly" + (f", in {_places(reason.where)}" if reason.where else "")
-            items.append(WhyItem(term, detail + (f" ({_one_line(shown)})" if shown else "")))
+            items.append(WhyItem(term, detail + (f" ({one_line(shown)})" if shown else "")))
         elif reason.kind == "description":
             items.append(WhyItem("", "close to your description"))
         elif reason.kind == "like":
@@ -439,32 +347,28 @@ def _shown_text(
     """The title, the trimmed abstract and the code link as shown: the same for every reader,
     so a batch of digests works them out once a paper (keys are the strings themselves)."""
     code = _code_url(abstract, comments)
-    title = _one_line(title)
+    title = one_line(title)
     # Twice what is shown is enough to cut from, even when TeX shrinks as it becomes text;
     # cleaning and TeX never walk a 20,000-character abstract.
     window = ABSTRACT_CHARS * 2
     clipped = len(abstract) > window
-    abstract = _one_line(abstract[:window])
+    abstract = one_line(abstract[:window])
     if tex_as_text:
         title = tex_to_text(title)
         abstract = tex_to_text(abstract)
     return title, trim_text(abstract, clipped=clipped), code
 
 
-def _count(n: int, one: str) -> str:
-    return f"{n:,} {one}" if n == 1 else f"{n:,} {one}s"
-
-
 def trending_stats(trending: Trending | None) -> str:
     """ "Hugging Face: 42 upvotes, 5 comments · GitHub: 120 stars", or "" when unknown."""
     if trending is None:
         return ""
-    parts = [_count(trending.upvotes, "upvote")]
+    parts = [plural(trending.upvotes, "upvote", grouped=True)]
     if trending.comments:
-        parts.append(_count(trending.comments, "comment"))
+        parts.append(plural(trending.comments, "comment", grouped=True))
     line = "Hugging Face: " + ", ".join(parts)
-    if trending.github_stars is not None and _plain_url(trending.github_repo):
-        line += f" \u00b7 GitHub: {_count(trending.github_stars, 'star')}"
+    if trending.github_stars is not None and plain_url(trending.github_repo):
+        line += f" \u00b7 GitHub: {plural(trending.github_stars, 'star', grouped=True)}"
     return line
 
 
@@ -485,33 +389,23 @@ def paper_view(
         title=highlight_pieces(title, forms),
         title_text=title,
         authors=author_line(paper.authors),
-        categories=_one_line(_category_line(paper)),
+        categories=one_line(_category_line(paper)),
         label=_TYPE_LABELS.get(paper.announce_type, "") if paper.announce_type else "",
         why=why_items(scored.reasons),
         abstract=highlight_pieces(abstract, forms),
         abs_url=paper.abs_url,
         pdf_url=paper.pdf_url,
         html_url=paper.html_url,
-        code_url=(_plain_url(hf.github_repo) if hf else "") or code,
-        project_url=_plain_url(hf.project_page) if hf else "",
+        code_url=(plain_url(hf.github_repo) if hf else "") or code,
+        project_url=plain_url(hf.project_page) if hf else "",
         upvotes=hf.upvotes if hf else None,
         comments=hf.comments if hf else None,
-        github_stars=hf.github_stars if hf and _plain_url(hf.github_repo) else None,
+        github_stars=hf.github_stars if hf and plain_url(hf.github_repo) else None,
         stats=trending_stats(hf),
     )
 
 
 # --- the whole digest ---------------------------------------------------------------------------
-
-
-def _clip(text: str, limit: int) -> str:
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    space = cut.rfind(" ")
-    if space > limit * 3 // 4:
-        cut = cut[:space]
-    return cut.rstrip(_CUT_PUNCTUATION) + "…"
 
 
 def render_subject(digest: Digest) -> str:
@@ -524,17 +418,11 @@ def render_subject(digest: Digest) -> str:
             return f"No new papers matched {days}"
         return f"No new papers matched on {_day_month(digest.window_to)}"
     count = digest.matched_count
-    head = f"{count} new paper{'' if count == 1 else 's'} for you"
+    head = f"{plural(count, 'new paper')} for you"
     if not digest.papers:
         return head
-    title = tex_to_text(_one_line(digest.papers[0].paper.title))
-    return _clip(_one_line(f"{head}: {title}"), SUBJECT_CHARS)
-
-
-def _plain_url(url: str | None) -> str:
-    """A link Hugging Face gave, checked again by the parser's rule (rows stored by older
-    versions were not): nothing that could end a Markdown link or open another."""
-    return url if url and is_plain_url(url) else ""
+    title = tex_to_text(one_line(digest.papers[0].paper.title))
+    return clip_words(one_line(f"{head}: {title}"), SUBJECT_CHARS)
 
 
 def _trending_subject(digest: Digest) -> str:
@@ -545,9 +433,9 @@ def _trending_subject(digest: Digest) -> str:
     if not digest.papers:
         return f"No trending papers on your topics {on}{days}"
     count = len(digest.papers)
-    head = f"{count} trending paper{'' if count == 1 else 's'}"
-    title = tex_to_text(_one_line(digest.papers[0].paper.title))
-    return _clip(_one_line(f"{head}: {title}"), SUBJECT_CHARS)
+    head = plural(count, "trending paper")
+    title = tex_to_text(one_line(digest.papers[0].paper.title))
+    return clip_words(one_line(f"{head}: {title}"), SUBJECT_CHARS)
 
 
 def _safe_url(url: str, schemes: tuple[str, ...]) -> str:
@@ -566,11 +454,11 @@ def digest_view(
     footer = footer or Footer()
     footer = replace(
         footer,
-        recipient=_one_line(footer.recipient),
+        recipient=one_line(footer.recipient),
         unsubscribe_url=_safe_url(footer.unsubscribe_url, ("https://", "http://")),
         unsubscribe_mailto=_safe_url(footer.unsubscribe_mailto, ("mailto:",)),
         preferences_url=_safe_url(footer.preferences_url, ("https://", "http://")),
-        more_hint=_one_line(footer.more_hint),
+        more_hint=one_line(footer.more_hint),
     )
     papers = tuple(
         paper_view(scored, rank, tex_as_text=tex_as_text, marks=marks)
@@ -584,23 +472,23 @@ def digest_view(
         empty = f"Hugging Face featured no papers {on}{dates}."
     elif digest.trending and digest.matched_count == 0:
         empty = (
-            f"None of the {_papers(digest.announced_count)} featured on Hugging Face "
+            f"None of the {plural(digest.announced_count, 'paper')} featured on Hugging Face "
             f"{on}{dates} is on your topics."
         )
     elif digest.matched_count == 0:
         empty = (
-            f"Nothing matched your topics among the {_papers(digest.announced_count)} "
+            f"Nothing matched your topics among the {plural(digest.announced_count, 'paper')} "
             f"announced {on}{dates}."
         )
     preheader = summary
     if papers:
         top = papers[0].title_text if tex_as_text else tex_to_text(papers[0].title_text)
-        preheader = _clip(f"{summary} Top: {top}", 150)
+        preheader = clip_words(f"{summary} Top: {top}", 150)
     more = ""
     if digest.more > 0 and digest.trending:
-        more = f"{digest.more} more paper{'' if digest.more == 1 else 's'} featured."
+        more = f"{plural(digest.more, 'more paper')} featured."
     elif digest.more > 0:
-        more = f"{digest.more} more paper{'' if digest.more == 1 else 's'} matched."
+        more = f"{plural(digest.more, 'more paper')} matched."
     return DigestView(
         subject=render_subject(digest),
         heading="Trending on Hugging Face" if digest.trending else "arXiv digest",
@@ -613,195 +501,3 @@ def digest_view(
         empty=empty,
         footer=footer,
     )
-
-
-# --- templates ---------------------------------------------------------------------------------
-
-
-def templates_dir() -> Path:
-    """Where the templates are: the `paperwire.templates` package of an installed wheel, or
-    the repository's top-level templates/ in an editable install (setuptools' editable finder
-    does not map a sub-package that lives outside src/)."""
-    spec = importlib.util.find_spec("paperwire.templates")
-    if spec is not None and spec.submodule_search_locations:
-        return Path(next(iter(spec.submodule_search_locations)))
-    return Path(__file__).resolve().parents[3] / "templates"
-
-
-@functools.lru_cache(maxsize=1)
-def _default_templates_dir() -> Path:
-    return templates_dir()
-
-
-def _html_pieces(pieces: Iterable[Piece]) -> Markup:
-    # Each piece escaped on its own (html.escape quotes " and ' too, like markupsafe, and is
-    # five times faster on a str); only the <strong> around a match is markup.
-    return Markup(
-        "".join(
-            f'<strong class="hl">{html.escape(p.text)}</strong>'
-            if p.matched
-            else html.escape(p.text)
-            for p in pieces
-        )
-    )
-
-
-# Markdown passes raw HTML through: "<" must not open a tag. An entity stays inert even after a
-# backslash, where "\<" would not ("\\<script>" is an escaped backslash, then a tag).
-_MARKDOWN_UNSAFE = str.maketrans({"<": "&lt;"})
-
-
-def _markdown_text(text: str) -> str:
-    text = text.translate(_MARKDOWN_UNSAFE)
-    if "](" in text or "![" in text:
-        # Feed text must not become a link or a remote image: "[x](javascript:…)" stays text.
-        text = text.replace("](", "]\\(").replace("![", "!\\[")
-    return text
-
-
-def _markdown_pieces(pieces: Iterable[Piece]) -> str:
-    return "".join(
-        f"**{_markdown_text(p.text)}**" if p.matched else _markdown_text(p.text) for p in pieces
-    )
-
-
-def _markdown_link_text(pieces: Iterable[Piece]) -> str:
-    # An unbalanced bracket in a title would end the link text early.
-    return _markdown_pieces(pieces).replace("[", "\\[").replace("]", "\\]")
-
-
-def _plain_pieces(pieces: Iterable[Piece]) -> str:
-    return "".join(p.text for p in pieces)
-
-
-def wrap(text: str, width: int = TEXT_WIDTH, first: str = "", indent: str = "") -> str:
-    """`text` filled to `width` columns, `first` before the first line and `indent` before the
-    others; words longer than a line (URLs) are never broken. The lines textwrap.fill makes with
-    break_long_words and break_on_hyphens off, ten times faster (textwrap takes ~50 µs an
-    abstract, a fifth of a digest's time budget)."""
-    text = " ".join(text.split())
-    lines = []
-    prefix, start, end = first, 0, len(text)
-    while end - start > width - len(prefix):
-        # The last space that still lets the line fit; else the end of a too-long word.
-        cut = text.rfind(" ", start, start + width - len(prefix) + 1)
-        if cut <= start:
-            cut = text.find(" ", start + 1)
-            if cut == -1:
-                break
-        lines.append(prefix + text[start:cut])
-        prefix, start = indent, cut + 1
-    if start < end:
-        lines.append(prefix + text[start:])
-    return "\n".join(lines)
-
-
-@functools.lru_cache(maxsize=4)
-def _environment(directory: Path, kind: str) -> Environment:
-    """One Jinja environment per templates directory and output kind, built once a process."""
-    environment = Environment(
-        loader=FileSystemLoader(directory),
-        # Only HTML is escaped: Markdown and text would show "&lt;" for a "<" in a title.
-        autoescape=kind == "html",
-        undefined=StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        auto_reload=False,
-    )
-    environment.filters["pieces"] = {
-        "html": _html_pieces,
-        "markdown": _markdown_pieces,
-        "text": _plain_pieces,
-    }[kind]
-    environment.filters["md"] = _markdown_text
-    environment.filters["link_text"] = _markdown_link_text
-    environment.filters["wrap"] = wrap
-    return environment
-
-
-@functools.lru_cache(maxsize=1)
-def _inliner() -> css_inline.CSSInliner:
-    # Style tags marked data-css-inline="keep" (the dark-mode rules) survive; nothing is fetched.
-    return css_inline.CSSInliner(
-        load_remote_stylesheets=False, keep_style_tags=False, minify_css=True
-    )
-
-
-def _render(kind: str, template: str, **context: Any) -> str:
-    environment = _environment(_default_templates_dir(), kind)
-    return environment.get_template(template).render(**context)
-
-
-def render_html(digest: Digest, footer: Footer | None = None) -> str:
-    """The email's HTML part: a complete document, CSS inlined, from templates/digest.html.j2."""
-    document = _render("html", "digest.html.j2", view=digest_view(digest, footer))
-    return _inliner().inline(document)
-
-
-def render_text(digest: Digest, footer: Footer | None = None) -> str:
-    """The email's text/plain part, wrapped at 72 columns, from templates/digest.txt.j2."""
-    view = digest_view(digest, footer, marks=False)  # text/plain has no way to mark words
-    return _render("text", "digest.txt.j2", view=view, width=TEXT_WIDTH).rstrip() + "\n"
-
-
-def render_markdown(digest: Digest) -> str:
-    """The digest as Markdown, from templates/digest.md.j2 (TeX kept for Markdown viewers)."""
-    view = digest_view(digest, tex_as_text=False)
-    return _render("markdown", "digest.md.j2", view=view).rstrip() + "\n"
-
-
-# --- JSON --------------------------------------------------------------------------------------
-
-
-def _paper_json(scored: ScoredPaper) -> dict[str, Any]:
-    paper = scored.paper
-    return {
-        "arxiv_id": paper.arxiv_id,
-        "version": paper.version,
-        "title": paper.title,
-        "authors": paper.authors,
-        "categories": paper.categories,
-        "primary_category": paper.primary_category,
-        "announce_type": paper.announce_type.value if paper.announce_type else None,
-        "announced": paper.announced.isoformat() if paper.announced else None,
-        "abstract": paper.abstract,
-        "score": round(scored.score, 4),
-        "matched": scored.matched,
-        "reasons": [
-            {"kind": r.kind, "term": r.term, "where": list(r.where), "forms": list(r.forms)}
-            for r in scored.reasons
-        ],
-        "abs_url": paper.abs_url,
-        "pdf_url": paper.pdf_url,
-        "upvotes": paper.trending.upvotes if paper.trending else None,
-        "huggingface": _trending_json(paper.trending),
-    }
-
-
-def _trending_json(trending: Trending | None) -> dict[str, Any] | None:
-    if trending is None:
-        return None
-    return {
-        "featured": trending.featured.isoformat(),
-        "upvotes": trending.upvotes,
-        "comments": trending.comments,
-        "github_repo": trending.github_repo,
-        "github_stars": trending.github_stars,
-        "project_page": trending.project_page,
-        "ai_summary": trending.ai_summary,
-        "ai_keywords": list(trending.ai_keywords),
-        "organization": trending.organization,
-    }
-
-
-def digest_json(digest: Digest) -> str:
-    """The JSON document of SPEC.md: papers in rank order, best first."""
-    document = {
-        "generated_at": digest.generated_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "subscriber": digest.profile.email,
-        "mode": "trending" if digest.trending else "topics",
-        "window": {"from": digest.window_from.isoformat(), "to": digest.window_to.isoformat()},
-        "papers": [_paper_json(s) for s in digest.papers],
-    }
-    return json.dumps(document, ensure_ascii=False, indent=2)
