@@ -43,8 +43,8 @@ from paperwire.delivery.smtp import SmtpTransport
 from paperwire.digest.formats import render_html, render_text
 from paperwire.models import AnnounceType, Digest, Paper, Profile
 from paperwire.scoring import rank_papers
-from paperwire.sources.oai import parse_oai
-from paperwire.sources.rss import parse_feed
+from paperwire.sources.arxiv.oai import parse_oai
+from paperwire.sources.arxiv.rss import parse_feed
 from paperwire.store import open_store
 
 REPO = Path(__file__).resolve().parent.parent

@@ -26,8 +26,8 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from paperwire.models import FeedBatch
-from paperwire.sources.oai import parse_oai
-from paperwire.sources.rss import parse_feed
+from paperwire.sources.arxiv.oai import parse_oai
+from paperwire.sources.arxiv.rss import parse_feed
 from paperwire.store import open_store
 
 REPO = Path(__file__).resolve().parent.parent

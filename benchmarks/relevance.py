@@ -52,7 +52,7 @@ from typing import TypeVar, cast
 
 from paperwire.models import Paper, Profile
 from paperwire.scoring import CorpusStats, Ranker
-from paperwire.sources.oai import parse_oai
+from paperwire.sources.arxiv.oai import parse_oai
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_FIXTURES = Path(

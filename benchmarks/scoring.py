@@ -60,11 +60,12 @@ from typing import Any
 
 import paperwire.scoring
 from paperwire.errors import FeedFormatError
-from paperwire.models import Paper, Profile, split_arxiv_id
+from paperwire.models import Paper, Profile
 from paperwire.scoring import CorpusStats, Ranker
 from paperwire.scoring.analysis import STOPWORDS, strip_tex
-from paperwire.sources.oai import parse_oai
-from paperwire.sources.rss import parse_feed
+from paperwire.sources.arxiv.ids import split_arxiv_id
+from paperwire.sources.arxiv.oai import parse_oai
+from paperwire.sources.arxiv.rss import parse_feed
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_FIXTURES = Path(

@@ -28,10 +28,10 @@ from pathlib import Path
 from paperwire.config import Settings, SubscriberSettings
 from paperwire.delivery.outbox import OutboxTransport
 from paperwire.http import PoliteSession
-from paperwire.ingest import feed_key
 from paperwire.models import AnnounceType, Paper
 from paperwire.scheduling.due import due_readers, readers
 from paperwire.scheduling.tick import tick
+from paperwire.sources.arxiv.fetch import feed_key
 from paperwire.store import open_store
 
 NOW = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)  # a Tuesday

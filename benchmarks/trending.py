@@ -32,7 +32,7 @@ from paperwire.digest import DigestBuilder
 from paperwire.digest.formats import render_html, render_text
 from paperwire.digest.select import DigestRequest
 from paperwire.models import Profile, Trending
-from paperwire.sources.huggingface import parse_daily_papers, parse_papers_page
+from paperwire.sources.huggingface.parse import parse_daily_papers, parse_papers_page
 from paperwire.store import open_store
 
 REPO = Path(__file__).resolve().parent.parent

@@ -23,7 +23,7 @@ from xml.sax.saxutils import escape
 
 from loopback import LoopbackServer, RecordedRequest, Reply
 
-from paperwire.arxiv_calendar import EASTERN
+from paperwire.sources.arxiv.calendar import EASTERN
 
 
 @dataclass(frozen=True)

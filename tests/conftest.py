@@ -18,7 +18,7 @@ from smtpserver import smtp_server, smtp_ssl_server, smtp_tls_server  # noqa: F4
 from paperwire.cli import cli
 from paperwire.config import ArxivSettings
 from paperwire.http import PoliteSession
-from paperwire.ingest import Ingestor
+from paperwire.sources.arxiv.fetch import Ingestor
 from paperwire.store import Store, open_store
 
 POSTGRES_URL = os.environ.get(

@@ -20,12 +20,12 @@ from conftest import PaperwireCLI, polite_session
 from fixtures_path import own_fixture, real_fixture, shared_fixtures
 from loopback import LoopbackServer, RecordedRequest, Reply
 
-from paperwire import trending
 from paperwire.config import HuggingFaceSettings
 from paperwire.errors import FeedFormatError, UsageError
 from paperwire.models import AnnounceType, Paper, Source, Trending
-from paperwire.sources.api import parse_api_response
-from paperwire.sources.huggingface import day_url, parse_daily_papers, parse_papers_page
+from paperwire.sources.arxiv.api import parse_api_response
+from paperwire.sources.huggingface import fetch as trending
+from paperwire.sources.huggingface.parse import day_url, parse_daily_papers, parse_papers_page
 from paperwire.store import Store, TrendingDay, open_store
 
 UTC = dt.UTC

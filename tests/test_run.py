@@ -23,7 +23,7 @@ from loopback import LoopbackServer
 from smtpserver import SmtpTestServer
 from test_send import announce, paper, shown_ids
 
-from paperwire.arxiv_calendar import latest_announcement_date
+from paperwire.sources.arxiv.calendar import latest_announcement_date
 from paperwire.store import open_store
 
 UTC = dt.UTC

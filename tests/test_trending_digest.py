@@ -18,7 +18,7 @@ from loopback import LoopbackServer, Reply
 from smtpserver import SmtpTestServer
 from test_run import received, run_at, ticks
 
-from paperwire import trending
+from paperwire.sources.huggingface import fetch as trending
 from paperwire.store import Store, open_store
 
 UTC = dt.UTC

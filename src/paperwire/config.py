@@ -28,8 +28,9 @@ from pydantic import (
 
 from paperwire import __version__
 from paperwire.errors import ConfigError, ProfileError, UsageError, redact_url
-from paperwire.models import AnnounceType, Profile, parse_arxiv_id
+from paperwire.models import AnnounceType, Profile
 from paperwire.scoring.syntax import parse_query, split_weight
+from paperwire.sources.arxiv.ids import parse_arxiv_id
 
 log = logging.getLogger(__name__)
 ENV_PREFIX = "PAPERWIRE_"

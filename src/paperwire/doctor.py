@@ -26,9 +26,9 @@ from paperwire.config import ENV_PREFIX, Settings, SmtpSettings, SourcesSettings
 from paperwire.delivery.smtp import SmtpTransport, SmtpUnavailable
 from paperwire.errors import FetchError, PaperwireError, redact_url
 from paperwire.http import PoliteSession
-from paperwire.sources.api import query_url
-from paperwire.sources.listing import listing_url
-from paperwire.sources.rss import feed_url
+from paperwire.sources.arxiv.api import query_url
+from paperwire.sources.arxiv.listing import listing_url
+from paperwire.sources.arxiv.rss import feed_url
 from paperwire.store import open_store
 from paperwire.store.engine import short_error
 

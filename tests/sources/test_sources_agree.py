@@ -5,10 +5,10 @@ from __future__ import annotations
 from fixtures_path import own_fixture
 
 from paperwire.models import Paper
-from paperwire.sources.api import parse_api_response
-from paperwire.sources.listing import parse_listing
-from paperwire.sources.oai import parse_oai
-from paperwire.sources.rss import parse_feed
+from paperwire.sources.arxiv.api import parse_api_response
+from paperwire.sources.arxiv.listing import parse_listing
+from paperwire.sources.arxiv.oai import parse_oai
+from paperwire.sources.arxiv.rss import parse_feed
 
 
 def identity(paper: Paper) -> tuple[object, ...]:

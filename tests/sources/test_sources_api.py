@@ -10,7 +10,7 @@ from fixtures_path import own_fixture, real_fixture, shared_fixtures
 
 from paperwire.errors import FeedFormatError
 from paperwire.models import Source
-from paperwire.sources.api import parse_api_response, query_url
+from paperwire.sources.arxiv.api import parse_api_response, query_url
 
 API = "https://export.arxiv.org/api/query"
 UTC = dt.UTC

@@ -10,8 +10,8 @@ from fixtures_path import own_fixture, real_fixture, shared_fixtures
 
 from paperwire.errors import FeedFormatError
 from paperwire.models import AnnounceType, Source
-from paperwire.sources import listing
-from paperwire.sources.listing import listing_url, parse_listing
+from paperwire.sources.arxiv import listing
+from paperwire.sources.arxiv.listing import listing_url, parse_listing
 
 URL = "https://arxiv.org/list/cs.LG/new"
 EXCERPT = "listing-html/listing_new_cs.AI_2026-08-12_EXCERPT_6entries.html"

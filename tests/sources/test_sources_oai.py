@@ -9,7 +9,7 @@ from fixtures_path import own_fixture, real_fixture, shared_fixtures
 
 from paperwire.errors import FeedFormatError
 from paperwire.models import Source
-from paperwire.sources.oai import parse_oai
+from paperwire.sources.arxiv.oai import parse_oai
 
 URL = "https://export.arxiv.org/oai2?verb=ListRecords"
 NEW_ENDPOINT = "oai/oai_NEW-ENDPOINT_oaipmh.arxiv.org_ListRecords_arXiv_2026-01-05_3rec.xml"

@@ -12,7 +12,7 @@ from fixtures_path import own_fixture, real_fixture, shared_fixtures
 from paperwire.errors import FeedFormatError
 from paperwire.models import AnnounceType, FeedBatch, Source
 from paperwire.sources._text import ABSTRACT_LIMIT, TITLE_LIMIT
-from paperwire.sources.rss import feed_url, parse_feed
+from paperwire.sources.arxiv.rss import feed_url, parse_feed
 
 URL = "https://rss.arxiv.org/rss/cs.LG+stat.ML"
 

@@ -12,7 +12,6 @@ from click.core import ParameterSource
 from rich.table import Table
 from rich.text import Text
 
-from paperwire.arxiv_calendar import latest_announcement_date
 from paperwire.cli import (
     AppContext,
     common_options,
@@ -29,12 +28,14 @@ from paperwire.delivery.batch import Recipient, SendSummary, choose_transport, s
 from paperwire.digest.formats import digest_json, render_html, render_markdown, render_text
 from paperwire.digest.select import DigestBuilder
 from paperwire.errors import ProfileError, UsageError
-from paperwire.ingest import FetchReport, Ingestor, feed_key
-from paperwire.models import Digest, Profile, parse_arxiv_id
+from paperwire.models import Digest, Profile
 from paperwire.scoring.semantic import load_embedder
 from paperwire.scoring.syntax import parse_query, split_weight
 from paperwire.scoring.trending import has_topics
-from paperwire.trending import TrendingIngestor, latest_final_day, needs_fetch
+from paperwire.sources.arxiv.calendar import latest_announcement_date
+from paperwire.sources.arxiv.fetch import FetchReport, Ingestor, feed_key
+from paperwire.sources.arxiv.ids import parse_arxiv_id
+from paperwire.sources.huggingface.fetch import TrendingIngestor, latest_final_day, needs_fetch
 
 
 @click.command(

@@ -19,10 +19,10 @@ from paperwire.cli import (
 )
 from paperwire.config import check_categories
 from paperwire.errors import FetchError, UsageError
-from paperwire.ingest import FetchReport, Ingestor, RouteResult
-from paperwire.ingest import Progress as ProgressCallback
-from paperwire.models import parse_arxiv_id
-from paperwire.trending import TrendingIngestor
+from paperwire.sources.arxiv.fetch import FetchReport, Ingestor, RouteResult
+from paperwire.sources.arxiv.fetch import Progress as ProgressCallback
+from paperwire.sources.arxiv.ids import parse_arxiv_id
+from paperwire.sources.huggingface.fetch import TrendingIngestor
 
 
 def summarise(result: RouteResult) -> str:

@@ -10,10 +10,10 @@ from paperwire.cli import AppContext, common_options, examples, pass_app, setup_
 from paperwire.cli.fetch import summarise
 from paperwire.cli.send import show_summary
 from paperwire.delivery.batch import Transport, choose_transport
-from paperwire.ingest import FetchReport
 from paperwire.scheduling.lock import run_lock
 from paperwire.scheduling.tick import TickReport, hold_notice, tick
 from paperwire.scoring.semantic import Embedder, load_embedder
+from paperwire.sources.arxiv.fetch import FetchReport
 
 log = logging.getLogger(__name__)
 

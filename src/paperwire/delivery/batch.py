@@ -48,6 +48,7 @@ from paperwire.digest.view import Footer, render_subject
 from paperwire.errors import DeliveryError
 from paperwire.models import Digest, Profile
 from paperwire.scoring.semantic import Embedder
+from paperwire.sources.huggingface.fetch import newest_final_day
 from paperwire.store import Store
 from paperwire.store.ledger import (
     FAILED,
@@ -58,7 +59,6 @@ from paperwire.store.ledger import (
     Delivery,
     PlannedDelivery,
 )
-from paperwire.trending import newest_final_day
 
 log = logging.getLogger(__name__)
 

@@ -14,13 +14,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from paperwire.arxiv_calendar import latest_announcement_date
 from paperwire.config import WEEKDAYS, DigestSettings, Settings, SubscriberSettings
 from paperwire.delivery.batch import Recipient, recipient
+from paperwire.sources.arxiv.calendar import latest_announcement_date
+from paperwire.sources.huggingface.fetch import latest_final_day
 from paperwire.store import Store
 from paperwire.store.ledger import TRENDING
 from paperwire.store.subscribers import CONFIG, SyncReport
-from paperwire.trending import latest_final_day
 
 
 @dataclass(frozen=True, slots=True)

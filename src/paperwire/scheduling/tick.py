@@ -18,17 +18,17 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from paperwire.arxiv_calendar import announcement_days, latest_announcement_date
 from paperwire.config import Settings
 from paperwire.delivery.batch import Recipient, SendSummary, Transport, send_due
 from paperwire.errors import PaperwireError
 from paperwire.http import PoliteSession
-from paperwire.ingest import FetchReport, Ingestor, feed_key
 from paperwire.scheduling.due import DueReport, Reader, due_readers, readers
 from paperwire.scoring.semantic import Embedder
 from paperwire.scoring.syntax import split_weight
+from paperwire.sources.arxiv.calendar import announcement_days, latest_announcement_date
+from paperwire.sources.arxiv.fetch import FetchReport, Ingestor, feed_key
+from paperwire.sources.huggingface.fetch import TrendingIngestor, due_days, newest_final_day
 from paperwire.store import FeedDay, Store
-from paperwire.trending import TrendingIngestor, due_days, newest_final_day
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from urllib.parse import quote_plus, urlencode
 
 from paperwire.errors import FeedFormatError
-from paperwire.models import FeedBatch, Paper, Source, split_arxiv_id
+from paperwire.models import FeedBatch, Paper, Source
 from paperwire.sources._text import (
     ABSTRACT_LIMIT,
     FIELD_LIMIT,
@@ -20,6 +20,7 @@ from paperwire.sources._text import (
     optional_field,
 )
 from paperwire.sources._xml import ARXIV, ATOM, OPENSEARCH, element_text, parse_xml, qname
+from paperwire.sources.arxiv.ids import split_arxiv_id
 from paperwire.text import one_line
 
 _FEED = qname(ATOM, "feed")

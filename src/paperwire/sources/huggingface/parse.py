@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 from bs4 import BeautifulSoup, Tag
 
 from paperwire.errors import FeedFormatError
-from paperwire.models import FeedBatch, Paper, Source, Trending, parse_arxiv_id
+from paperwire.models import FeedBatch, Paper, Source, Trending
 from paperwire.sources._text import (
     ABSTRACT_LIMIT,
     AUTHOR_NAME_LIMIT,
@@ -28,6 +28,7 @@ from paperwire.sources._text import (
     clean_field,
     optional_field,
 )
+from paperwire.sources.arxiv.ids import parse_arxiv_id
 from paperwire.text import is_plain_url
 
 URL_LIMIT = 2_048

@@ -6,7 +6,11 @@ import datetime as dt
 
 import pytest
 
-from paperwire.arxiv_calendar import EASTERN, estimated_announcement_date, latest_announcement_date
+from paperwire.sources.arxiv.calendar import (
+    EASTERN,
+    estimated_announcement_date,
+    latest_announcement_date,
+)
 
 
 def _eastern(*args: int) -> dt.datetime:
@@ -50,6 +54,6 @@ def test_estimated_announcement_date(submitted: dt.datetime, expected: dt.date) 
     ],
 )
 def test_newest_possible_announcement_date(now: dt.datetime, expected: dt.date) -> None:
-    from paperwire.arxiv_calendar import newest_possible_announcement_date
+    from paperwire.sources.arxiv.calendar import newest_possible_announcement_date
 
     assert newest_possible_announcement_date(now) == expected

@@ -10,7 +10,7 @@ from typing import Any
 from bs4 import BeautifulSoup, Tag
 
 from paperwire.errors import FeedFormatError
-from paperwire.models import AnnounceType, FeedBatch, Paper, Source, split_arxiv_id
+from paperwire.models import AnnounceType, FeedBatch, Paper, Source
 from paperwire.sources._text import (
     ABSTRACT_LIMIT,
     MAX_AUTHORS,
@@ -20,6 +20,7 @@ from paperwire.sources._text import (
     clean_field,
     optional_field,
 )
+from paperwire.sources.arxiv.ids import split_arxiv_id
 from paperwire.text import one_line
 
 try:  # lxml is several times faster on the 1 MB /recent pages; html.parser is the fallback.

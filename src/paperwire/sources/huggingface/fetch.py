@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from paperwire.config import HuggingFaceSettings
 from paperwire.errors import FeedFormatError, FetchError, UsageError
 from paperwire.http import PoliteSession
-from paperwire.ingest import FetchReport, RouteResult
 from paperwire.models import FeedBatch
-from paperwire.sources import huggingface
+from paperwire.sources.arxiv.fetch import FetchReport, RouteResult
+from paperwire.sources.huggingface import parse as huggingface
 from paperwire.store import Store, TrendingDay
 
 log = logging.getLogger(__name__)

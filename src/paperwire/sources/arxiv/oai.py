@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 from email.utils import parsedate_to_datetime
 
 from paperwire.errors import FeedFormatError
-from paperwire.models import FeedBatch, Paper, Source, split_arxiv_id
+from paperwire.models import FeedBatch, Paper, Source
 from paperwire.sources._text import (
     ABSTRACT_LIMIT,
     FIELD_LIMIT,
@@ -20,6 +20,7 @@ from paperwire.sources._text import (
     optional_field,
 )
 from paperwire.sources._xml import OAI_ARXIV, OAI_ARXIV_RAW, OAI_PMH, element_text, parse_xml, qname
+from paperwire.sources.arxiv.ids import split_arxiv_id
 
 _ROOT = qname(OAI_PMH, "OAI-PMH")
 _ERROR = qname(OAI_PMH, "error")

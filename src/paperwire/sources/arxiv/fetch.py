@@ -13,18 +13,18 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from paperwire.arxiv_calendar import (
+from paperwire.config import ArxivSettings
+from paperwire.errors import FeedFormatError, FetchError, HTTPError, UsageError
+from paperwire.http import HttpResponse, PoliteSession
+from paperwire.models import AnnounceType, FeedBatch, Paper
+from paperwire.sources.arxiv import api, listing, rss
+from paperwire.sources.arxiv.calendar import (
     EASTERN,
     estimated_announcement_date,
     is_announcement_day,
     latest_announcement_date,
     newest_possible_announcement_date,
 )
-from paperwire.config import ArxivSettings
-from paperwire.errors import FeedFormatError, FetchError, HTTPError, UsageError
-from paperwire.http import HttpResponse, PoliteSession
-from paperwire.models import AnnounceType, FeedBatch, Paper
-from paperwire.sources import api, listing, rss
 from paperwire.store import Store, UpsertCounts
 
 log = logging.getLogger(__name__)
@@ -95,7 +95,7 @@ class Ingestor:
     now: dt.datetime
     categories: Sequence[str] = ()
     progress: Progress | None = None
-    holidays: Collection[dt.date] = ()  # besides arxiv_calendar's built-in ones
+    holidays: Collection[dt.date] = ()  # besides the calendar's built-in ones
 
     def __post_init__(self) -> None:
         self.categories = list(self.categories or self.settings.categories)
@@ -313,7 +313,7 @@ class Ingestor:
         """Store what was announced from `since` to `until` (default: the latest day) via the API.
 
         The API gives submission times, not announcement dates; those are estimated from
-        arXiv's calendar (see arxiv_calendar) and never replace a real date. A page that comes
+        arXiv's calendar (see sources.arxiv.calendar) and never replace a real date. A page that comes
         back short is asked for once more and reported if it stays short; a page that repeats
         ids already seen ends the paging.
         """

@@ -11,7 +11,7 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from paperwire.errors import FeedFormatError
-from paperwire.models import AnnounceType, FeedBatch, Paper, Source, split_arxiv_id
+from paperwire.models import AnnounceType, FeedBatch, Paper, Source
 from paperwire.sources._text import (
     ABSTRACT_LIMIT,
     FIELD_LIMIT,
@@ -24,6 +24,7 @@ from paperwire.sources._text import (
     optional_field,
 )
 from paperwire.sources._xml import ARXIV, ATOM, DC, element_text, parse_xml, qname
+from paperwire.sources.arxiv.ids import split_arxiv_id
 
 # arXiv announces on its own (US Eastern) calendar: the mailing of "Tuesday" is stamped
 # 00:00 -0400 or 04:00 +0000, so the date must be taken in New York, not in UTC or locally.
