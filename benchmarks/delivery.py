@@ -36,10 +36,10 @@ import time
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
+from paperwire.delivery.batch import Recipient, compose_digest, recipients_from_settings, send_due
 
 from paperwire.config import Settings
-from paperwire.delivery.batch import Recipient, compose_digest, recipients_from_settings, send_due
-from paperwire.delivery.smtp import SmtpTransport
+from paperwire.delivery.email.smtp import SmtpTransport
 from paperwire.digest.formats import render_html, render_text
 from paperwire.models import AnnounceType, Digest, Paper, Profile
 from paperwire.scoring import rank_papers

@@ -138,7 +138,7 @@ def load_koaning(fixtures: Path) -> Dataset:
                 merged[label] = max(merged.get(label, 0), int(value))
     texts = list(labels)
     ids = _hashed_ids("s", texts)
-    papers = [Paper(arxiv_id=i, title="", abstract=t) for i, t in zip(ids, texts, strict=True)]
+    papers = [Paper(key=i, title="", abstract=t) for i, t in zip(ids, texts, strict=True)]
     positives: dict[str, set[str]] = defaultdict(set)
     for i, text in zip(ids, texts, strict=True):
         for label, value in labels[text].items():
@@ -158,7 +158,7 @@ def load_csv(fixtures: Path) -> Dataset:
             terms.setdefault(key, set()).update(ast.literal_eval(row["terms"]))
     keys = list(terms)
     ids = _hashed_ids("c", [f"{title}\n{abstract}" for title, abstract in keys])
-    papers = [Paper(arxiv_id=i, title=t, abstract=a) for i, (t, a) in zip(ids, keys, strict=True)]
+    papers = [Paper(key=i, title=t, abstract=a) for i, (t, a) in zip(ids, keys, strict=True)]
     listed: dict[str, set[str]] = defaultdict(set)
     for i, key in zip(ids, keys, strict=True):
         for category in terms[key]:
@@ -178,7 +178,7 @@ def load_oai(fixtures: Path) -> Dataset:
         if count >= OAI_MIN_PRIMARY
     }
     # Rankers see keywords only: the collection they get keeps no category labels.
-    blind = [Paper(arxiv_id=p.arxiv_id, title=p.title, abstract=p.abstract) for p in papers]
+    blind = [Paper(key=p.key, title=p.title, abstract=p.abstract) for p in papers]
     return Dataset("arxiv-oai", blind, topics)
 
 
@@ -356,9 +356,9 @@ def self_check() -> None:
     assert ndcg_at(["x", "y", "a"], {"a"}, k=2) == 0.0
 
     docs = [
-        Paper(arxiv_id="p1", title="Graph networks", abstract="graph graph"),
-        Paper(arxiv_id="p2", title="Subgraph mining", abstract="nothing else"),
-        Paper(arxiv_id="p3", title="Routing", abstract="wireless"),
+        Paper(key="p1", title="Graph networks", abstract="graph graph"),
+        Paper(key="p2", title="Subgraph mining", abstract="nothing else"),
+        Paper(key="p3", title="Routing", abstract="wireless"),
     ]
     graphs = Profile(keywords=["Graph"])
     assert substring_ranking(docs, graphs) == ["p1", "p2"]  # 3 hits, then 1 ("subgraph")

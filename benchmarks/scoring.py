@@ -169,7 +169,7 @@ def _koaning(path: Path) -> list[Paper]:
         except ValueError:
             arxiv_id = ""
         title, abstract = " ".join(record["title"].split()), " ".join(record["abstract"].split())
-        papers.append(Paper(arxiv_id=arxiv_id, title=title, abstract=abstract))
+        papers.append(Paper(key=arxiv_id, title=title, abstract=abstract))
     return papers
 
 
@@ -180,7 +180,7 @@ def _csv(path: Path) -> list[Paper]:
             categories = list(dict.fromkeys(ast.literal_eval(row["terms"])))
             papers.append(
                 Paper(
-                    arxiv_id="",
+                    key="",
                     title=" ".join(row["titles"].split()),
                     abstract=" ".join(row["summaries"].split()),
                     categories=categories,

@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 from paperwire.config import Settings, SubscriberSettings
-from paperwire.delivery.outbox import OutboxTransport
+from paperwire.delivery.email.outbox import OutboxTransport
 from paperwire.http import PoliteSession
 from paperwire.models import AnnounceType, Paper
 from paperwire.scheduling.due import due_readers, readers

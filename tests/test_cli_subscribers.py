@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,6 @@ from conftest import PaperwireCLI
 from paperwire.config import SubscriberSettings, load_settings
 from paperwire.store import open_store
 from paperwire.store.ledger import SENT, PlannedDelivery
-from paperwire.store.subscribers import StoredSubscriber
 
 FILE_READER = """
 [[subscribers]]
@@ -24,10 +24,28 @@ timezone = "Europe/Berlin"
 """
 
 
-def readers(url: str) -> dict[str, StoredSubscriber]:
+@dataclass(frozen=True)
+class Stored:
+    """A stored reader's settings (checked by the file's model) and where they come from."""
+
+    settings: SubscriberSettings
+    origin: str
+    created_at: dt.datetime | None
+    updated_at: dt.datetime | None
+
+
+def readers(url: str) -> dict[str, Stored]:
     """What the database holds, read with a store of the test's own."""
     with open_store(url) as store:
-        return {s.email: s for s in store.subscribers.all()}
+        return {
+            r.email: Stored(
+                SubscriberSettings.model_validate(r.settings()),
+                r.origin,
+                r.created_at,
+                r.updated_at,
+            )
+            for r in store.subscribers.all()
+        }
 
 
 def write_config(home: Path, text: str) -> Path:
@@ -267,6 +285,8 @@ def test_show_prints_every_setting_the_origin_and_the_last_digest(
         "max_papers      (digest default: 25)",
         "min_score       (digest default: 0.0)",
         "paused          no",
+        "sources         (every configured source)",
+        "channels        email",
         "schedule        as announced",
         "origin          db (added with paperwire subscribers)",
         f"created         {stored.created_at:%Y-%m-%d %H:%M} UTC",

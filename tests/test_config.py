@@ -180,6 +180,6 @@ def test_example_subscriber_is_valid_once_uncommented(tmp_path: Path) -> None:
 
     settings = load_settings(path, _env(tmp_path), tmp_path)
 
-    profile = settings.subscribers[0].profile()
+    profile = settings.subscribers[0].to_reader().profile
     assert profile.like == ["2401.01234"]
     assert profile.query.startswith('("graph neural" OR GNN)')

@@ -469,7 +469,7 @@ def test_sources_refusing_connections_fail_naming_the_url(loopback: LoopbackServ
     loopback.add(LISTING, 200)
     loopback.add(API, 200)
     with polite_session() as http:
-        checks = check_sources(settings.sources, http)
+        checks = check_sources(settings, http)
 
     by_name = {c.name: c for c in checks}
     assert by_name["arxiv rss"].status == "fail"

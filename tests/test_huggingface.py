@@ -22,7 +22,7 @@ from loopback import LoopbackServer, RecordedRequest, Reply
 
 from paperwire.config import HuggingFaceSettings
 from paperwire.errors import FeedFormatError, UsageError
-from paperwire.models import AnnounceType, Paper, Source, Trending
+from paperwire.models import AnnounceType, Paper, Route, Trending
 from paperwire.sources.arxiv.api import parse_api_response
 from paperwire.sources.huggingface import fetch as trending
 from paperwire.sources.huggingface.parse import day_url, parse_daily_papers, parse_papers_page
@@ -149,7 +149,7 @@ def sqlite_store(sqlite_url: str) -> Iterator[Store]:
 
 # Paper 2609.10001 as arXiv announced it; OWN_API has it too, as Hugging Face tells it.
 ARXIV_10001 = Paper(
-    arxiv_id="2609.10001",
+    key="2609.10001",
     title="Analytical engines as sparse mixtures of experts (arXiv's title)",
     abstract="arXiv's abstract of the analytical engine paper.",
     authors=["A. Lovelace", "C. Babbage", "L. Menabrea"],
@@ -159,7 +159,7 @@ ARXIV_10001 = Paper(
     announce_type=AnnounceType.NEW,
     announced=MON,
     submitted=dt.datetime(2026, 9, 11, 17, 30, 5, tzinfo=UTC),
-    source=Source.RSS,
+    route=Route.RSS,
 )
 
 
@@ -201,7 +201,7 @@ def test_real_api_file_gives_every_paper_with_its_facts(
         inner = entry["paper"]
         facts = paper.trending
         assert facts is not None, paper.arxiv_id
-        assert paper.source is Source.HUGGINGFACE
+        assert paper.route is Route.HUGGINGFACE
         assert paper.title == _one_line(inner["title"])
         assert paper.abstract == _one_line(inner["summary"])
         assert paper.authors == [_one_line(a["name"]) for a in inner["authors"]]
@@ -599,7 +599,7 @@ def test_arxiv_first_then_hugging_face_keeps_arxiv_metadata(store: Store) -> Non
     assert paper.authors == ARXIV_10001.authors
     assert paper.categories == ARXIV_10001.categories
     assert paper.primary_category == "cs.LG"
-    assert paper.source is Source.RSS
+    assert paper.route is Route.RSS
     assert paper.trending is not None
     assert paper.trending.upvotes == hf_entry["paper"]["upvotes"]
     assert paper.trending.github_repo == hf_entry["paper"]["githubRepo"]
@@ -617,7 +617,7 @@ def test_hugging_face_first_then_arxiv_replaces_its_metadata(store: Store) -> No
     _upsert_trending(store, parse_daily_papers(raw, API, MON).papers, _at(MON, 9))
     before = store.get_paper("2609.10001")
     assert before is not None
-    assert (before.title, before.source) == (hf_entry["paper"]["title"], Source.HUGGINGFACE)
+    assert (before.title, before.source) == (hf_entry["paper"]["title"], "huggingface")
     assert store.papers_announced(MON, MON) == []
 
     counts = _upsert_papers(store, [copy.deepcopy(ARXIV_10001)], _at(MON, 10))
@@ -653,7 +653,8 @@ def test_merge_rule_holds_when_versions_do_not_decide(store: Store) -> None:
     """The rule matters where versions alone would get it wrong: a listing entry has no
     version (like Hugging Face's ids), and Hugging Face may name a higher version than arXiv's."""
     listing = copy.deepcopy(ARXIV_10001)
-    listing.version, listing.source, listing.arxiv_id = None, Source.LISTING, "2609.10002"
+    listing.version, listing.route = None, Route.LISTING
+    listing.key = listing.arxiv_id = "2609.10002"
     hf_v3 = _one_paper({"id": "2609.10001v3", "title": "HF's title", "upvotes": 5})
     _upsert_trending(store, parse_daily_papers(own_fixture(OWN_API), API, MON).papers, _at(MON, 1))
     _upsert_papers(store, [copy.deepcopy(ARXIV_10001)], _at(MON, 2))

@@ -427,9 +427,9 @@ def test_listing_that_is_not_newer_than_the_feed_is_not_stored(
 
     assert [r.route for r in report.results] == ["rss"]
     paper = store.get_paper("2611.10001")
-    assert paper is not None and paper.source.value == "rss"
+    assert paper is not None and paper.route is not None and paper.route.value == "rss"
     with store.engine.connect() as connection:
-        sources = connection.execute(sa.text("SELECT sources FROM papers")).scalars().all()
+        sources = connection.execute(sa.text("SELECT routes FROM papers")).scalars().all()
     assert set(sources) == {1}  # the feed's bit only
 
 

@@ -11,7 +11,7 @@ from email.utils import formataddr
 
 import pytest
 
-from paperwire.delivery.message import (
+from paperwire.delivery.email.message import (
     Addressing,
     compose_message,
     envelope,

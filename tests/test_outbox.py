@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from paperwire.delivery.message import Addressing, compose_message, message_bytes, message_id
-from paperwire.delivery.outbox import OutboxError, OutboxTransport
-from paperwire.errors import PaperwireError
+from paperwire.delivery.email.message import Addressing, compose_message, message_bytes, message_id
+from paperwire.delivery.email.outbox import OutboxTransport
+from paperwire.errors import OutboxError, PaperwireError
 
 SENDER = "paperwire <digest@example.org>"
 WINDOW = (dt.date(2025, 1, 1), dt.date(2025, 1, 3))

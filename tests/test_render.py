@@ -16,6 +16,7 @@ from paperwire.digest import formats, view
 from paperwire.digest.formats import digest_json, render_html, render_markdown, render_text, wrap
 from paperwire.digest.view import Footer, paper_view, render_subject
 from paperwire.models import AnnounceType, Digest, Paper, Profile, Reason, ScoredPaper
+from paperwire.sources.arxiv.ids import arxiv_links
 
 DAY = dt.date(2026, 11, 23)
 NOW = dt.datetime(2026, 11, 23, 6, tzinfo=dt.UTC)
@@ -42,6 +43,7 @@ def _paper(arxiv_id: str, title: str, abstract: str, **fields: object) -> Paper:
         "announced": DAY,
     }
     values.update(fields)
+    values.setdefault("links", arxiv_links(arxiv_id))
     return Paper(arxiv_id, title, abstract, **values)
 
 
@@ -598,6 +600,9 @@ def test_json_follows_the_spec_with_reasons() -> None:
         "papers": [
             {
                 "arxiv_id": "2611.10005",
+                "id": "2611.10005",
+                "source": "arxiv",
+                "doi": None,
                 "version": 1,
                 "title": "Protein Graphs for Molecule Design",
                 "authors": ["Ana Rodríguez", "Jörg Müller"],
@@ -618,6 +623,7 @@ def test_json_follows_the_spec_with_reasons() -> None:
                 ],
                 "abs_url": "https://arxiv.org/abs/2611.10005",
                 "pdf_url": "https://arxiv.org/pdf/2611.10005",
+                "url": "https://arxiv.org/abs/2611.10005",
                 "upvotes": None,
                 "huggingface": None,
             }

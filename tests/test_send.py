@@ -13,19 +13,16 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from delivering import email_channels, readers_of
 from smtpserver import SmtpTestServer
 
 from paperwire.config import Settings
-from paperwire.delivery.batch import (
-    MESSAGE_BUDGET,
-    Recipient,
-    compose_digest,
-    recipients_from_settings,
-    send_due,
-)
-from paperwire.delivery.outbox import OutboxTransport
-from paperwire.delivery.smtp import SmtpTransport
-from paperwire.models import AnnounceType, Digest, Paper, Profile, ScoredPaper
+from paperwire.delivery.email.compose import MESSAGE_BUDGET, compose_digest
+from paperwire.delivery.email.outbox import OutboxTransport
+from paperwire.delivery.email.smtp import SmtpTransport
+from paperwire.delivery.planner import send_due
+from paperwire.models import AnnounceType, Digest, Paper, Profile, Reader, ScoredPaper
+from paperwire.sources.arxiv.ids import arxiv_links
 from paperwire.store import Store, open_store
 from paperwire.store.ledger import PlannedDelivery
 
@@ -44,7 +41,7 @@ def paper(arxiv_id: str, title: str, day: dt.date, kind: str = "new", **extra: o
         "announced": day,
     }
     values.update(extra)
-    return Paper(arxiv_id, title, **values)  # type: ignore[arg-type]
+    return Paper(arxiv_id, title, links=arxiv_links(arxiv_id), **values)  # type: ignore[arg-type]
 
 
 def announce(store: Store, *papers: Paper) -> None:
@@ -95,7 +92,9 @@ def shown_ids(message: EmailMessage) -> list[str]:
 
 
 def run(store: Store, config: Settings, outbox: Path, now: dt.datetime = NOW):  # type: ignore[no-untyped-def]
-    return send_due(store, config, recipients_from_settings(config), OutboxTransport(outbox), now)
+    return send_due(
+        store, config, readers_of(config), email_channels(config, OutboxTransport(outbox)), now
+    )
 
 
 def test_first_digest_is_the_newest_day_and_a_second_send_sends_nothing(
@@ -207,8 +206,8 @@ def test_dry_run_plans_without_recording_or_sending(store: Store, tmp_path: Path
     summary = send_due(
         store,
         config,
-        recipients_from_settings(config),
-        OutboxTransport(tmp_path),
+        readers_of(config),
+        email_channels(config, OutboxTransport(tmp_path)),
         NOW,
         dry_run=True,
     )
@@ -253,9 +252,12 @@ def test_a_long_digest_is_cut_to_fit_the_message_budget() -> None:
     digest = Digest(
         Profile(keywords=["diffusion"]), DAY2, DAY2, 500, papers, NOW, matched_count=150
     )
-    recipient = Recipient("ada@example.org", "Ada", digest.profile)
+    reader = Reader("ada@example.org", digest.profile, name="Ada")
+    config = settings()
 
-    message, data, shown = compose_digest(digest, recipient, settings(), NOW)
+    message, data, shown = compose_digest(
+        digest, reader, config.smtp.from_address, config.delivery, NOW
+    )
 
     assert len(data) <= MESSAGE_BUDGET
     assert 10 <= len(shown.papers) < 120
@@ -298,8 +300,8 @@ def smtp_run(store: Store, config: Settings, sleep: list[float] | None = None): 
     return send_due(
         store,
         config,
-        recipients_from_settings(config),
-        SmtpTransport(config.smtp),
+        readers_of(config),
+        email_channels(config, SmtpTransport(config.smtp)),
         NOW,
         sleep=(sleep.append if sleep is not None else lambda _s: None),
     )
@@ -441,7 +443,7 @@ def test_an_unreachable_server_keeps_every_digest_pending(store: Store, tmp_path
 
     summary = smtp_run(store, config)
 
-    assert summary.failed and summary.problem is not None and str(port) in summary.problem
+    assert summary.failed and summary.problems and str(port) in summary.problems[0]
     ada = store.ledger.deliveries("ada@example.org")
     assert [(d.state, d.attempts) for d in ada] == [("pending", 0)]
     assert [o.status for o in summary.outcomes if o.subscriber == "ada@example.org"] == ["deferred"]

@@ -15,9 +15,10 @@ import pytest
 from smtpserver import TEST_CREDENTIALS, SmtpTestServer, smtp_settings
 
 from paperwire.config import SmtpSettings
-from paperwire.delivery.message import Addressing, compose_message, message_bytes, message_id
-from paperwire.delivery.smtp import SendResult, SmtpTransport, SmtpUnavailable
-from paperwire.errors import PaperwireError
+from paperwire.delivery.base import SendResult
+from paperwire.delivery.email.message import Addressing, compose_message, message_bytes, message_id
+from paperwire.delivery.email.smtp import SmtpTransport
+from paperwire.errors import PaperwireError, SmtpUnavailable
 
 SENDER = "paperwire <digest@example.org>"
 WINDOW = (dt.date(2025, 1, 1), dt.date(2025, 1, 3))

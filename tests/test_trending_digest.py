@@ -240,14 +240,15 @@ def test_a_reader_added_from_the_command_line_gets_a_trending_digest_on_request(
 def test_titles_in_terminal_tables_are_text_not_markup(
     paperwire: PaperwireCLI, hf: HuggingFaceWorld, sqlite_url: str
 ) -> None:
-    from paperwire.models import Paper, Source, Trending
+    from paperwire.models import Paper, Route, Trending
 
     store = open_store(sqlite_url)
     paper = Paper(
         "2611.18777",
         "On [x] and [bold]y[/bold]",
         "Brackets.",
-        source=Source.HUGGINGFACE,
+        source="huggingface",
+        route=Route.HUGGINGFACE,
         trending=Trending(dt.date(2026, 11, 18), upvotes=900),
     )
     with store.transaction() as connection:

@@ -28,7 +28,7 @@ from pydantic import (
 
 from paperwire import __version__
 from paperwire.errors import ConfigError, ProfileError, UsageError, redact_url
-from paperwire.models import AnnounceType, Profile
+from paperwire.models import DEFAULT_CHANNELS, AnnounceType, Origin, Profile, Reader
 from paperwire.scoring.syntax import parse_query, split_weight
 from paperwire.sources.arxiv.ids import parse_arxiv_id
 
@@ -159,6 +159,9 @@ def _clock_time(value: str) -> str:
         value = f"{int(match[1]):02d}:{match[2]}"
     return value
 
+
+# Where a digest can go (delivery's channels).
+CHANNELS = ("email", "atom")
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -469,10 +472,30 @@ class SubscriberSettings(_Section):
     max_papers: int | None = Field(default=None, ge=1)
     min_score: float | None = None
     paused: bool = False
+    # The sources whose papers this reader gets (empty: every configured source), and where
+    # their digests go: "email", and "atom" (a private feed file in delivery.feeds_dir).
+    sources: list[str] = []
+    channels: list[str] = list(DEFAULT_CHANNELS)
 
     _tz = field_validator("timezone")(_timezone)
     _send_at = field_validator("send_at")(_clock_time)
     _weekday = field_validator("weekday")(_weekday)
+    _lists = field_validator("sources", "channels", mode="before")(_split_commas)
+
+    @field_validator("channels")
+    @classmethod
+    def _known_channels(cls, value: list[str]) -> list[str]:
+        unknown = [c for c in value if c not in CHANNELS]
+        if unknown:
+            raise ValueError(f"{unknown[0]!r} is not a channel ({', '.join(CHANNELS)})")
+        if not value:
+            raise ValueError('name at least one channel, e.g. ["email"]')
+        return list(dict.fromkeys(value))
+
+    @field_validator("sources")
+    @classmethod
+    def _unique_sources(cls, value: list[str]) -> list[str]:
+        return list(dict.fromkeys(s.strip() for s in value if s.strip()))
 
     @model_validator(mode="after")
     def _trending_filter_needs_trending(self) -> SubscriberSettings:
@@ -480,17 +503,33 @@ class SubscriberSettings(_Section):
             raise ValueError('trending_filter: only for mode = "trending"')
         return self
 
-    def profile(self) -> Profile:
-        """This subscriber's profile, in the one shape every part of paperwire uses."""
-        return Profile(
-            categories=list(self.categories),
-            keywords=list(self.keywords),
-            exclude=list(self.exclude),
-            authors=list(self.authors),
+    def to_reader(self, origin: str = Origin.CONFIG) -> Reader:
+        """This subscriber as the one Reader type every stage of paperwire uses."""
+        return Reader(
             email=self.email,
-            description=self.description,
-            like=list(self.like),
-            query=self.query,
+            profile=Profile(
+                categories=list(self.categories),
+                keywords=list(self.keywords),
+                exclude=list(self.exclude),
+                authors=list(self.authors),
+                email=self.email,
+                description=self.description,
+                like=list(self.like),
+                query=self.query,
+            ),
+            name=self.name,
+            mode=self.mode,
+            only_matching=self.trending_filter,
+            timezone=self.timezone,
+            send_at=self.send_at,
+            frequency=self.frequency,
+            weekday=self.weekday,
+            max_papers=self.max_papers,
+            min_score=self.min_score,
+            paused=self.paused,
+            sources=tuple(self.sources),
+            channels=tuple(self.channels),
+            origin=origin,
         )
 
 
@@ -513,14 +552,29 @@ class Settings(_Section):
         """The file these settings were read from; None for built-in defaults."""
         return self._file
 
+    def source_names(self) -> list[str]:
+        """The names readers' `sources` may use: arXiv, Hugging Face, each configured feed."""
+        return ["arxiv", "huggingface"]
+
+    def readers(self) -> list[Reader]:
+        """The configuration file's subscribers (not those kept only in the database)."""
+        return [s.to_reader(Origin.CONFIG) for s in self.subscribers]
+
     @model_validator(mode="after")
     def _one_entry_per_address(self) -> Settings:
         seen: set[str] = set()
+        known = self.source_names()
         for index, subscriber in enumerate(self.subscribers):
             key = subscriber.email.lower()
             if key in seen:
                 raise ValueError(f"subscribers[{index}].email: {subscriber.email} is listed twice")
             seen.add(key)
+            for name in subscriber.sources:
+                if name not in known:
+                    raise ValueError(
+                        f"subscribers[{index}].sources: {name!r} is not a configured source "
+                        f"({', '.join(known)})"
+                    )
         return self
 
 

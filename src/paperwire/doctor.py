@@ -22,13 +22,11 @@ from typing import Literal
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from paperwire.config import ENV_PREFIX, Settings, SmtpSettings, SourcesSettings
-from paperwire.delivery.smtp import SmtpTransport, SmtpUnavailable
-from paperwire.errors import FetchError, PaperwireError, redact_url
+from paperwire.config import ENV_PREFIX, Settings, SmtpSettings
+from paperwire.delivery.email.smtp import SmtpTransport
+from paperwire.errors import FetchError, PaperwireError, SmtpUnavailable, redact_url
 from paperwire.http import PoliteSession
-from paperwire.sources.arxiv.api import query_url
-from paperwire.sources.arxiv.listing import listing_url
-from paperwire.sources.arxiv.rss import feed_url
+from paperwire.sources import configured
 from paperwire.store import open_store
 from paperwire.store.engine import short_error
 
@@ -51,8 +49,6 @@ Clock = Callable[[], float]
 # The parts a caller may leave out (`paperwire doctor --skip ...`).
 SECTIONS = ("database", "smtp", "sources")
 
-# An arXiv id that exists, for the smallest possible API query (one record).
-_API_PROBE_ID = "2401.00001"
 # Shorter secrets are not searched for in replies: they would mask ordinary words.
 _MIN_MASKED = 4
 
@@ -110,7 +106,7 @@ def run_checks(
     if "sources" in skip:
         checks.append(_skipped("sources"))
     else:
-        checks += check_sources(settings.sources, http, clock=clock)
+        checks += check_sources(settings, http, clock=clock)
     return _masked(checks, _secrets(settings))
 
 
@@ -263,27 +259,17 @@ def check_outbox(directory: Path) -> Check:
 
 
 def check_sources(
-    sources: SourcesSettings, http: PoliteSession, *, clock: Clock = time.monotonic
+    settings: Settings, http: PoliteSession, *, clock: Clock = time.monotonic
 ) -> list[Check]:
-    """One GET to each arXiv entry point paperwire uses (the RSS feed of the configured
-    categories, the first category's listing page, a one-record API query) and to Hugging Face
-    when it is enabled. Through `http`, so its user agent and per-host interval apply."""
-    arxiv = sources.arxiv
-    checks = [
-        _probe("arxiv rss", feed_url(arxiv.rss_url, arxiv.categories), http, clock),
-        _probe("arxiv listing", listing_url(arxiv.listing_url, arxiv.categories[0]), http, clock),
-        _probe(
-            "arxiv api",
-            query_url(arxiv.api_url, id_list=[_API_PROBE_ID], max_results=1),
-            http,
-            clock,
-        ),
-    ]
-    huggingface = sources.huggingface
-    if huggingface.enabled:
-        checks.append(_probe("huggingface", huggingface.api_url, http, clock))
-    else:
-        checks.append(Check("huggingface", "skip", "disabled (sources.huggingface.enabled)"))
+    """One GET to each URL each configured source fetches (sources.configured; arXiv: its
+    feed, a listing page and a one-record API query). Through `http`, so its user agent and
+    per-host interval apply. A source that is not in use gets a "skip" row."""
+    checks = []
+    for source in configured(settings):
+        if not source.active:
+            checks.append(Check(source.name, "skip", source.inactive_note))
+            continue
+        checks += [_probe(probe.name, probe.url, http, clock) for probe in source.probes()]
     return checks
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 
 class AnnounceType(StrEnum):
@@ -26,25 +28,32 @@ ANNOUNCE_TYPE_RANK: dict[AnnounceType, int] = {
 }
 
 
-class Source(StrEnum):
-    """Where a paper was seen. Values double as bit positions in the store (see `source_bit`)."""
+class Route(StrEnum):
+    """How a source read a paper. Values double as bit positions in the store (`route_bit`)."""
 
     RSS = "rss"
     LISTING = "listing"
     API = "api"
     OAI = "oai"
     HUGGINGFACE = "huggingface"
+    FEED = "feed"  # any RSS/Atom/RDF feed read with feedparser
 
 
-SOURCE_ORDER: tuple[Source, ...] = tuple(Source)
+ROUTE_ORDER: tuple[Route, ...] = tuple(Route)
+# arXiv's own routes: what they say about a paper is arXiv's metadata, which wins over what
+# any other source says about the same paper.
+ARXIV_ROUTES = frozenset({Route.RSS, Route.LISTING, Route.API, Route.OAI})
+ARXIV = "arxiv"  # the name of arXiv as a source
+# Sources whose papers are arXiv papers: their key is the arXiv id.
+ARXIV_BACKED = frozenset({ARXIV, "huggingface"})
 
 
-def source_bit(source: Source) -> int:
-    return 1 << SOURCE_ORDER.index(source)
+def route_bit(route: Route) -> int:
+    return 1 << ROUTE_ORDER.index(route)
 
 
-def sources_from_bits(bits: int) -> list[Source]:
-    return [s for s in SOURCE_ORDER if bits & source_bit(s)]
+def routes_from_bits(bits: int) -> list[Route]:
+    return [r for r in ROUTE_ORDER if bits & route_bit(r)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,37 +77,67 @@ class Trending:
 
 @dataclass(slots=True)
 class Paper:
-    """One paper as a source saw it. `arxiv_id` never carries a version suffix."""
+    """One paper as a source saw it, or as the store holds it.
 
-    arxiv_id: str
+    `key` is its identity in paperwire: the arXiv id (without version) for a paper on arXiv,
+    else "doi:<doi>" or "<source>:<the source's id>". The same work seen by two sources is one
+    paper: the store matches it by arXiv id, DOI and the sources' own ids (`aliases`).
+    `source` names the source that first had it, arXiv preferred ("arxiv", "huggingface", a
+    feed's name); `links` come from that source ("abs", "pdf", "html" for arXiv; "url" for a
+    feed item's page).
+    """
+
+    key: str
     title: str
     abstract: str = ""
     authors: list[str] = field(default_factory=list)
-    categories: list[str] = field(default_factory=list)  # all of them, primary first
+    categories: list[str] = field(default_factory=list)  # arXiv's, primary first
     primary_category: str | None = None
     version: int | None = None
     announce_type: AnnounceType | None = None
-    announced: dt.date | None = None  # the arXiv announcement (mailing) date
-    submitted: dt.datetime | None = None  # first version, UTC
+    announced: dt.date | None = None  # the announcement date: arXiv's mailing, or first seen
+    submitted: dt.datetime | None = None  # first version (a journal: published), UTC
     updated: dt.datetime | None = None  # latest version, UTC
     comments: str | None = None
-    journal_ref: str | None = None
+    journal_ref: str | None = None  # a journal item: the journal's name and issue
     doi: str | None = None
     license: str | None = None
-    source: Source = Source.RSS
+    source: str = ARXIV
+    route: Route | None = None
+    arxiv_id: str | None = None  # set from `key` for arXiv's and Hugging Face's papers
+    links: dict[str, str] = field(default_factory=dict)
+    aliases: tuple[str, ...] = ()  # "doi:…", "url:…", "<source>:<id>": how others name it
     trending: Trending | None = None  # known when Hugging Face featured the paper
 
-    @property
-    def abs_url(self) -> str:
-        return f"https://arxiv.org/abs/{self.arxiv_id}"
+    def __post_init__(self) -> None:
+        if self.arxiv_id is None and self.source in ARXIV_BACKED:
+            self.arxiv_id = self.key
 
     @property
-    def pdf_url(self) -> str:
-        return f"https://arxiv.org/pdf/{self.arxiv_id}"
+    def url(self) -> str:
+        """The paper's page: arXiv's abstract page, or the feed item's link ("" if none)."""
+        return self.links.get("abs") or self.links.get("url") or ""
+
+
+@dataclass(slots=True)
+class UpsertCounts:
+    """What one batch did to the store, overall and by announce type (store.upsert_papers)."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    by_type: Counter[str] = field(default_factory=Counter)
+
+    def __iadd__(self, other: UpsertCounts) -> UpsertCounts:
+        self.added += other.added
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.by_type.update(other.by_type)
+        return self
 
     @property
-    def html_url(self) -> str:
-        return f"https://arxiv.org/html/{self.arxiv_id}"
+    def total(self) -> int:
+        return self.added + self.updated + self.unchanged
 
 
 @dataclass(slots=True)
@@ -114,7 +153,7 @@ class FeedBatch:
     url: str = ""
     total_results: int | None = None  # API / OAI: how many the server says exist
     next_token: str | None = None  # OAI resumptionToken; None or "" at the end
-    skipped: int = 0  # items without a usable arXiv id, left out
+    skipped: int = 0  # items without a usable id, left out
 
 
 @dataclass(slots=True)
@@ -128,7 +167,7 @@ class Profile:
     authors: list[str] = field(default_factory=list)
     email: str | None = None
     description: str = ""  # free text: what the reader works on
-    like: list[str] = field(default_factory=list)  # arXiv ids of papers that define a topic
+    like: list[str] = field(default_factory=list)  # ids of papers that define a topic
     query: str = ""  # boolean: ("graph neural" OR GNN) AND (molecule OR protein) NOT survey
 
 
@@ -157,10 +196,11 @@ class ScoredPaper:
 
 @dataclass(slots=True)
 class Digest:
-    """One reader's papers for one window of announcement dates, best first.
+    """One reader's papers for one window of days, best first.
 
-    A trending digest (`trending`) lists the papers Hugging Face featured in the window (its
-    dates are featured dates), by upvotes; `announced_count` is then how many were featured.
+    `kind` names what the digest lists (see digest.kinds): "topics", the papers announced in
+    the window on the reader's topics; "trending", the papers Hugging Face featured in the
+    window (featured dates), by upvotes, and `announced_count` is then how many were featured.
     """
 
     profile: Profile
@@ -170,7 +210,7 @@ class Digest:
     papers: list[ScoredPaper]  # the papers shown, best first
     generated_at: dt.datetime
     matched_count: int = -1  # papers that matched, shown or not; -1: as many as shown
-    trending: bool = False
+    kind: str = "topics"
 
     def __post_init__(self) -> None:
         if self.matched_count < len(self.papers):
@@ -180,3 +220,163 @@ class Digest:
     def more(self) -> int:
         """Papers that matched but are not shown (beyond the limit, or cut to fit an email)."""
         return self.matched_count - len(self.papers)
+
+
+class DeliveryState(StrEnum):
+    """What became of one digest on one channel (the delivery ledger's `state`)."""
+
+    PENDING = "pending"  # composed, not yet accepted (its message is kept for the next try)
+    SENT = "sent"
+    FAILED = "failed"  # refused for good, or too many temporary refusals: its days go on
+    SKIPPED = "skipped"  # nothing matched, and empty windows are skipped
+
+
+class Origin(StrEnum):
+    """Where a reader was added: the configuration file wins for its own readers."""
+
+    CONFIG = "config"
+    CLI = "cli"
+
+
+DEFAULT_CHANNELS = ("email",)
+
+
+@dataclass(frozen=True, slots=True)
+class Reader:
+    """A subscriber: who they are, what they want, how and when their digests go.
+
+    Built at the edges — from the configuration file (config.SubscriberSettings), from the
+    database (store.subscribers), from `paperwire digest` flags — and the same thing to every
+    stage. Empty `timezone` and `send_at`, and None limits, mean "[digest]'s"; empty
+    `profile.categories` means "the configured arXiv categories" and empty `sources` "every
+    configured source".
+    """
+
+    email: str
+    profile: Profile
+    name: str = ""
+    mode: str = "topics"  # the digest kind: "topics" or "trending"
+    only_matching: bool = False  # trending: only papers on the reader's topics
+    timezone: str = ""
+    send_at: str = ""  # "07:00", or "" for as soon as a digest is due
+    frequency: str = "daily"  # or "weekly"
+    weekday: str = "monday"  # the day of a weekly digest
+    max_papers: int | None = None
+    min_score: float | None = None
+    paused: bool = False
+    sources: tuple[str, ...] = ()
+    channels: tuple[str, ...] = DEFAULT_CHANNELS
+    origin: str = field(default=Origin.CONFIG, compare=False)
+    created_at: dt.datetime | None = field(default=None, compare=False)
+    updated_at: dt.datetime | None = field(default=None, compare=False)
+
+    @property
+    def weekly(self) -> bool:
+        return self.frequency == "weekly"
+
+    def settings(self) -> dict[str, Any]:
+        """The settings as a `[[subscribers]]` table writes them: only what differs from the
+        defaults, so an export stays short and a later default applies."""
+        data: dict[str, Any] = {"email": self.email}
+        profile = self.profile
+        values: dict[str, Any] = {
+            "name": self.name,
+            "categories": list(profile.categories),
+            "keywords": list(profile.keywords),
+            "exclude": list(profile.exclude),
+            "authors": list(profile.authors),
+            "description": profile.description,
+            "like": list(profile.like),
+            "query": profile.query,
+            "timezone": self.timezone,
+            "send_at": self.send_at,
+            "mode": self.mode,
+            "trending_filter": self.only_matching,
+            "frequency": self.frequency,
+            "weekday": self.weekday,
+            "max_papers": self.max_papers,
+            "min_score": self.min_score,
+            "paused": self.paused,
+            "sources": list(self.sources),
+            "channels": list(self.channels),
+        }
+        for key, value in values.items():
+            if value != _SETTING_DEFAULTS[key]:
+                data[key] = value
+        return data
+
+    @classmethod
+    def from_settings(
+        cls,
+        data: dict[str, Any],
+        *,
+        origin: str = Origin.CONFIG,
+        created_at: dt.datetime | None = None,
+        updated_at: dt.datetime | None = None,
+    ) -> Reader:
+        """A reader from settings written by `settings()` (checked when they were written).
+        Raises ValueError when `data` is not such a mapping."""
+        unknown = set(data) - set(_SETTING_DEFAULTS) - {"email"}
+        if not isinstance(data.get("email"), str) or unknown:
+            raise ValueError(f"not a reader's settings: {sorted(unknown) or 'no email'}")
+        values = _SETTING_DEFAULTS | data
+
+        def strings(key: str) -> list[str]:
+            items = values[key]
+            if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+                raise ValueError(f"{key}: not a list of strings")
+            return list(items)
+
+        return cls(
+            email=data["email"],
+            profile=Profile(
+                categories=strings("categories"),
+                keywords=strings("keywords"),
+                exclude=strings("exclude"),
+                authors=strings("authors"),
+                email=data["email"],
+                description=str(values["description"]),
+                like=strings("like"),
+                query=str(values["query"]),
+            ),
+            name=str(values["name"]),
+            mode=str(values["mode"]),
+            only_matching=bool(values["trending_filter"]),
+            timezone=str(values["timezone"]),
+            send_at=str(values["send_at"]),
+            frequency=str(values["frequency"]),
+            weekday=str(values["weekday"]),
+            max_papers=None if values["max_papers"] is None else int(values["max_papers"]),
+            min_score=None if values["min_score"] is None else float(values["min_score"]),
+            paused=bool(values["paused"]),
+            sources=tuple(strings("sources")),
+            channels=tuple(strings("channels")),
+            origin=origin,
+            created_at=created_at,
+            updated_at=updated_at,
+        )
+
+
+# A reader's settings left out of a `[[subscribers]]` table (config.SubscriberSettings has the
+# same defaults; a test keeps the two in step).
+_SETTING_DEFAULTS: dict[str, Any] = {
+    "name": "",
+    "categories": [],
+    "keywords": [],
+    "exclude": [],
+    "authors": [],
+    "description": "",
+    "like": [],
+    "query": "",
+    "timezone": "",
+    "send_at": "",
+    "mode": "topics",
+    "trending_filter": False,
+    "frequency": "daily",
+    "weekday": "monday",
+    "max_papers": None,
+    "min_score": None,
+    "paused": False,
+    "sources": [],
+    "channels": list(DEFAULT_CHANNELS),
+}

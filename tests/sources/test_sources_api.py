@@ -9,7 +9,7 @@ import pytest
 from fixtures_path import own_fixture, real_fixture, shared_fixtures
 
 from paperwire.errors import FeedFormatError
-from paperwire.models import Source
+from paperwire.models import Route
 from paperwire.sources.arxiv.api import parse_api_response, query_url
 
 API = "https://export.arxiv.org/api/query"
@@ -49,7 +49,7 @@ def test_own_response_gives_entries_and_total_results() -> None:
 
 def test_api_papers_have_no_announce_type_or_date() -> None:
     papers = parse_api_response(own_fixture("api_2entries.xml"), API).papers
-    assert {(p.announce_type, p.announced, p.source) for p in papers} == {(None, None, Source.API)}
+    assert {(p.announce_type, p.announced, p.route) for p in papers} == {(None, None, Route.API)}
 
 
 def test_published_and_updated_become_aware_utc_datetimes() -> None:

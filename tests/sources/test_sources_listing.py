@@ -9,7 +9,7 @@ import pytest
 from fixtures_path import own_fixture, real_fixture, shared_fixtures
 
 from paperwire.errors import FeedFormatError
-from paperwire.models import AnnounceType, Source
+from paperwire.models import AnnounceType, Route
 from paperwire.sources.arxiv import listing
 from paperwire.sources.arxiv.listing import listing_url, parse_listing
 
@@ -58,7 +58,7 @@ def test_primary_subject_comes_first_as_a_category_code() -> None:
 
 def test_listing_papers_are_marked_as_coming_from_the_listing() -> None:
     papers = parse_listing(own_fixture("listing_new_2entries.html"), URL).papers
-    assert {paper.source for paper in papers} == {Source.LISTING}
+    assert {paper.route for paper in papers} == {Route.LISTING}
 
 
 def test_replacement_marked_cross_list_is_replace_cross() -> None:

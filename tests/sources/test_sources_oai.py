@@ -8,7 +8,7 @@ import pytest
 from fixtures_path import own_fixture, real_fixture, shared_fixtures
 
 from paperwire.errors import FeedFormatError
-from paperwire.models import Source
+from paperwire.models import Route
 from paperwire.sources.arxiv.oai import parse_oai
 
 URL = "https://export.arxiv.org/oai2?verb=ListRecords"
@@ -50,7 +50,7 @@ def test_arxiv_format_fields_are_cleaned() -> None:
     assert paper.primary_category == "cs.LG"
     assert paper.comments == "12 pages, 4 figures"
     assert paper.license == "http://creativecommons.org/licenses/by/4.0/"
-    assert paper.source is Source.OAI
+    assert paper.route is Route.OAI
 
 
 def test_arxiv_format_has_no_version_but_created_and_updated_days() -> None:

@@ -10,7 +10,7 @@ import pytest
 from fixtures_path import own_fixture, real_fixture, shared_fixtures
 
 from paperwire.errors import FeedFormatError
-from paperwire.models import AnnounceType, FeedBatch, Source
+from paperwire.models import AnnounceType, FeedBatch, Route
 from paperwire.sources._text import ABSTRACT_LIMIT, TITLE_LIMIT
 from paperwire.sources.arxiv.rss import feed_url, parse_feed
 
@@ -106,7 +106,7 @@ def test_doi_journal_ref_and_license_are_read() -> None:
 
 
 def test_papers_are_marked_as_coming_from_rss() -> None:
-    assert {paper.source for paper in own_feed().papers} == {Source.RSS}
+    assert {paper.route for paper in own_feed().papers} == {Route.RSS}
 
 
 def test_weekend_feed_without_items_is_an_empty_batch_with_its_date() -> None:

@@ -1,8 +1,13 @@
-"""The `paperwire` command: a thin shell that parses options and calls the library."""
+"""The `paperwire` command: a thin shell that parses options, calls the library and prints.
+
+Each command lives in its own module, imported only when that command runs: `paperwire
+--help` and a cron tick pay for nothing they do not use.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import logging
 import os
 import sys
@@ -10,80 +15,84 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from rich.console import Console
-from rich.logging import RichHandler
 
 from paperwire import __version__
-from paperwire.config import Settings, load_settings
 from paperwire.errors import PaperwireError, UsageError
-from paperwire.files import write_atomically
-from paperwire.http import PoliteSession
-from paperwire.store import Store, open_store
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from paperwire.app import Paperwire
+    from paperwire.config import Settings
+    from paperwire.store import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 @dataclass
 class AppContext:
-    """What every command needs, built lazily from the global options."""
+    """What every command needs, built lazily from the global options: the library's
+    Paperwire (settings, store, HTTP), and the consoles to print on."""
 
     config_path: Path | None = None
     verbosity: int = 0
     quiet: bool = False
     env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
-    _settings: Settings | None = None
-    _store: Store | None = None
-    _http: PoliteSession | None = None
+    _paperwire: Paperwire | None = None
+
+    @property
+    def paperwire(self) -> Paperwire:
+        if self._paperwire is None:
+            from paperwire.app import Paperwire
+
+            self._paperwire = Paperwire.from_config(self.config_path, self.env)
+        return self._paperwire
 
     @property
     def settings(self) -> Settings:
-        if self._settings is None:
-            self._settings = load_settings(self.config_path, self.env)
-        return self._settings
-
-    def reload_settings(self) -> None:
-        """Read the configuration again at the next use (a daemon picks up edits to its file;
-        the database and HTTP settings in use stay until it restarts)."""
-        self._settings = None
+        return self.paperwire.settings
 
     @property
     def store(self) -> Store:
-        if self._store is None:
-            self._store = open_store(self.settings.database.url)
-        return self._store
+        return self.paperwire.store
 
-    @property
-    def http(self) -> PoliteSession:
-        if self._http is None:
-            http = self.settings.http
-            self._http = PoliteSession(
-                user_agent=http.user_agent,
-                min_interval=http.min_interval,
-                timeout=http.timeout,
-                retries=http.retries,
-                max_wait=http.max_wait,
-            )
-        return self._http
+    def reload_settings(self) -> None:
+        """Read the configuration again (a daemon picks up edits to its file; the database
+        and HTTP settings in use stay until it restarts)."""
+        from paperwire.app import Paperwire
+        from paperwire.config import load_settings
+
+        old = self._paperwire
+        if old is None:
+            return
+        self._paperwire = Paperwire(
+            load_settings(self.config_path, self.env),
+            env=self.env,
+            store=old._store,
+            http=old._http,
+        )
 
     @cached_property
     def console(self) -> Console:
+        from rich.console import Console
+
         return Console(stderr=False, quiet=self.quiet, highlight=False)
 
     @cached_property
     def err_console(self) -> Console:
+        from rich.console import Console
+
         return Console(stderr=True, highlight=False)
 
     def now(self) -> dt.datetime:
         return dt.datetime.now(dt.UTC)
 
     def close(self) -> None:
-        if self._http is not None:
-            self._http.close()
-        if self._store is not None:
-            self._store.close()
+        if self._paperwire is not None:
+            self._paperwire.close()
 
 
 def _app(ctx: click.Context) -> AppContext:
@@ -142,12 +151,49 @@ def common_options(function: F) -> F:
     return function
 
 
+# Each command: (its module, its one-line help). The help is here so that `paperwire --help`
+# lists the commands without importing them.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "fetch": (
+        "paperwire.cli.fetch",
+        "Fetch the latest papers from each source (a backfill, given days).",
+    ),
+    "digest": ("paperwire.cli.digest", "Print a ranked digest for a subscriber or for flags."),
+    "send": ("paperwire.cli.send", "Email every due digest."),
+    "run": ("paperwire.cli.run", "One cron tick: fetch what is due, send what is due."),
+    "serve": (
+        "paperwire.cli.serve",
+        "Run the scheduler: fetch after each announcement, send digests when due.",
+    ),
+    "subscribers": ("paperwire.cli.subscribers", "Add, list, change and remove subscribers."),
+    "search": ("paperwire.cli.search", "Search stored papers by title, abstract and authors."),
+    "db": ("paperwire.cli.db", "Inspect or upgrade the database schema."),
+    "doctor": ("paperwire.cli.doctor", "Check configuration, database, SMTP login and sources."),
+}
+
+
 class PaperwireGroup(click.Group):
-    """Turns PaperwireError into one line on stderr and its exit status; never a traceback.
+    """Loads each command's module when it runs; turns PaperwireError into one line on
+    stderr and its exit status, never a traceback.
 
     Click's own usage errors (a bad option value, an unknown option) become one line too,
     pointing at --help, instead of Click's four-line usage block.
     """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module = importlib.import_module(COMMANDS[name][0])
+        command: click.Command = module.command
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, short) for name, (_module, short) in COMMANDS.items()]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def main(  # type: ignore[override,unused-ignore]
         self,
@@ -187,6 +233,8 @@ class PaperwireGroup(click.Group):
 
 
 def setup_logging(app: AppContext) -> None:
+    from rich.logging import RichHandler
+
     level = (
         logging.ERROR
         if app.quiet
@@ -220,6 +268,8 @@ def write_output(output: Path, text: str, option: str = "--output") -> None:
     """Write a command's output file whole or not at all: beside the target, then renamed.
     A link or a device (/dev/stdout) is written through, never replaced. Errors are one
     UsageError naming the option and the file."""
+    from paperwire.files import write_atomically
+
     if not output.name or output.is_dir():
         raise UsageError(f"{option} {output}: not a file name")
     try:
@@ -243,22 +293,12 @@ def examples(*lines: str) -> str:
 @click.version_option(__version__, prog_name="paperwire")
 @click.pass_context
 def cli(ctx: click.Context) -> None:
-    """paperwire: each day's new arXiv papers, stored locally and ranked for you.
+    """paperwire: each day's new research papers, stored locally and ranked for you.
 
-    Fetch arXiv's daily announcement, search what is stored, print a personal digest, and
-    email each subscriber theirs.
+    Fetch arXiv's daily announcement (and Hugging Face's trending papers), search what is
+    stored, print a personal digest, and email each subscriber theirs.
     """
     ctx.obj = _app(ctx)
-
-
-def register() -> None:
-    from paperwire.cli import db, digest, doctor, fetch, run, search, send, serve, subscribers
-
-    for module in (fetch, digest, send, run, serve, subscribers, search, db, doctor):
-        cli.add_command(module.command)
-
-
-register()
 
 
 def main(argv: Sequence[str] | None = None) -> None:

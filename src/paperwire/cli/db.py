@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import click
 
-from paperwire.cli import AppContext, common_options, examples, pass_app, setup_logging
-from paperwire.store import open_store
+from paperwire.cli import COMMANDS, AppContext, common_options, examples, pass_app, setup_logging
 
 
 @click.group(
     "db",
-    short_help="Inspect or upgrade the database schema.",
+    short_help=COMMANDS["db"][1],
     epilog=examples("paperwire db status", "paperwire db upgrade"),
 )
 @common_options
@@ -28,6 +27,8 @@ def command() -> None:
 @pass_app
 def upgrade(app: AppContext) -> None:
     """Apply pending migrations to the configured database."""
+    from paperwire.store import open_store
+
     setup_logging(app)
     with open_store(app.settings.database.url, upgrade=False) as store:
         before, head = store.schema_revision()
@@ -45,6 +46,8 @@ def upgrade(app: AppContext) -> None:
 @pass_app
 def status(app: AppContext) -> None:
     """Show the database URL (password hidden), schema revision and number of papers."""
+    from paperwire.store import open_store
+
     setup_logging(app)
     with open_store(app.settings.database.url, upgrade=False) as store:
         current, head = store.schema_revision()

@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.table import Table
-from rich.text import Text
 
-from paperwire.cli import AppContext, common_options, examples, pass_app, setup_logging
-from paperwire.config import find_config_file
-from paperwire.doctor import SECTIONS, Check, run_checks
-from paperwire.http import PoliteSession
+from paperwire.cli import COMMANDS, AppContext, common_options, examples, pass_app, setup_logging
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from paperwire.doctor import Check
+
+# The parts `--skip` may leave out (doctor.SECTIONS, without importing it for --help).
+SECTIONS = ("database", "smtp", "sources")
 
 _STYLES = {"ok": "green", "warn": "yellow", "fail": "bold red", "skip": "dim"}
 
 
 @click.command(
     "doctor",
-    short_help="Check configuration, database, SMTP login and sources.",
+    short_help=COMMANDS["doctor"][1],
     epilog=examples(
         "paperwire doctor",
         "paperwire doctor --skip sources",
@@ -40,19 +44,11 @@ def command(app: AppContext, skip: tuple[str, ...]) -> None:
 
     Passwords are never shown. Exit status 1 when any check failed (a warning does not fail).
     """
+    from paperwire.config import find_config_file
+
     setup_logging(app)
-    settings = app.settings
     config_path = find_config_file(app.config_path, app.env, Path.cwd())
-    http = settings.http
-    # One GET per source and no retries: the question is whether it answers now.
-    with PoliteSession(
-        user_agent=http.user_agent,
-        min_interval=http.min_interval,
-        timeout=http.timeout,
-        retries=0,
-        max_wait=http.max_wait,
-    ) as session:
-        checks = run_checks(settings, config_path, app.env, session, skip=skip)
+    checks = app.paperwire.doctor(skip, config_path)
     app.console.print(_table(checks))
     failed = [check for check in checks if check.failed]
     warned = sum(check.status == "warn" for check in checks)
@@ -66,6 +62,9 @@ def command(app: AppContext, skip: tuple[str, ...]) -> None:
 
 
 def _table(checks: list[Check]) -> Table:
+    from rich.table import Table
+    from rich.text import Text
+
     table = Table(title="paperwire doctor")
     table.add_column("check", no_wrap=True)
     table.add_column("status", no_wrap=True)

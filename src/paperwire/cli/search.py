@@ -5,16 +5,13 @@ from __future__ import annotations
 import json
 
 import click
-from rich.table import Table
-from rich.text import Text
 
-from paperwire.cli import AppContext, common_options, examples, pass_app, setup_logging
-from paperwire.errors import UsageError
+from paperwire.cli import COMMANDS, AppContext, common_options, examples, pass_app, setup_logging
 
 
 @click.command(
     "search",
-    short_help="Search stored papers by title, abstract and authors.",
+    short_help=COMMANDS["search"][1],
     epilog=examples(
         "paperwire search 'diffusion -survey'",
         "paperwire search -- diffusion -survey",
@@ -48,29 +45,33 @@ def command(app: AppContext, query: tuple[str, ...], limit: int, output_format: 
     """
     setup_logging(app)
     text = " ".join(query).strip()
-    if not text:
-        raise UsageError("QUERY is empty")
-    papers = app.store.search(text, limit)
+    papers = app.paperwire.search(text, limit)
     if output_format == "json":
         rows = [
             {
                 "arxiv_id": p.arxiv_id,
+                "id": p.key,
+                "source": p.source,
                 "title": p.title,
                 "authors": p.authors,
                 "primary_category": p.primary_category,
                 "announced": p.announced.isoformat() if p.announced else None,
-                "abs_url": p.abs_url,
+                "abs_url": p.links.get("abs"),
+                "url": p.url or None,
             }
             for p in papers
         ]
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
     elif papers:
+        from rich.table import Table
+        from rich.text import Text
+
         table = Table(show_lines=False, expand=False)
-        for column in ("arXiv id", "announced", "title", "authors"):
+        for column in ("id", "announced", "title", "authors"):
             table.add_column(column, overflow="fold")
         for p in papers:
             authors = ", ".join(p.authors[:3]) + (" …" if len(p.authors) > 3 else "")
-            cells = (p.arxiv_id, str(p.announced or ""), p.title, authors)
+            cells = (p.arxiv_id or p.key, str(p.announced or ""), p.title, authors)
             table.add_row(*(Text(cell) for cell in cells))  # Text: titles are not markup
         app.console.print(table)
     if not papers:

@@ -6,10 +6,9 @@ import logging
 
 import click
 
-from paperwire.cli import AppContext, common_options, examples, pass_app, setup_logging
+from paperwire.cli import COMMANDS, AppContext, common_options, examples, pass_app, setup_logging
 from paperwire.cli.run import run_once
 from paperwire.errors import PaperwireError, UsageError
-from paperwire.scheduling.service import serve
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +26,7 @@ def job(app: AppContext, force_fetch: bool) -> None:
 
 @click.command(
     "serve",
-    short_help="Run the scheduler: fetch after each announcement, send digests when due.",
+    short_help=COMMANDS["serve"][1],
     epilog=examples(
         "paperwire serve",
         "paperwire serve --config /etc/paperwire.toml -v",
@@ -43,6 +42,8 @@ def command(app: AppContext) -> None:
     Logs the next run times at start; stops cleanly on SIGTERM or Ctrl-C, finishing the job
     in progress.
     """
+    from paperwire.scheduling.service import serve
+
     setup_logging(app)
     if not app.quiet:  # a daemon's log says when it will work next, and when it stops
         logging.getLogger("paperwire.scheduling").setLevel(logging.INFO)

@@ -18,13 +18,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
-import tomli_w
 from pydantic import ValidationError
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
 from paperwire.cli import (
+    COMMANDS,
     AppContext,
     common_options,
     examples,
@@ -33,16 +30,18 @@ from paperwire.cli import (
     write_output,
 )
 from paperwire.config import DigestSettings, Settings, SubscriberSettings, find_config_file
-from paperwire.errors import ProfileError, UsageError
-from paperwire.scheduling.due import SendSchedule, sync_subscribers
+from paperwire.errors import ProfileError, SubscriberExists, UsageError
+from paperwire.models import Origin, Reader
 from paperwire.scoring.syntax import split_weight
-from paperwire.store.subscribers import CONFIG, StoredSubscriber, SubscriberBook, SubscriberExists
+from paperwire.store.subscribers import SubscriberBook
+
+CONFIG = Origin.CONFIG
 
 log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
 
 # What `list` and `show` call each origin: the configuration file, or the database alone.
-ORIGIN_NAMES = {CONFIG: "file"}
+ORIGIN_NAMES: dict[str, str] = {CONFIG: "file"}
 # The option that sets each setting, so that an error names what the user typed.
 OPTION_OF = {
     "email": "EMAIL",
@@ -63,6 +62,8 @@ OPTION_OF = {
     "max_papers": "--max-papers",
     "min_score": "--min-score",
     "paused": "--paused",
+    "sources": "--source",
+    "channels": "--channel",
 }
 CLEARABLE = sorted(set(SubscriberSettings.model_fields) - {"email"})
 EXPORT_HEADER = (
@@ -136,6 +137,22 @@ def setting_options(function: F) -> F:
         click.option("--weekday", metavar="DAY", help="The day of a weekly digest (monday)."),
         click.option("--max-papers", type=int, metavar="N", help="At most N papers a digest."),
         click.option("--min-score", type=float, metavar="X", help="Leave out papers below X."),
+        click.option(
+            "--source",
+            "sources",
+            multiple=True,
+            metavar="NAME",
+            help="Only papers from this source (arxiv, huggingface, a feed's name; "
+            "repeatable; none: every configured source).",
+        ),
+        click.option(
+            "--channel",
+            "channels",
+            multiple=True,
+            type=click.Choice(["email", "atom"]),
+            help="Where digests go: email, and/or atom (a private feed file; repeatable; "
+            "default: email).",
+        ),
     ]
     for option in reversed(options):
         function = option(function)
@@ -144,7 +161,7 @@ def setting_options(function: F) -> F:
 
 @click.group(
     "subscribers",
-    short_help="Add, list, change and remove subscribers.",
+    short_help=COMMANDS["subscribers"][1],
     epilog=examples(
         "paperwire subscribers add ada@example.org --name Ada -c cs.LG -k 'multi-task learning'",
         "paperwire subscribers list",
@@ -163,9 +180,11 @@ def command() -> None:
 
 def _book(app: AppContext) -> SubscriberBook:
     """The database's subscribers, after bringing the file's readers up to date."""
+    from paperwire.readers import sync_readers
+
     setup_logging(app)
     book = app.store.subscribers
-    report = sync_subscribers(app.store, app.settings, app.now())
+    report = sync_readers(app.store, app.settings, app.now())
     for verb, emails in (
         ("added", report.added),
         ("updated", report.updated),
@@ -181,14 +200,22 @@ def _configuration(app: AppContext) -> str:
     return f"the configuration file {path}" if path else "the configuration"
 
 
-def _found(book: SubscriberBook, email: str) -> StoredSubscriber:
+def _settings(reader: Reader) -> SubscriberSettings:
+    """A stored reader's settings, every one of them, as the file's model holds them."""
+    try:
+        return SubscriberSettings.model_validate(reader.settings())
+    except ValidationError:  # a row nobody can read: its address, paused
+        return SubscriberSettings(email=reader.email, paused=True)
+
+
+def _found(book: SubscriberBook, email: str) -> Reader:
     found = book.get(email)
     if found is None:
         raise UsageError(f"{email.strip()} is not a subscriber (see paperwire subscribers list)")
     return found
 
 
-def _changeable(app: AppContext, book: SubscriberBook, email: str, verb: str) -> StoredSubscriber:
+def _changeable(app: AppContext, book: SubscriberBook, email: str, verb: str) -> Reader:
     """A reader this command may change: not one of the configuration file's."""
     found = _found(book, email)
     if found.origin == CONFIG:
@@ -260,7 +287,7 @@ def add(app: AppContext, email: str, paused: bool, **settings: Any) -> None:
     if existing is not None:
         raise UsageError(taken)
     try:
-        book.add(subscriber, app.now())
+        book.add(subscriber.to_reader(Origin.CLI), app.now())
     except SubscriberExists:  # added by someone else meanwhile
         raise UsageError(taken) from None
     _info(app, f"added {subscriber.email}")
@@ -268,11 +295,12 @@ def add(app: AppContext, email: str, paused: bool, **settings: Any) -> None:
 
 def schedule(subscriber: SubscriberSettings, digest: DigestSettings) -> str:
     """When this reader's digest goes out: "daily at 07:00 (Europe/Berlin)", "as announced"
-    ("as each featured day ends" for a trending reader)."""
-    described = SendSchedule.of(subscriber, digest).describe()
-    if subscriber.mode == "trending" and described == "as announced":
-        return "as each featured day ends (UTC)"
-    return described
+    ("as each featured day ends (UTC)" for a trending reader: the kind says)."""
+    from paperwire.digest.kinds import kind_named
+    from paperwire.scheduling.due import SendSchedule
+
+    reader = subscriber.to_reader()
+    return SendSchedule.of(reader, digest).describe(kind_named(reader.mode).as_published)
 
 
 def _topics(subscriber: SubscriberSettings) -> str:
@@ -315,22 +343,27 @@ def list_(app: AppContext, output_format: str) -> None:
     stored = _book(app).all()
     if output_format == "json":
         rows = [
-            s.settings.model_dump(mode="json") | {"origin": ORIGIN_NAMES.get(s.origin, "db")}
+            _settings(s).model_dump(mode="json") | {"origin": ORIGIN_NAMES.get(s.origin, "db")}
             for s in stored
         ]
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
     elif stored:
+        from rich.console import Console
+        from rich.table import Table
+        from rich.text import Text
+
         table = Table(expand=False)
         for column in ("email", "name", "origin", "schedule", "topics", "paused"):
             table.add_column(column, overflow="fold")
         for s in stored:
+            settings = _settings(s)
             cells = (
                 s.email,
-                s.settings.name,
+                settings.name,
                 ORIGIN_NAMES.get(s.origin, "db"),
-                schedule(s.settings, app.settings.digest),
-                _topics(s.settings),
-                "paused" if s.settings.paused else "",
+                schedule(settings, app.settings.digest),
+                _topics(settings),
+                "paused" if settings.paused else "",
             )
             table.add_row(*(Text(cell) for cell in cells))  # Text: no markup in names
         # Not app.console: the list is what was asked for, so -q does not silence it.
@@ -358,13 +391,14 @@ def _shown(value: Any, fallback: str = "(none)") -> str:
 def show(app: AppContext, email: str) -> None:
     """Show every setting of the subscriber EMAIL, where it comes from, and the last digest."""
     found = _found(_book(app), email)
-    subscriber, digest = found.settings, app.settings.digest
+    subscriber, digest = _settings(found), app.settings.digest
     inherited = {
         "timezone": f"(digest default: {digest.timezone})",
         "send_at": f"(digest default: {digest.send_at or 'as announced'})",
         "max_papers": f"(digest default: {digest.max_papers})",
         "min_score": f"(digest default: {digest.min_score})",
         "categories": "(all configured categories)",
+        "sources": "(every configured source)",
     }
     lines = [
         (field, _shown(value, inherited.get(field, "(none)")))
@@ -388,6 +422,10 @@ def show(app: AppContext, email: str) -> None:
         papers = f"{latest.papers} paper{'' if latest.papers == 1 else 's'}"
         last = f"{window}: {latest.state} {when:%Y-%m-%d %H:%M} UTC ({papers})"
     lines.append(("last digest", last))
+    for channel in app.paperwire.channels().values():
+        note = channel.reader_note(found) if channel.name in found.channels else ""
+        if note:
+            lines.append((channel.name, note))
     width = max(len(label) for label, _ in lines)
     for label, value in lines:
         click.echo(f"{label:<{width}} {value}")
@@ -445,7 +483,7 @@ def edit(
     Readers in the configuration file are changed there, not here.
     """
     book = _book(app)
-    before = _changeable(app, book, email, "edit").settings
+    before = _settings(_changeable(app, book, email, "edit"))
     given = _given(settings) | ({} if pause is None else {"paused": pause})
     if not (given or add_keywords or remove_keywords or clear):
         raise UsageError(
@@ -474,7 +512,7 @@ def edit(
     if not changed:
         _info(app, f"{before.email}: nothing changed")
         return
-    if not book.replace(after, app.now()):  # removed by someone else meanwhile
+    if not book.replace(after.to_reader(Origin.CLI), app.now()):  # removed meanwhile
         raise UsageError(f"{before.email} is not a subscriber (see paperwire subscribers list)")
     _info(app, f"updated {after.email}: {', '.join(changed)}")
 
@@ -579,14 +617,14 @@ def import_(app: AppContext, file: Path, replace: bool) -> None:
             configured.append(subscriber.email)
         elif existing is not None and not replace:
             present.append(subscriber.email)
-        elif existing is not None and existing.settings == subscriber:
+        elif existing is not None and _settings(existing) == subscriber:
             unchanged.append(subscriber.email)
         elif existing is not None:
-            book.replace(subscriber, now)
+            book.replace(subscriber.to_reader(Origin.CLI), now)
             replaced += 1
         else:
             try:
-                book.add(subscriber, now)
+                book.add(subscriber.to_reader(Origin.CLI), now)
                 imported += 1
             except SubscriberExists:  # added by someone else meanwhile
                 present.append(subscriber.email)
@@ -606,12 +644,12 @@ def import_(app: AppContext, file: Path, replace: bool) -> None:
     _info(app, ", ".join(parts))
 
 
-def export_text(subscribers: Sequence[SubscriberSettings], output_format: str) -> str:
-    """Subscribers as `import` reads them back: TOML [[subscribers]] tables (a valid
+def export_text(readers: Sequence[Reader], output_format: str) -> str:
+    """Readers as `import` reads them back: TOML [[subscribers]] tables (a valid
     configuration fragment) or a JSON list; only settings that differ from the defaults."""
-    entries = [
-        {"email": s.email} | s.model_dump(mode="json", exclude_defaults=True) for s in subscribers
-    ]
+    import tomli_w
+
+    entries = [r.settings() for r in readers]
     if output_format == "json":
         return json.dumps(entries, ensure_ascii=False, indent=2) + "\n"
     return EXPORT_HEADER + tomli_w.dumps({"subscribers": entries})
@@ -647,7 +685,7 @@ def export(app: AppContext, output: Path | None, output_format: str | None, only
         output_format = (
             "json" if output is not None and output.suffix.lower() == ".json" else "toml"
         )
-    text = export_text([s.settings for s in stored], output_format)
+    text = export_text(stored, output_format)
     if not stored and not app.quiet:
         click.echo("no subscribers", err=True)
     if output is None:

@@ -38,7 +38,7 @@ def refresh_corpus_stats(store: Store, now: dt.datetime) -> CorpusStats:
         for papers in store.uncounted_papers(everything=everything):
             # A fresh analyzer per batch: its stemming cache stays small on a large store.
             stats.update(papers, Analyzer())
-            counted += [p.arxiv_id for p in papers]
+            counted += [p.key for p in papers]
         if not counted and blob is not None and stats.documents:
             return stats
         if store.save_corpus_stats(stats.to_bytes(), stats.documents, counted, version, now):
@@ -56,10 +56,10 @@ def semantic_vectors(
 ) -> tuple[npt.NDArray[np.float32], list[npt.NDArray[np.float32] | None]]:
     """Unit vectors for the papers (embedded once each, then read from the store) and for each
     profile (its keywords and description, averaged with its liked papers)."""
-    wanted = list(dict.fromkeys([p.arxiv_id for p in papers] + list(liked)))
+    wanted = list(dict.fromkeys([p.key for p in papers] + [p.key for p in liked.values()]))
     stored = store.embeddings(wanted, embedder.model_name)
     vectors = {i: decode_vector(b, embedder.dim) for i, b in stored.items()}
-    by_id = {p.arxiv_id: p for p in papers} | dict(liked)
+    by_id = {p.key: p for p in papers} | {p.key: p for p in liked.values()}
     missing = [i for i in wanted if i not in vectors]
     if missing:
         computed = embedder.embed([paper_text(by_id[i].title, by_id[i].abstract) for i in missing])
@@ -71,14 +71,14 @@ def semantic_vectors(
             {i: encode_vector(v) for i, v in fresh.items()},
             now,
         )
-    matrix = np.stack([vectors[p.arxiv_id] for p in papers]).astype(np.float32)
+    matrix = np.stack([vectors[p.key] for p in papers]).astype(np.float32)
     profile_vectors: list[npt.NDArray[np.float32] | None] = []
     for profile in profiles:
         parts = []
         text = "; ".join([*(k.split("^")[0] for k in profile.keywords), profile.description])
         if text.strip("; "):
             parts.append(embedder.embed([text])[0])
-        parts += [vectors[i] for i in profile.like if i in vectors]
+        parts += [vectors[liked[i].key] for i in profile.like if i in liked]
         if not parts:
             profile_vectors.append(None)
             continue

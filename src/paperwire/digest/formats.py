@@ -168,6 +168,9 @@ def _paper_json(scored: ScoredPaper) -> dict[str, Any]:
     paper = scored.paper
     return {
         "arxiv_id": paper.arxiv_id,
+        "id": paper.key,
+        "source": paper.source,
+        "doi": paper.doi,
         "version": paper.version,
         "title": paper.title,
         "authors": paper.authors,
@@ -182,8 +185,9 @@ def _paper_json(scored: ScoredPaper) -> dict[str, Any]:
             {"kind": r.kind, "term": r.term, "where": list(r.where), "forms": list(r.forms)}
             for r in scored.reasons
         ],
-        "abs_url": paper.abs_url,
-        "pdf_url": paper.pdf_url,
+        "abs_url": paper.links.get("abs"),
+        "pdf_url": paper.links.get("pdf"),
+        "url": paper.url or None,
         "upvotes": paper.trending.upvotes if paper.trending else None,
         "huggingface": _trending_json(paper.trending),
     }
@@ -210,8 +214,24 @@ def digest_json(digest: Digest) -> str:
     document = {
         "generated_at": digest.generated_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "subscriber": digest.profile.email,
-        "mode": "trending" if digest.trending else "topics",
+        "mode": digest.kind,
         "window": {"from": digest.window_from.isoformat(), "to": digest.window_to.isoformat()},
         "papers": [_paper_json(s) for s in digest.papers],
     }
     return json.dumps(document, ensure_ascii=False, indent=2)
+
+
+FORMATS = ("text", "html", "markdown", "json")
+
+
+def render(digest: Digest, format: str = "text", footer: Footer | None = None) -> str:
+    """A digest in one of FORMATS: the email's text part, its HTML part, Markdown or JSON."""
+    if format == "text":
+        return render_text(digest, footer)
+    if format == "html":
+        return render_html(digest, footer)
+    if format == "markdown":
+        return render_markdown(digest)
+    if format == "json":
+        return digest_json(digest) + "\n"
+    raise ValueError(f"{format!r} is not a format ({', '.join(FORMATS)})")

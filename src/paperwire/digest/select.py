@@ -1,44 +1,34 @@
-"""Choose each reader's papers for a window, sharing the store's reads across many readers."""
+"""Choose each reader's papers for a window, sharing the store's reads across many readers.
+
+The kinds of digest (digest.kinds) decide what a digest lists; the builder holds what a batch
+of them shares: each window's papers read once, the corpus statistics brought up to date once,
+one ranker, the liked papers, the semantic vectors.
+"""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import math
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from paperwire.config import Settings
 from paperwire.digest.corpus import refresh_corpus_stats, semantic_vectors
+from paperwire.digest.kinds import DigestKind, DigestRequest, kind_named
 from paperwire.models import Digest, Paper, Profile, ScoredPaper
-from paperwire.scoring import RankSettings, in_categories
 from paperwire.scoring.semantic import Embedder
-from paperwire.scoring.trending import has_topics, trending_order
+from paperwire.scoring.settings import RankSettings
 from paperwire.store import Store
 
 if TYPE_CHECKING:
+    from paperwire.config import Settings
     from paperwire.scoring.ranker import Ranker
 
-
-@dataclass(frozen=True, slots=True)
-class DigestRequest:
-    """One reader's digest to build: whose, for which window, without which papers.
-
-    A `trending` digest lists Hugging Face's papers featured in the window (featured dates),
-    by upvotes with the reader's topics first; `only_matching` leaves out the others."""
-
-    profile: Profile
-    window_from: dt.date
-    window_to: dt.date
-    skip: Collection[str] = ()
-    trending: bool = False
-    only_matching: bool = False
+__all__ = ["DigestBuilder", "DigestRequest", "build_digest"]
 
 
 class DigestBuilder:
     """Builds digests for many readers in one run: the corpus statistics are brought up to
-    date once and each window's announcements are read once."""
+    date once and each window's papers are read once."""
 
     def __init__(
         self,
@@ -49,13 +39,15 @@ class DigestBuilder:
         partial_matches: bool = False,
         settings: RankSettings | None = None,
         embedder: Embedder | None = None,
+        kinds: Mapping[str, DigestKind] | None = None,
     ) -> None:
         self.store = store
         self.now = now
         self.announce_types = list(announce_types) if announce_types else None
         self.partial_matches = partial_matches
-        self.settings = settings
+        self.settings = settings or RankSettings()
         self.embedder = embedder
+        self.kinds = dict(kinds or {})
         self._ranker: Ranker | None = None
         self._announced: dict[tuple[dt.date, dt.date], list[Paper]] = {}
         self._featured: dict[tuple[dt.date, dt.date], list[Paper]] = {}
@@ -68,6 +60,7 @@ class DigestBuilder:
         *,
         now: dt.datetime,
         embedder: Embedder | None = None,
+        kinds: Mapping[str, DigestKind] | None = None,
     ) -> DigestBuilder:
         """A builder ranking as the configuration says: its announce types, partial matches
         and scoring weights."""
@@ -85,7 +78,15 @@ class DigestBuilder:
                 trending_bonus=scoring.trending_bonus,
             ),
             embedder=embedder,
+            kinds=kinds,
         )
+
+    def kind(self, name: str) -> DigestKind:
+        if name not in self.kinds:
+            self.kinds[name] = kind_named(name)
+        return self.kinds[name]
+
+    # --- what a batch shares --------------------------------------------------------------------
 
     def ranker(self) -> Ranker:
         from paperwire.scoring.ranker import Ranker  # scipy: imported when a digest is built
@@ -95,6 +96,7 @@ class DigestBuilder:
         return self._ranker
 
     def announced(self, window_from: dt.date, window_to: dt.date) -> list[Paper]:
+        """The papers announced in the window (every source's), each once."""
         key = (window_from, window_to)
         if key not in self._announced:
             self._announced[key] = self.store.papers_announced(
@@ -109,6 +111,57 @@ class DigestBuilder:
             self._featured[key] = self.store.trending_papers(window_from, window_to)
         return self._featured[key]
 
+    def liked(self, profiles: Sequence[Profile]) -> dict[str, Paper]:
+        """The stored papers the profiles like (their topic by example), by the ids they give."""
+        liked_ids = sorted({i for profile in profiles for i in profile.like})
+        return self.store.get_papers(liked_ids) if liked_ids else {}
+
+    def rank(
+        self,
+        papers: Sequence[Paper],
+        profiles: Sequence[Profile],
+        skips: Sequence[Collection[str]],
+        *,
+        limit: int | None,
+        min_score: float = 0.0,
+        boost: Mapping[str, float] | None = None,
+        semantic: bool = True,
+    ) -> list[list[ScoredPaper]]:
+        """Each profile's matching papers, best first, the first `limit` explained (None:
+        all); papers in the profile's skip set left out. With an embedder (and `semantic`),
+        the semantic layer joins in."""
+        liked = self.liked(profiles)
+        paper_vectors = profile_vectors = None
+        if self.embedder is not None and semantic and papers:
+            paper_vectors, profile_vectors = semantic_vectors(
+                self.store, self.embedder, papers, profiles, liked, self.now
+            )
+        return self.ranker().rank_explained_many(
+            papers,
+            profiles,
+            liked=liked,
+            min_score=min_score,
+            require_match=not self.partial_matches,
+            paper_vectors=paper_vectors,
+            profile_vectors=profile_vectors,
+            explain_limit=limit,
+            skip=list(skips),
+            boost=boost,
+        )
+
+    def upvote_boost(self, papers: Sequence[Paper]) -> dict[str, float] | None:
+        """Hugging Face's upvotes as a signal (scoring.trending_weight; off when 0)."""
+        weight = self.settings.trending_weight
+        if not weight:
+            return None
+        return {
+            p.key: weight * math.log2(1 + p.trending.upvotes)
+            for p in papers
+            if p.trending is not None and p.trending.upvotes > 0
+        }
+
+    # --- digests --------------------------------------------------------------------------------
+
     def build(
         self,
         profile: Profile,
@@ -118,139 +171,34 @@ class DigestBuilder:
         limit: int,
         min_score: float = 0.0,
         skip: Collection[str] = (),
-        trending: bool = False,
+        kind: str = "topics",
         only_matching: bool = False,
+        sources: Collection[str] = (),
     ) -> Digest:
-        """The best `limit` papers announced in the window for `profile`, scoring at least
-        `min_score`, each with the reasons it is there. Papers in `skip` (arXiv ids the reader
-        has already received) are left out. `trending`: see DigestRequest."""
-        request = DigestRequest(profile, window_from, window_to, skip, trending, only_matching)
+        """The best `limit` papers of the window for `profile`, scoring at least
+        `min_score`, each with the reasons it is there. Papers in `skip` (keys the reader
+        has already received) are left out."""
+        request = DigestRequest(
+            profile, window_from, window_to, skip, kind, only_matching, tuple(sources)
+        )
         [digest] = self.build_many([request], limit=limit, min_score=min_score)
         return digest
 
     def build_many(
         self, requests: Sequence[DigestRequest], *, limit: int, min_score: float = 0.0
     ) -> list[Digest]:
-        """One digest per request, in order. Readers sharing a window are ranked together in
-        one pass, which is what makes a batch of thousands of readers fast."""
+        """One digest per request, in order; each kind builds its own requests together."""
         digests: list[Digest | None] = [None] * len(requests)
-        groups: dict[tuple[dt.date, dt.date], list[int]] = {}
-        trending: dict[tuple[dt.date, dt.date], list[int]] = {}
+        by_kind: dict[str, list[int]] = {}
         for index, request in enumerate(requests):
-            window = (request.window_from, request.window_to)
-            (trending if request.trending else groups).setdefault(window, []).append(index)
-        for indexes in trending.values():
-            built = self._build_trending([requests[i] for i in indexes], limit=limit)
+            by_kind.setdefault(request.kind, []).append(index)
+        for name, indexes in by_kind.items():
+            built = self.kind(name).build(
+                self, [requests[i] for i in indexes], limit=limit, min_score=min_score
+            )
             for index, digest in zip(indexes, built, strict=True):
                 digests[index] = digest
-        for (window_from, window_to), indexes in groups.items():
-            papers = self.announced(window_from, window_to)
-            profiles = [requests[i].profile for i in indexes]
-            liked = self._liked(profiles)
-            paper_vectors = profile_vectors = None
-            if self.embedder is not None and papers:
-                paper_vectors, profile_vectors = semantic_vectors(
-                    self.store, self.embedder, papers, profiles, liked, self.now
-                )
-            rankings = self.ranker().rank_explained_many(
-                papers,
-                profiles,
-                liked=liked,
-                min_score=min_score,
-                require_match=not self.partial_matches,
-                paper_vectors=paper_vectors,
-                profile_vectors=profile_vectors,
-                explain_limit=limit,
-                skip=[requests[i].skip for i in indexes],
-                boost=self._upvote_boost(papers),
-            )
-            for index, ranked in zip(indexes, rankings, strict=True):
-                request = requests[index]
-                in_scope = sum(
-                    1
-                    for p in papers
-                    if p.arxiv_id not in request.skip
-                    and in_categories(p.categories, request.profile.categories)
-                )
-                digests[index] = Digest(
-                    request.profile,
-                    window_from,
-                    window_to,
-                    in_scope,
-                    ranked[:limit],
-                    self.now,
-                    matched_count=len(ranked),
-                )
         return [d for d in digests if d is not None]
-
-    def _liked(self, profiles: Sequence[Profile]) -> dict[str, Paper]:
-        """The stored papers the profiles like (their topic by example), by id."""
-        liked_ids = sorted({i for profile in profiles for i in profile.like})
-        return self.store.get_papers(liked_ids) if liked_ids else {}
-
-    def _upvote_boost(self, papers: Sequence[Paper]) -> dict[str, float] | None:
-        """Hugging Face's upvotes as a signal (scoring.trending_weight; off when 0)."""
-        weight = self.settings.trending_weight if self.settings else 0.0
-        if not weight:
-            return None
-        return {
-            p.arxiv_id: weight * math.log2(1 + p.trending.upvotes)
-            for p in papers
-            if p.trending is not None and p.trending.upvotes > 0
-        }
-
-    def _build_trending(self, requests: Sequence[DigestRequest], *, limit: int) -> list[Digest]:
-        """Trending digests for readers sharing one window: the featured papers are ranked
-        for all of them in one pass, then put in each reader's order."""
-        first = requests[0]
-        papers = self.featured(first.window_from, first.window_to)
-        # Hugging Face's papers often carry no categories: topics alone decide.
-        profiles = [dataclasses.replace(r.profile, categories=[]) for r in requests]
-        matched: list[list[ScoredPaper]] = [[] for _ in requests]
-        allowed: list[set[str] | None] = [None for _ in requests]
-        if papers and any(has_topics(p) for p in profiles):
-            liked = self._liked(profiles)
-            matched = self.ranker().rank_explained_many(
-                papers,
-                profiles,
-                liked=liked,
-                require_match=not self.partial_matches,
-                skip=[r.skip for r in requests],
-            )
-        filtering = [i for i, p in enumerate(profiles) if p.exclude or p.query.strip()]
-        if papers and filtering:
-            # Excluded words and the query leave papers out of a trending digest too: a
-            # profile of those alone lists exactly the papers they let through.
-            filters = [
-                Profile(exclude=profiles[i].exclude, query=profiles[i].query) for i in filtering
-            ]
-            passed = self.ranker().rank(papers, filters)
-            for index, through in zip(filtering, passed, strict=True):
-                allowed[index] = {item.paper.arxiv_id for item in through}
-        bonus = self.settings.trending_bonus if self.settings else 3.0
-        digests = []
-        for request, profile, hits, kept in zip(requests, profiles, matched, allowed, strict=True):
-            ordered = trending_order(
-                papers if kept is None else [p for p in papers if p.arxiv_id in kept],
-                hits,
-                skip=request.skip,
-                only_matching=request.only_matching and has_topics(profile),
-                bonus=bonus,
-            )
-            featured = sum(1 for p in papers if p.arxiv_id not in request.skip)
-            digests.append(
-                Digest(
-                    request.profile,
-                    request.window_from,
-                    request.window_to,
-                    featured,
-                    ordered[:limit],
-                    self.now,
-                    matched_count=len(ordered),
-                    trending=True,
-                )
-            )
-        return digests
 
 
 def build_digest(
@@ -270,8 +218,8 @@ def build_digest(
 ) -> Digest:
     """The best `limit` papers announced in the window for `profile`, scoring at least
     min_score, each with the reasons it is there. Scores use the statistics of the whole store;
-    with an `embedder`, the semantic layer is added. Papers in `skip` (arXiv ids the reader
-    has already received) are left out before ranking. (Many readers: use DigestBuilder.)"""
+    with an `embedder`, the semantic layer is added. Papers in `skip` (keys the reader has
+    already received) are left out before ranking. (Many readers: use DigestBuilder.)"""
     builder = DigestBuilder(
         store,
         now=now,

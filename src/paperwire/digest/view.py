@@ -8,15 +8,23 @@ never trusted: it is one line of inert text here, and escaped by each format.
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from paperwire.errors import ProfileError
-from paperwire.models import AnnounceType, Digest, Paper, Profile, Reason, ScoredPaper, Trending
-from paperwire.scoring.syntax import split_weight
+from paperwire.digest.kinds import kind_named
+from paperwire.digest.words import display_term, format_window
+from paperwire.models import (
+    ARXIV_BACKED,
+    AnnounceType,
+    Digest,
+    Paper,
+    Profile,
+    Reason,
+    ScoredPaper,
+    Trending,
+)
 from paperwire.tex import tex_to_text
 from paperwire.text import CUT_PUNCTUATION, clip_words, one_line, plain_url, plural
 
@@ -61,22 +69,31 @@ class WhyItem:
         return f"{self.term} {self.detail}" if self.term else self.detail
 
 
+@dataclass(frozen=True, slots=True)
+class Link:
+    """One of a paper's links: "Abstract", "PDF", "Article", "Code"… (`short` for Markdown's
+    compact line: "abs", "pdf", "article", "code")."""
+
+    label: str
+    short: str
+    url: str
+
+
 @dataclass(slots=True)
 class PaperView:
     """Everything a template shows of one paper, already decided and formatted."""
 
     rank: int
-    arxiv_id: str
+    key: str
     title: tuple[Piece, ...]
     title_text: str
+    url: str  # where the title links: arXiv's abstract page, or the article's
     authors: str  # "A, B, C … Z (12 authors)"
-    categories: str  # "cs.LG, also cs.AI, stat.ML"
+    categories: str  # "cs.LG, also cs.AI, stat.ML", or where a paper from a journal appeared
     label: str  # "New", "Cross-list", "Updated", "Updated cross-list" or ""
     why: tuple[WhyItem, ...]
     abstract: tuple[Piece, ...]
-    abs_url: str
-    pdf_url: str
-    html_url: str
+    links: tuple[Link, ...]  # from the source: abstract, PDF, HTML / the article; code, project
     code_url: str  # Hugging Face's GitHub repository, else the first code link in the text
     project_url: str = ""  # the project page Hugging Face knows, or ""
     # What Hugging Face's Daily Papers say, when it featured the paper (None: it did not).
@@ -107,44 +124,12 @@ class DigestView:
     footer: Footer
 
 
-# --- dates and counts ------------------------------------------------------------------------
-
-EN_DASH = "\u2013"
-_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-def _day_month(day: dt.date) -> str:
-    return f"{day.day} {_MONTHS[day.month - 1]}"
-
-
-def format_window(window_from: dt.date, window_to: dt.date, *, year: bool = True) -> str:
-    """ "Mon 23 Nov 2026" for one day, "18-23 Nov 2026" or "30 Nov - 2 Dec 2026" for several,
-    with en dashes (locale-independent: the email is in English whatever the server's locale)."""
-    suffix = f" {window_to.year}" if year else ""
-    if window_from >= window_to:
-        return f"{_WEEKDAYS[window_to.weekday()]} {_day_month(window_to)}{suffix}"
-    if window_from.year != window_to.year:
-        start = f"{_day_month(window_from)} {window_from.year}"
-        return f"{start} {EN_DASH} {_day_month(window_to)}{suffix}"
-    if window_from.month != window_to.month:
-        return f"{_day_month(window_from)} {EN_DASH} {_day_month(window_to)}{suffix}"
-    return f"{window_from.day}{EN_DASH}{_day_month(window_to)}{suffix}"
-
-
-def _display_term(raw: str) -> str:
-    try:
-        return split_weight(raw)[0]
-    except ProfileError:  # a weight the profile check would refuse: show it as written
-        return raw.strip()
-
-
 def _topics(profile: Profile) -> str:
     parts = []
-    keywords = [_display_term(k) for k in profile.keywords]
+    keywords = [display_term(k) for k in profile.keywords]
     if keywords:
         parts.append(", ".join(keywords))
-    authors = [_display_term(a) for a in profile.authors]
+    authors = [display_term(a) for a in profile.authors]
     if authors:
         parts.append("authors: " + ", ".join(authors))
     if profile.query.strip():
@@ -154,23 +139,6 @@ def _topics(profile: Profile) -> str:
     if profile.description.strip():
         parts.append("your description")
     return one_line("; ".join(parts))
-
-
-def _on_topics(digest: Digest) -> int:
-    return sum(1 for s in digest.papers if s.matched or s.reasons)
-
-
-def _summary(digest: Digest) -> str:
-    if digest.trending:
-        shown = len(digest.papers)
-        head = f"{shown} of {plural(digest.announced_count, 'paper')} featured on Hugging Face"
-        on_topics = _on_topics(digest)
-        tail = f"; {on_topics} on your topics, ranked higher" if on_topics else ""
-        return f"{head}, most upvoted first{tail}."
-    categories = [_display_term(c) for c in digest.profile.categories]
-    where = f" in {', '.join(categories)}" if categories else ""
-    announced = plural(digest.announced_count, "paper")
-    return f"{digest.matched_count} of {announced} announced{where} matched."
 
 
 # --- abstracts ----------------------------------------------------------------------------------
@@ -297,6 +265,10 @@ def author_line(authors: Sequence[str]) -> str:
 
 
 def _category_line(paper: Paper) -> str:
+    """arXiv's categories, "cs.LG, also cs.AI"; for a paper from a journal's feed, where it
+    appeared: "biorxiv-neuro · Journal of X, 12(3)"."""
+    if not paper.categories and paper.source not in ARXIV_BACKED:
+        return " · ".join(p for p in (paper.source, paper.journal_ref or "") if p)
     primary = paper.primary_category or (paper.categories[0] if paper.categories else "")
     others = [c for c in paper.categories if c != primary]
     if not others:
@@ -372,6 +344,34 @@ def trending_stats(trending: Trending | None) -> str:
     return line
 
 
+# What each link a source gives is called, in the order they are shown.
+_LINK_NAMES = (
+    ("abs", "Abstract", "abs"),
+    ("pdf", "PDF", "pdf"),
+    ("html", "HTML", "html"),
+    ("url", "Article", "article"),
+)
+
+
+def paper_links(paper: Paper, code: str, project: str) -> tuple[Link, ...]:
+    """The paper's links as its source gave them (plain http(s) URLs only), then code and
+    project pages, and for a paper off arXiv its DOI when no link carries it."""
+    links = [
+        Link(label, short, url)
+        for key, label, short in _LINK_NAMES
+        if (url := plain_url(paper.links.get(key)))
+    ]
+    if paper.doi and paper.arxiv_id is None:
+        doi = plain_url(f"https://doi.org/{paper.doi.strip()}")
+        if doi and not any(paper.doi.strip().lower() in link.url.lower() for link in links):
+            links.append(Link("DOI", "doi", doi))
+    if code:
+        links.append(Link("Code", "code", code))
+    if project:
+        links.append(Link("Project", "project", project))
+    return tuple(links)
+
+
 def paper_view(
     scored: ScoredPaper, rank: int, *, tex_as_text: bool = True, marks: bool = True
 ) -> PaperView:
@@ -383,21 +383,23 @@ def paper_view(
     title, abstract, code = _shown_text(
         paper.title, paper.abstract, paper.comments or "", tex_as_text
     )
+    code_link = (plain_url(hf.github_repo) if hf else "") or code
+    project = plain_url(hf.project_page) if hf else ""
+    links = paper_links(paper, code_link, project)
     return PaperView(
         rank=rank,
-        arxiv_id=paper.arxiv_id,
+        key=paper.key,
         title=highlight_pieces(title, forms),
         title_text=title,
+        url=links[0].url if links and links[0].short not in ("code", "project") else "",
         authors=author_line(paper.authors),
         categories=one_line(_category_line(paper)),
         label=_TYPE_LABELS.get(paper.announce_type, "") if paper.announce_type else "",
         why=why_items(scored.reasons),
         abstract=highlight_pieces(abstract, forms),
-        abs_url=paper.abs_url,
-        pdf_url=paper.pdf_url,
-        html_url=paper.html_url,
-        code_url=(plain_url(hf.github_repo) if hf else "") or code,
-        project_url=plain_url(hf.project_page) if hf else "",
+        links=links,
+        code_url=code_link,
+        project_url=project,
         upvotes=hf.upvotes if hf else None,
         comments=hf.comments if hf else None,
         github_stars=hf.github_stars if hf and plain_url(hf.github_repo) else None,
@@ -410,32 +412,9 @@ def paper_view(
 
 def render_subject(digest: Digest) -> str:
     """The subject line: how many papers and the best one's title; one line, ≤ 110 chars."""
-    if digest.trending:
-        return _trending_subject(digest)
-    if digest.matched_count == 0:
-        if digest.window_from < digest.window_to:
-            days = format_window(digest.window_from, digest.window_to, year=False)
-            return f"No new papers matched {days}"
-        return f"No new papers matched on {_day_month(digest.window_to)}"
-    count = digest.matched_count
-    head = f"{plural(count, 'new paper')} for you"
-    if not digest.papers:
-        return head
-    title = tex_to_text(one_line(digest.papers[0].paper.title))
-    return clip_words(one_line(f"{head}: {title}"), SUBJECT_CHARS)
-
-
-def _trending_subject(digest: Digest) -> str:
-    days = format_window(digest.window_from, digest.window_to, year=False)
-    on = "" if digest.window_from < digest.window_to else "on "
-    if digest.announced_count == 0:
-        return f"No trending papers {on}{days}"
-    if not digest.papers:
-        return f"No trending papers on your topics {on}{days}"
-    count = len(digest.papers)
-    head = plural(count, "trending paper")
-    title = tex_to_text(one_line(digest.papers[0].paper.title))
-    return clip_words(one_line(f"{head}: {title}"), SUBJECT_CHARS)
+    return clip_words(
+        one_line(tex_to_text(one_line(kind_named(digest.kind).subject(digest)))), SUBJECT_CHARS
+    )
 
 
 def _safe_url(url: str, schemes: tuple[str, ...]) -> str:
@@ -464,34 +443,18 @@ def digest_view(
         paper_view(scored, rank, tex_as_text=tex_as_text, marks=marks)
         for rank, scored in enumerate(digest.papers, 1)
     )
+    kind = kind_named(digest.kind)
     dates = format_window(digest.window_from, digest.window_to)
-    summary = _summary(digest)
-    on = "on " if digest.window_from >= digest.window_to else ""
-    empty = ""
-    if digest.trending and digest.announced_count == 0:
-        empty = f"Hugging Face featured no papers {on}{dates}."
-    elif digest.trending and digest.matched_count == 0:
-        empty = (
-            f"None of the {plural(digest.announced_count, 'paper')} featured on Hugging Face "
-            f"{on}{dates} is on your topics."
-        )
-    elif digest.matched_count == 0:
-        empty = (
-            f"Nothing matched your topics among the {plural(digest.announced_count, 'paper')} "
-            f"announced {on}{dates}."
-        )
+    summary = kind.summary(digest)
+    empty = kind.empty_note(digest, dates)
     preheader = summary
     if papers:
         top = papers[0].title_text if tex_as_text else tex_to_text(papers[0].title_text)
         preheader = clip_words(f"{summary} Top: {top}", 150)
-    more = ""
-    if digest.more > 0 and digest.trending:
-        more = f"{plural(digest.more, 'more paper')} featured."
-    elif digest.more > 0:
-        more = f"{plural(digest.more, 'more paper')} matched."
+    more = kind.more_note(digest.more) if digest.more > 0 else ""
     return DigestView(
         subject=render_subject(digest),
-        heading="Trending on Hugging Face" if digest.trending else "arXiv digest",
+        heading=kind.heading,
         preheader=preheader,
         dates=dates,
         summary=summary,

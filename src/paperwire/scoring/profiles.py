@@ -232,8 +232,10 @@ def compile_profile(
     for paper in liked:
         vectors.append(_topic_vector(analyzer, stats, paper.title, paper.abstract))
     if liked:
-        compiled.topic_label = "like " + ", ".join(p.arxiv_id for p in liked)
-    compiled.liked = tuple(profile.like)
+        compiled.topic_label = "like " + ", ".join(p.arxiv_id or p.key for p in liked)
+    # The liked papers themselves are never listed: by their keys in the store, and by the
+    # ids the reader wrote.
+    compiled.liked = tuple(dict.fromkeys([*(p.key for p in liked), *profile.like]))
     compiled.topic = _mean_vector(vectors)
     # What the reader asked for, not what compiled: liked papers that could not be found
     # leave the profile wanting them, and it lists nothing rather than everything.

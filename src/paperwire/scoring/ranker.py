@@ -165,11 +165,11 @@ class Ranker:
         )
         for index, (ranked, profile) in enumerate(zip(rankings, compiled, strict=True)):
             if skip and skip[index]:
-                ranked[:] = [item for item in ranked if item.paper.arxiv_id not in skip[index]]
-            if boost and any(item.paper.arxiv_id in boost for item in ranked):
+                ranked[:] = [item for item in ranked if item.paper.key not in skip[index]]
+            if boost and any(item.paper.key in boost for item in ranked):
                 for item in ranked:
-                    item.score += boost.get(item.paper.arxiv_id, 0.0)
-                ranked.sort(key=lambda item: (-item.score, item.paper.arxiv_id))
+                    item.score += boost.get(item.paper.key, 0.0)
+                ranked.sort(key=lambda item: (-item.score, item.paper.key))
             if (skip or boost) and limit is not None:
                 del ranked[limit:]
             for item in ranked[:explain_limit]:
@@ -212,8 +212,8 @@ class Ranker:
         )
         present_csc = present.tocsc() if needs_columns else None
         term_scores = self._term_scores(documents.matrix, terms, vocabulary)
-        order = np.argsort(np.argsort(np.array([p.arxiv_id for p in papers], dtype=object)))
-        ids = {p.arxiv_id: i for i, p in enumerate(papers)}
+        order = np.argsort(np.argsort(np.array([p.key for p in papers], dtype=object)))
+        ids = {p.key: i for i, p in enumerate(papers)}
         results: list[list[ScoredPaper]] = []
         # Each block holds a few dense papers x profiles arrays: keep them near 4M cells.
         chunk = max(16, min(self.settings.profile_chunk, 4_000_000 // len(papers)))

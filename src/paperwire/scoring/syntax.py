@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from paperwire.errors import ProfileError
+from paperwire.models import Profile
 
 
 def split_weight(text: str, what: str = "term") -> tuple[str, float]:
@@ -179,3 +180,18 @@ def in_categories(categories: Sequence[str], wanted: Iterable[str]) -> bool:
     if not names:
         return True
     return any(c == w or c.startswith(w + ".") for c in categories for w in names)
+
+
+def check_profile(profile: Profile) -> None:
+    """Raise ProfileError naming the first weight or query of `profile` that cannot be read
+    (the ranker would refuse it; this says so before anything is fetched)."""
+    for what, terms in (
+        ("keyword", profile.keywords),
+        ("excluded word", profile.exclude),
+        ("author", profile.authors),
+        ("category", profile.categories),
+    ):
+        for term in terms:
+            split_weight(term, what)
+    if profile.query.strip():
+        parse_query(profile.query)

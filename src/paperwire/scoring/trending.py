@@ -40,12 +40,12 @@ def trending_order(
 ) -> list[ScoredPaper]:
     """`papers` (one window's featured papers) in the reader's order. `matched` is the
     ranker's list for the reader: those papers carry its reasons and matched terms."""
-    hits = {item.paper.arxiv_id: item for item in matched}
+    hits = {item.paper.key: item for item in matched}
     ordered = []
     for paper in papers:
-        if paper.arxiv_id in skip:
+        if paper.key in skip:
             continue
-        hit = hits.get(paper.arxiv_id)
+        hit = hits.get(paper.key)
         if hit is None and only_matching:
             continue
         score = upvote_score(paper) + (bonus if hit is not None else 0.0)
@@ -57,6 +57,6 @@ def trending_order(
                 reasons=list(hit.reasons) if hit else [],
             )
         )
-    upvotes = {p.arxiv_id: p.trending.upvotes if p.trending else 0 for p in papers}
-    ordered.sort(key=lambda s: (-s.score, -upvotes[s.paper.arxiv_id], s.paper.arxiv_id))
+    upvotes = {p.key: p.trending.upvotes if p.trending else 0 for p in papers}
+    ordered.sort(key=lambda s: (-s.score, -upvotes[s.paper.key], s.paper.key))
     return ordered

@@ -12,7 +12,7 @@ from paperwire.errors import FeedFormatError
 
 # Namespaces of the formats arXiv serves.
 ATOM = "http://www.w3.org/2005/Atom"
-ARXIV = "http://arxiv.org/schemas/atom"  # arxiv:* elements in RSS, Atom and the API
+ARXIV_NS = "http://arxiv.org/schemas/atom"  # arxiv:* elements in RSS, Atom and the API
 OPENSEARCH = "http://a9.com/-/spec/opensearch/1.1/"
 DC = "http://purl.org/dc/elements/1.1/"
 OAI_PMH = "http://www.openarchives.org/OAI/2.0/"

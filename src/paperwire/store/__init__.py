@@ -11,15 +11,17 @@ from sqlalchemy import Connection, Engine, Table, and_, func, select, true
 from sqlalchemy.exc import SQLAlchemyError
 
 from paperwire.errors import StoreError
-from paperwire.models import AnnounceType, Paper, Source, Trending, sources_from_bits
+from paperwire.models import AnnounceType, Paper, Trending, routes_from_bits
 from paperwire.store.engine import (
     create_store_engine,
     schema_revision,
     short_error,
     upgrade_schema,
 )
+from paperwire.store.identity import keys_for
 from paperwire.store.ledger import Ledger
 from paperwire.store.search import search_papers
+from paperwire.store.state import StateBook
 from paperwire.store.subscribers import SubscriberBook
 from paperwire.store.tables import (
     AnnouncementRow,
@@ -39,7 +41,7 @@ from paperwire.store.trending import (
 )
 from paperwire.store.upsert import PAPERS, UpsertCounts, dialect_insert, upsert_papers
 
-__all__ = ["Ledger", "Store", "TrendingDay", "UpsertCounts", "open_store"]
+__all__ = ["Ledger", "StateBook", "Store", "TrendingDay", "UpsertCounts", "open_store"]
 
 FEED_DAYS = FeedDayRow.__table__
 VALIDATORS = HttpValidatorRow.__table__
@@ -50,7 +52,7 @@ EMBEDDINGS: Table = PaperEmbeddingRow.__table__  # type: ignore[assignment]
 
 
 # The trending columns joined onto a paper row, labelled apart from the paper's own.
-_TRENDING_COLUMNS = tuple(c.label(f"t_{c.name}") for c in TRENDING.c if c.name != "arxiv_id")
+_TRENDING_COLUMNS = tuple(c.label(f"t_{c.name}") for c in TRENDING.c if c.name != "paper_id")
 
 
 def _joined_trending(row: Any) -> Trending | None:
@@ -60,9 +62,9 @@ def _joined_trending(row: Any) -> Trending | None:
 
 
 def paper_from_row(row: Any) -> Paper:
-    sources = sources_from_bits(row.sources)
+    routes = routes_from_bits(row.routes)
     return Paper(
-        arxiv_id=row.arxiv_id,
+        key=row.id,
         title=row.title,
         abstract=row.abstract,
         authors=list(row.authors),
@@ -77,7 +79,10 @@ def paper_from_row(row: Any) -> Paper:
         journal_ref=row.journal_ref,
         doi=row.doi,
         license=row.license,
-        source=sources[0] if sources else Source.RSS,
+        source=row.source,
+        route=routes[0] if routes else None,
+        arxiv_id=row.arxiv_id,
+        links=dict(row.links or {}),
         trending=_joined_trending(row),
     )
 
@@ -119,6 +124,10 @@ class Store:
         """The subscribers kept in this database."""
         return SubscriberBook(self.engine)
 
+    def state(self, namespace: str) -> StateBook:
+        """The values a source or a channel keeps between runs, under `namespace`."""
+        return StateBook(self.engine, namespace)
+
     def schema_revision(self) -> tuple[str | None, str]:
         return schema_revision(self.engine)
 
@@ -145,15 +154,25 @@ class Store:
         now: dt.datetime,
         *,
         estimated_dates: bool = False,
+        announce_new_only: bool = False,
     ) -> UpsertCounts:
-        return upsert_papers(connection, papers, now, estimated_dates=estimated_dates)
+        """Store papers (see store.upsert); each paper's `key` becomes the one it is stored
+        under."""
+        return upsert_papers(
+            connection,
+            papers,
+            now,
+            estimated_dates=estimated_dates,
+            announce_new_only=announce_new_only,
+        )
 
     def count_papers(self) -> int:
         with self.engine.connect() as connection:
             return int(connection.execute(select(func.count()).select_from(PAPERS)).scalar_one())
 
-    def get_paper(self, arxiv_id: str) -> Paper | None:
-        return self.get_papers([arxiv_id]).get(arxiv_id)
+    def get_paper(self, paper_id: str) -> Paper | None:
+        """A stored paper by its key, its arXiv id or one of its aliases ("doi:…")."""
+        return self.get_papers([paper_id]).get(paper_id)
 
     def papers_announced(
         self,
@@ -170,22 +189,22 @@ class Store:
                 ANNOUNCEMENTS.c.announce_type.label("day_type"),
                 *_TRENDING_COLUMNS,
             )
-            .join(ANNOUNCEMENTS, ANNOUNCEMENTS.c.arxiv_id == PAPERS.c.arxiv_id)
-            .outerjoin(TRENDING, TRENDING.c.arxiv_id == PAPERS.c.arxiv_id)
+            .join(ANNOUNCEMENTS, ANNOUNCEMENTS.c.paper_id == PAPERS.c.id)
+            .outerjoin(TRENDING, TRENDING.c.paper_id == PAPERS.c.id)
             .where(and_(ANNOUNCEMENTS.c.announced >= first, ANNOUNCEMENTS.c.announced <= last))
-            .order_by(ANNOUNCEMENTS.c.announced.desc(), PAPERS.c.arxiv_id)
+            .order_by(ANNOUNCEMENTS.c.announced.desc(), PAPERS.c.id)
         )
         if announce_types:
             query = query.where(ANNOUNCEMENTS.c.announce_type.in_(list(announce_types)))
         seen: dict[str, Paper] = {}
         with self.engine.connect() as connection:
             for row in connection.execute(query):
-                if row.arxiv_id in seen:
+                if row.id in seen:
                     continue
                 paper = paper_from_row(row)
                 paper.announced = row.day
                 paper.announce_type = AnnounceType(row.day_type)
-                seen[row.arxiv_id] = paper
+                seen[row.id] = paper
         return list(seen.values())
 
     def latest_announcement(self) -> dt.date | None:
@@ -210,19 +229,26 @@ class Store:
             rows = search_papers(connection, query, limit)
         return [paper_from_row(row) for row in rows]
 
-    def get_papers(self, arxiv_ids: Sequence[str]) -> dict[str, Paper]:
-        """The stored papers among `arxiv_ids` (ids without versions), by id."""
+    def get_papers(self, ids: Sequence[str]) -> dict[str, Paper]:
+        """The stored papers among `ids` — keys, arXiv ids (without version) or aliases such
+        as "doi:10.1101/743294" — by the id asked for."""
         found: dict[str, Paper] = {}
         with self.engine.connect() as connection:
-            for start in range(0, len(arxiv_ids), 500):
-                chunk = list(arxiv_ids[start : start + 500])
+            keys = keys_for(connection, list(ids))
+            wanted = sorted(set(keys.values()))
+            papers: dict[str, Paper] = {}
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
                 query = (
                     select(PAPERS, *_TRENDING_COLUMNS)
-                    .outerjoin(TRENDING, TRENDING.c.arxiv_id == PAPERS.c.arxiv_id)
-                    .where(PAPERS.c.arxiv_id.in_(chunk))
+                    .outerjoin(TRENDING, TRENDING.c.paper_id == PAPERS.c.id)
+                    .where(PAPERS.c.id.in_(chunk))
                 )
                 for row in connection.execute(query):
-                    found[row.arxiv_id] = paper_from_row(row)
+                    papers[row.id] = paper_from_row(row)
+        for asked, key in keys.items():
+            if key in papers:
+                found[asked] = papers[key]
         return found
 
     # --- Hugging Face's Daily Papers ------------------------------------------------------------
@@ -262,9 +288,9 @@ class Store:
         """The papers Hugging Face featured from `first` to `last`, most upvoted first."""
         query = (
             select(PAPERS, *_TRENDING_COLUMNS)
-            .join(TRENDING, TRENDING.c.arxiv_id == PAPERS.c.arxiv_id)
+            .join(TRENDING, TRENDING.c.paper_id == PAPERS.c.id)
             .where(TRENDING.c.featured >= first, TRENDING.c.featured <= last)
-            .order_by(TRENDING.c.upvotes.desc(), PAPERS.c.arxiv_id)
+            .order_by(TRENDING.c.upvotes.desc(), PAPERS.c.id)
         )
         with self.engine.connect() as connection:
             return [paper_from_row(row) for row in connection.execute(query)]
@@ -287,20 +313,20 @@ class Store:
         """Papers not yet counted into the corpus statistics (title and abstract), in batches;
         with `everything`, all stored papers (to count again from nothing)."""
         after = ""
-        counted = select(COUNTED.c.arxiv_id).where(COUNTED.c.arxiv_id == PAPERS.c.arxiv_id)
+        counted = select(COUNTED.c.paper_id).where(COUNTED.c.paper_id == PAPERS.c.id)
         while True:
             query = (
-                select(PAPERS.c.arxiv_id, PAPERS.c.title, PAPERS.c.abstract)
-                .where(PAPERS.c.arxiv_id > after, true() if everything else ~counted.exists())
-                .order_by(PAPERS.c.arxiv_id)
+                select(PAPERS.c.id, PAPERS.c.title, PAPERS.c.abstract)
+                .where(PAPERS.c.id > after, true() if everything else ~counted.exists())
+                .order_by(PAPERS.c.id)
                 .limit(batch)
             )
             with self.engine.connect() as connection:
                 rows = connection.execute(query).all()
             if not rows:
                 return
-            after = rows[-1].arxiv_id
-            yield [Paper(r.arxiv_id, r.title, r.abstract) for r in rows]
+            after = rows[-1].id
+            yield [Paper(r.id, r.title, r.abstract, source="") for r in rows]
 
     def save_corpus_stats(
         self,
@@ -334,23 +360,23 @@ class Store:
                     return False
             if counted:
                 statement = dialect_insert(connection, COUNTED).on_conflict_do_nothing(
-                    index_elements=["arxiv_id"]
+                    index_elements=["paper_id"]
                 )
                 for start in range(0, len(counted), 5000):
                     chunk = counted[start : start + 5000]
-                    connection.execute(statement, [{"arxiv_id": i} for i in chunk])
+                    connection.execute(statement, [{"paper_id": i} for i in chunk])
         return True
 
-    def embeddings(self, arxiv_ids: Sequence[str], model: str) -> dict[str, bytes]:
-        """Stored embedding vectors of `model` for the given papers, by id."""
+    def embeddings(self, keys: Sequence[str], model: str) -> dict[str, bytes]:
+        """Stored embedding vectors of `model` for the given papers, by key."""
         found: dict[str, bytes] = {}
         with self.engine.connect() as connection:
-            for start in range(0, len(arxiv_ids), 500):
-                chunk = list(arxiv_ids[start : start + 500])
-                query = select(EMBEDDINGS.c.arxiv_id, EMBEDDINGS.c.vector).where(
-                    EMBEDDINGS.c.model == model, EMBEDDINGS.c.arxiv_id.in_(chunk)
+            for start in range(0, len(keys), 500):
+                chunk = list(keys[start : start + 500])
+                query = select(EMBEDDINGS.c.paper_id, EMBEDDINGS.c.vector).where(
+                    EMBEDDINGS.c.model == model, EMBEDDINGS.c.paper_id.in_(chunk)
                 )
-                found.update({row.arxiv_id: row.vector for row in connection.execute(query)})
+                found.update({row.paper_id: row.vector for row in connection.execute(query)})
         return found
 
     def save_embeddings(
@@ -360,13 +386,13 @@ class Store:
         if not vectors:
             return
         rows = [
-            {"arxiv_id": i, "model": model, "dim": dim, "vector": v, "created_at": now}
+            {"paper_id": i, "model": model, "dim": dim, "vector": v, "created_at": now}
             for i, v in vectors.items()
         ]
         with self.transaction() as connection:
             statement = dialect_insert(connection, EMBEDDINGS)
             connection.execute(
-                statement.on_conflict_do_nothing(index_elements=["arxiv_id", "model"]), rows
+                statement.on_conflict_do_nothing(index_elements=["paper_id", "model"]), rows
             )
 
     # --- fetch history ------------------------------------------------------------------------

@@ -1,22 +1,32 @@
-"""The delivery ledger in SQL: which digest went to whom, for which window, with which papers."""
+"""The delivery ledger in SQL: which digest went to whom, on which channel, for which window,
+with which papers.
+
+Each (reader, kind of digest, channel) has its own sequence of windows: an email refused for
+good leaves its days to the next email, whatever the reader's Atom feed got meanwhile.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, Table, func, select
 from sqlalchemy.exc import IntegrityError
 
+from paperwire.models import DeliveryState
 from paperwire.store.tables import DeliveryPaperRow, DeliveryRow
 
 DELIVERIES: Table = DeliveryRow.__table__  # type: ignore[assignment]
 DELIVERY_PAPERS: Table = DeliveryPaperRow.__table__  # type: ignore[assignment]
 
-PENDING, SENT, FAILED, SKIPPED = "pending", "sent", "failed", "skipped"
-# What a digest lists: arXiv announcement days on topics, or Hugging Face featured days.
-TOPICS, TRENDING = "topics", "trending"
+PENDING, SENT, FAILED, SKIPPED = (
+    DeliveryState.PENDING,
+    DeliveryState.SENT,
+    DeliveryState.FAILED,
+    DeliveryState.SKIPPED,
+)
+EMAIL = "email"
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,9 +35,11 @@ class Delivery:
 
     id: int
     subscriber: str
+    kind: str
+    channel: str
     window_from: dt.date
     window_to: dt.date
-    state: str
+    state: DeliveryState
     attempts: int
     message_id: str
     subject: str
@@ -42,16 +54,22 @@ class Delivery:
 
 @dataclass(frozen=True, slots=True)
 class PlannedDelivery:
-    """A digest about to be recorded: its window, message and the papers it shows."""
+    """A digest about to be recorded: its window, its channel's payload, the papers it shows.
+
+    `payload` is what the channel needs to deliver it later (an email's bytes); a channel that
+    builds its output at delivery time (a feed file) has none. `state` is PENDING, or SKIPPED
+    for a window in which nothing matched."""
 
     subscriber: str
     window_from: dt.date
     window_to: dt.date
     message_id: str
     subject: str
-    message: bytes | None  # None for a skipped (empty) window
-    papers: Sequence[tuple[str, float]]  # (arXiv id, score), in rank order
-    kind: str = TOPICS  # or TRENDING: featured days, not announcement days
+    payload: bytes | None
+    papers: Sequence[tuple[str, float]]  # (paper key, score), in rank order
+    kind: str = "topics"  # or "trending": featured days, not announcement days
+    channel: str = EMAIL
+    state: DeliveryState = DeliveryState.PENDING
 
 
 def _aware(value: dt.datetime | str) -> dt.datetime:
@@ -66,7 +84,9 @@ def _date(value: dt.date | str) -> dt.date:
 
 
 def _delivery(row: object) -> Delivery:
-    return Delivery(**{name: getattr(row, name) for name in Delivery.__slots__})
+    values = {name: getattr(row, name) for name in Delivery.__slots__}
+    values["state"] = DeliveryState(values["state"])
+    return Delivery(**values)
 
 
 _COLUMNS = [DELIVERIES.c[name] for name in Delivery.__slots__]
@@ -87,20 +107,26 @@ class Ledger:
         with self.engine.connect() as connection:
             return [_delivery(row) for row in connection.execute(query)]
 
-    def windows(self, subscriber: str, kind: str = TOPICS) -> list[tuple[dt.date, dt.date, str]]:
-        """(first day, last day, state) of each of a subscriber's deliveries of one kind,
-        oldest first."""
+    def windows(
+        self, subscriber: str, kind: str = "topics", channel: str = EMAIL
+    ) -> list[tuple[dt.date, dt.date, DeliveryState]]:
+        """(first day, last day, state) of each of a subscriber's deliveries of one kind on
+        one channel, oldest first."""
         query = (
             select(DELIVERIES.c.window_from, DELIVERIES.c.window_to, DELIVERIES.c.state)
-            .where(DELIVERIES.c.subscriber == subscriber.lower(), DELIVERIES.c.kind == kind)
+            .where(
+                DELIVERIES.c.subscriber == subscriber.lower(),
+                DELIVERIES.c.kind == kind,
+                DELIVERIES.c.channel == channel,
+            )
             .order_by(DELIVERIES.c.id)
         )
         with self.engine.connect() as connection:
-            return [(row[0], row[1], row[2]) for row in connection.execute(query)]
+            return [(row[0], row[1], DeliveryState(row[2])) for row in connection.execute(query)]
 
-    def last_digests(self, kind: str = TOPICS) -> dict[str, tuple[dt.datetime, dt.date]]:
-        """Per subscriber: when their newest digest of this kind was recorded, and the last
-        day any of them covered (whatever became of them)."""
+    def last_digests(self, kind: str = "topics") -> dict[str, tuple[dt.datetime, dt.date]]:
+        """Per subscriber: when their newest digest of this kind was recorded (on any
+        channel), and the last day any of them covered (whatever became of them)."""
         query = (
             select(
                 DELIVERIES.c.subscriber,
@@ -113,34 +139,56 @@ class Ledger:
         with self.engine.connect() as connection:
             return {row[0]: (_aware(row[1]), _date(row[2])) for row in connection.execute(query)}
 
-    def received(self, subscriber: str) -> set[str]:
-        """arXiv ids the subscriber has received, or will with a pending digest."""
+    def received(self, subscriber: str, channel: str = EMAIL) -> set[str]:
+        """Keys of the papers the subscriber has received on a channel, or will with a
+        pending digest."""
         query = (
-            select(DELIVERY_PAPERS.c.arxiv_id)
+            select(DELIVERY_PAPERS.c.paper_id)
             .join(DELIVERIES, DELIVERIES.c.id == DELIVERY_PAPERS.c.delivery_id)
             .where(
                 DELIVERY_PAPERS.c.subscriber == subscriber.lower(),
+                DELIVERIES.c.channel == channel,
                 DELIVERIES.c.state.in_((PENDING, SENT)),
             )
         )
         with self.engine.connect() as connection:
             return set(connection.execute(query).scalars())
 
+    def delivered_papers(
+        self, subscriber: str, channel: str, limit: int
+    ) -> list[tuple[str, dt.datetime]]:
+        """The newest `limit` papers delivered to a subscriber on a channel, newest first:
+        (paper key, when its digest was delivered)."""
+        query = (
+            select(DELIVERY_PAPERS.c.paper_id, DELIVERIES.c.sent_at)
+            .join(DELIVERIES, DELIVERIES.c.id == DELIVERY_PAPERS.c.delivery_id)
+            .where(
+                DELIVERY_PAPERS.c.subscriber == subscriber.lower(),
+                DELIVERIES.c.channel == channel,
+                DELIVERIES.c.state == SENT,
+            )
+            .order_by(DELIVERIES.c.id.desc(), DELIVERY_PAPERS.c.rank)
+            .limit(limit)
+        )
+        with self.engine.connect() as connection:
+            return [(row[0], _aware(row[1])) for row in connection.execute(query)]
+
     def add(self, planned: PlannedDelivery, now: dt.datetime) -> int | None:
-        """Record a digest (pending, or skipped when it has no message) with its papers, in
-        one transaction. None when the subscriber already has a live delivery starting on
-        that day (another process planned it first)."""
+        """Record a digest (pending, or skipped) with its papers, in one transaction. None
+        when the subscriber already has a live delivery of this kind on this channel starting
+        on that day (another process planned it first)."""
         values = {
             "subscriber": planned.subscriber.lower(),
             "kind": planned.kind,
+            "channel": planned.channel,
             "window_from": planned.window_from,
             "window_to": planned.window_to,
-            "state": PENDING if planned.message is not None else SKIPPED,
+            "state": planned.state,
             "attempts": 0,
             "message_id": planned.message_id,
             "subject": planned.subject,
             "papers": len(planned.papers),
-            "message": planned.message,
+            "message": planned.payload,
             "created_at": now,
             "updated_at": now,
         }
@@ -157,25 +205,28 @@ class Ledger:
                         [
                             {
                                 "delivery_id": delivery_id,
-                                "arxiv_id": arxiv_id,
+                                "paper_id": key,
                                 "subscriber": values["subscriber"],
                                 "rank": rank,
                                 "score": score,
                             }
-                            for rank, (arxiv_id, score) in enumerate(planned.papers, 1)
+                            for rank, (key, score) in enumerate(planned.papers, 1)
                         ],
                     )
         except IntegrityError:
             return None
         return delivery_id
 
-    def pending(self) -> list[Delivery]:
-        """Digests composed but not yet accepted by a server, oldest first."""
+    def pending(self, channels: Collection[str] | None = None) -> list[Delivery]:
+        """Digests recorded but not yet delivered, oldest first (on `channels`, when given)."""
         query = select(*_COLUMNS).where(DELIVERIES.c.state == PENDING).order_by(DELIVERIES.c.id)
+        if channels is not None:
+            query = query.where(DELIVERIES.c.channel.in_(list(channels)))
         with self.engine.connect() as connection:
             return [_delivery(row) for row in connection.execute(query)]
 
-    def message(self, delivery_id: int) -> bytes | None:
+    def payload(self, delivery_id: int) -> bytes | None:
+        """What the channel keeps to deliver a pending digest (an email's bytes)."""
         with self.engine.connect() as connection:
             return connection.execute(
                 select(DELIVERIES.c.message).where(DELIVERIES.c.id == delivery_id)
@@ -204,16 +255,16 @@ class Ledger:
     def finish(
         self,
         delivery_id: int,
-        state: str,
+        state: DeliveryState,
         *,
         reply: str,
         transport: str,
         now: dt.datetime,
         owner: str | None = None,
     ) -> None:
-        """Record what the server said. A sent or failed delivery drops its message bytes;
-        a pending one (a temporary refusal) keeps them for the next try. With `owner`, only
-        while that process still holds the claim."""
+        """Record how it went. A sent or failed delivery drops its payload; a pending one (a
+        temporary refusal) keeps it for the next try. With `owner`, only while that process
+        still holds the claim."""
         values: dict[str, object] = {
             "state": state,
             "reply": reply,

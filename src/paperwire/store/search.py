@@ -64,18 +64,21 @@ def search_papers(connection: Connection, query: str, limit: int) -> Sequence[An
         statement = (
             select(PAPERS)
             .where(literal_column("papers.search_vector").op("@@")(tsquery))
-            .order_by(rank.desc(), PAPERS.c.announced.desc().nulls_last(), PAPERS.c.arxiv_id)
+            .order_by(rank.desc(), PAPERS.c.announced.desc().nulls_last(), PAPERS.c.id)
             .limit(limit)
         )
         return connection.execute(statement).all()
     if not fts5:
         return []
     # bm25() weights: title 10, abstract 1, authors 5. Lower is better in FTS5.
+    # Columns by name: migrations added some at the end of the table, in another order
+    # than the ORM's.
+    columns = ", ".join(f"papers.{c.name}" for c in PAPERS.c)
     rows = connection.execute(
         text(
-            "SELECT papers.* FROM papers_fts JOIN papers ON papers.rowid = papers_fts.rowid "
+            f"SELECT {columns} FROM papers_fts JOIN papers ON papers.rowid = papers_fts.rowid "
             "WHERE papers_fts MATCH :match "
-            "ORDER BY bm25(papers_fts, 10.0, 1.0, 5.0), papers.announced DESC, papers.arxiv_id "
+            "ORDER BY bm25(papers_fts, 10.0, 1.0, 5.0), papers.announced DESC, papers.id "
             "LIMIT :limit"
         ).columns(*PAPERS.c),
         {"match": fts5, "limit": limit},

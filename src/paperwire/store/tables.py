@@ -55,12 +55,19 @@ class Base(DeclarativeBase):
     }
 
 
+# Paper keys and aliases longer than this are hashed (see store.identity).
+KEY_LENGTH = 255
+
+
 class PaperRow(Base):
-    """One paper, keyed by its arXiv id without version; every source merges onto this row."""
+    """One paper, whichever sources saw it: they all merge onto this row (see models.Paper)."""
 
     __tablename__ = "papers"
 
-    arxiv_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # The arXiv id (without version) of an arXiv paper; else "doi:…" or "<source>:<id>".
+    id: Mapped[str] = mapped_column(String(KEY_LENGTH), primary_key=True)
+    arxiv_id: Mapped[str | None] = mapped_column(String(64))  # unique where set
+    source: Mapped[str] = mapped_column(String(64))  # the first source that had it, arXiv first
     version: Mapped[int | None] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(Text)
     abstract: Mapped[str] = mapped_column(Text)
@@ -82,10 +89,30 @@ class PaperRow(Base):
     journal_ref: Mapped[str | None] = mapped_column(Text)
     doi: Mapped[str | None] = mapped_column(Text)
     license: Mapped[str | None] = mapped_column(Text)
-    links: Mapped[dict[str, Any]] = mapped_column(JSON)  # abs, pdf, html
-    sources: Mapped[int] = mapped_column(Integer)  # bit set of models.Source
+    links: Mapped[dict[str, Any]] = mapped_column(JSON)  # from the source: abs, pdf, html, url
+    routes: Mapped[int] = mapped_column(Integer)  # bit set of models.Route
     first_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        Index(
+            "uq_papers_arxiv_id",
+            "arxiv_id",
+            unique=True,
+            sqlite_where=text("arxiv_id IS NOT NULL"),
+            postgresql_where=text("arxiv_id IS NOT NULL"),
+        ),
+    )
+
+
+class PaperAliasRow(Base):
+    """Another name of a paper ("doi:10.1101/743294", "biorxiv-neuro:<guid>", "url:<link>"):
+    a source that names the same work so finds the row instead of adding a second one."""
+
+    __tablename__ = "paper_aliases"
+
+    alias: Mapped[str] = mapped_column(String(KEY_LENGTH), primary_key=True)
+    paper_id: Mapped[str] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"), index=True)
 
 
 class AnnouncementRow(Base):
@@ -93,8 +120,8 @@ class AnnouncementRow(Base):
 
     __tablename__ = "announcements"
 
-    arxiv_id: Mapped[str] = mapped_column(
-        ForeignKey("papers.arxiv_id", ondelete="CASCADE"), primary_key=True
+    paper_id: Mapped[str] = mapped_column(
+        ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True
     )
     announced: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     announce_type: Mapped[str] = mapped_column(String(16))
@@ -150,8 +177,8 @@ class CorpusCountedRow(Base):
 
     __tablename__ = "corpus_counted"
 
-    arxiv_id: Mapped[str] = mapped_column(
-        ForeignKey("papers.arxiv_id", ondelete="CASCADE"), primary_key=True
+    paper_id: Mapped[str] = mapped_column(
+        ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True
     )
 
 
@@ -160,8 +187,8 @@ class PaperEmbeddingRow(Base):
 
     __tablename__ = "paper_embeddings"
 
-    arxiv_id: Mapped[str] = mapped_column(
-        ForeignKey("papers.arxiv_id", ondelete="CASCADE"), primary_key=True
+    paper_id: Mapped[str] = mapped_column(
+        ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True
     )
     model: Mapped[str] = mapped_column(String(128), primary_key=True)
     dim: Mapped[int] = mapped_column(Integer)
@@ -189,6 +216,8 @@ class DeliveryRow(Base):
     subscriber: Mapped[str] = mapped_column(String(320))  # the address, lower-cased
     # "topics" (windows of arXiv announcement days) or "trending" (Hugging Face featured days)
     kind: Mapped[str] = mapped_column(String(16), server_default="topics")
+    # Where it goes ("email", "atom"): each channel keeps its own windows and papers.
+    channel: Mapped[str] = mapped_column(String(16), server_default="email")
     window_from: Mapped[dt.date] = mapped_column(Date)
     window_to: Mapped[dt.date] = mapped_column(Date)
     state: Mapped[str] = mapped_column(String(16))
@@ -210,6 +239,7 @@ class DeliveryRow(Base):
             "uq_deliveries_window",
             "subscriber",
             "kind",
+            "channel",
             "window_from",
             unique=True,
             sqlite_where=text(LIVE_DELIVERY),
@@ -227,12 +257,12 @@ class DeliveryPaperRow(Base):
     delivery_id: Mapped[int] = mapped_column(
         ForeignKey("deliveries.id", ondelete="CASCADE"), primary_key=True
     )
-    arxiv_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    paper_id: Mapped[str] = mapped_column(String(KEY_LENGTH), primary_key=True)
     subscriber: Mapped[str] = mapped_column(String(320))  # copied: "received by" in one lookup
     rank: Mapped[int] = mapped_column(Integer)
     score: Mapped[float] = mapped_column(Float)
 
-    __table_args__ = (Index("ix_delivery_papers_subscriber", "subscriber", "arxiv_id"),)
+    __table_args__ = (Index("ix_delivery_papers_subscriber", "subscriber", "paper_id"),)
 
 
 class SubscriberRow(Base):
@@ -258,8 +288,8 @@ class TrendingRow(Base):
 
     __tablename__ = "trending"
 
-    arxiv_id: Mapped[str] = mapped_column(
-        ForeignKey("papers.arxiv_id", ondelete="CASCADE"), primary_key=True
+    paper_id: Mapped[str] = mapped_column(
+        ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True
     )
     featured: Mapped[dt.date] = mapped_column(Date, index=True)  # UTC date
     upvotes: Mapped[int] = mapped_column(Integer)
@@ -290,3 +320,15 @@ class TrendingDayRow(Base):
     items: Mapped[int] = mapped_column(Integer)
     final: Mapped[bool] = mapped_column(Boolean)
     fetched_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class PluginStateRow(Base):
+    """A small value a source or a channel keeps between runs, under its own namespace: an
+    OAI-PMH resumption token, a feed's last poll, a reader's private feed token."""
+
+    __tablename__ = "plugin_state"
+
+    namespace: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(512), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -78,16 +78,16 @@ def upsert_trending(
     if not featured:
         return counts
     stored: dict[str, dict[str, Any]] = {}
-    ids = [p.arxiv_id for p in featured]
+    ids = [p.key for p in featured]  # as upsert_papers resolved them
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
-        for row in connection.execute(select(TRENDING).where(TRENDING.c.arxiv_id.in_(chunk))):
-            stored[row.arxiv_id] = dict(row._mapping)
+        for row in connection.execute(select(TRENDING).where(TRENDING.c.paper_id.in_(chunk))):
+            stored[row.paper_id] = dict(row._mapping)
     rows = []
     for paper in featured:
         assert paper.trending is not None
         facts = _facts(paper.trending)
-        old = stored.get(paper.arxiv_id)
+        old = stored.get(paper.key)
         if old is not None and old["featured"] < facts["featured"]:
             facts["featured"] = old["featured"]  # featured again later: it trended first then
         if old is None:
@@ -98,7 +98,7 @@ def upsert_trending(
         else:
             counts.updated += 1
         first_seen = old["first_seen_at"] if old else now
-        rows.append({"arxiv_id": paper.arxiv_id, **facts, "first_seen_at": first_seen})
+        rows.append({"paper_id": paper.key, **facts, "first_seen_at": first_seen})
         rows[-1]["updated_at"] = now
     counts.by_type["featured"] = len(featured)
     if rows:
@@ -106,10 +106,10 @@ def upsert_trending(
         columns = {
             c.name: statement.excluded[c.name]
             for c in TRENDING.c
-            if c.name not in ("arxiv_id", "first_seen_at")
+            if c.name not in ("paper_id", "first_seen_at")
         }
         connection.execute(
-            statement.on_conflict_do_update(index_elements=["arxiv_id"], set_=columns), rows
+            statement.on_conflict_do_update(index_elements=["paper_id"], set_=columns), rows
         )
     return counts
 

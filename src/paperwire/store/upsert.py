@@ -1,17 +1,20 @@
-"""Merge incoming papers with stored rows and write them with one bulk INSERT … ON CONFLICT."""
+"""Merge incoming papers with stored rows and write them with one bulk INSERT … ON CONFLICT.
+
+Which stored row an incoming paper is (its arXiv id, its DOI, its source's own id) is
+store.identity's question; this module decides what the merged row says.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, Table, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
-from paperwire.models import ANNOUNCE_TYPE_RANK, AnnounceType, Paper, Source, source_bit
+from paperwire.models import ANNOUNCE_TYPE_RANK, ARXIV, AnnounceType, Paper, UpsertCounts, route_bit
+from paperwire.store.identity import aliases_of, resolve, save_aliases
 from paperwire.store.tables import AnnouncementRow, PaperRow
 from paperwire.text import fold
 
@@ -19,10 +22,11 @@ PAPERS: Table = PaperRow.__table__  # type: ignore[assignment]
 ANNOUNCEMENTS: Table = AnnouncementRow.__table__  # type: ignore[assignment]
 # Stay well under SQLite's 32,766 bound parameters per statement.
 _SELECT_CHUNK = 900
-_HUGGINGFACE = source_bit(Source.HUGGINGFACE)
 _CONTENT = ("title", "abstract", "comments", "journal_ref", "doi", "license")
 _COMPARED = (
     *_CONTENT,
+    "arxiv_id",
+    "source",
     "version",
     "authors",
     "categories",
@@ -34,34 +38,15 @@ _COMPARED = (
     "submitted",
     "updated",
     "links",
-    "sources",
+    "routes",
 )
-
-
-@dataclass(slots=True)
-class UpsertCounts:
-    """What one batch did to the store, overall and by announce type."""
-
-    added: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    by_type: Counter[str] = field(default_factory=Counter)
-
-    def __iadd__(self, other: UpsertCounts) -> UpsertCounts:
-        self.added += other.added
-        self.updated += other.updated
-        self.unchanged += other.unchanged
-        self.by_type.update(other.by_type)
-        return self
-
-    @property
-    def total(self) -> int:
-        return self.added + self.updated + self.unchanged
 
 
 def _row_from_paper(paper: Paper, now: dt.datetime, estimated: bool) -> dict[str, Any]:
     return {
+        "id": paper.key,
         "arxiv_id": paper.arxiv_id,
+        "source": paper.source,
         "version": paper.version,
         "title": paper.title,
         "abstract": paper.abstract,
@@ -79,8 +64,8 @@ def _row_from_paper(paper: Paper, now: dt.datetime, estimated: bool) -> dict[str
         "journal_ref": paper.journal_ref,
         "doi": paper.doi,
         "license": paper.license,
-        "links": {"abs": paper.abs_url, "pdf": paper.pdf_url, "html": paper.html_url},
-        "sources": source_bit(paper.source),
+        "links": dict(paper.links),
+        "routes": route_bit(paper.route) if paper.route else 0,
         "first_seen_at": now,
         "updated_at": now,
     }
@@ -106,15 +91,17 @@ def merge_rows(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     A newer version replaces the content; the same version only fills what was missing (the
     listing has no license, the feed no submission date), so sources never undo each other.
     The latest announcement wins; on the same day the stronger type wins (new over cross).
-    arXiv's own metadata replaces what only Hugging Face had said, and is never replaced by it.
+    arXiv's own metadata replaces what only another source (Hugging Face, a journal's feed)
+    had said, and is never replaced by it; between other sources, the first one stays.
     """
     merged = dict(old)
     newer = (new["version"] or 0) > (old["version"] or 0)
-    if new["sources"] == _HUGGINGFACE and old["sources"] != _HUGGINGFACE:
-        # Hugging Face only fills gaps: no version, no submission time of its own.
+    old_arxiv, new_arxiv = old["source"] == ARXIV, new["source"] == ARXIV
+    if not new_arxiv and (old_arxiv or old["source"] != new["source"]):
+        # Only fills gaps: no version, no submission time of its own.
         new = {**new, "version": None, "submitted": old["submitted"] or new["submitted"]}
         newer = False
-    elif old["sources"] == _HUGGINGFACE and new["sources"] != _HUGGINGFACE:
+    elif new_arxiv and not old_arxiv:
         old = {**old, "version": None, "submitted": new["submitted"] or old["submitted"]}
         newer = True
     for key in _CONTENT:
@@ -133,9 +120,13 @@ def merge_rows(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     _merge_announcement(merged, old, new)
     merged["submitted"] = _min(old["submitted"], new["submitted"])
     merged["updated"] = _max(old["updated"], new["updated"])
-    if newer or not old["links"]:
-        merged["links"] = new["links"]
-    merged["sources"] = old["sources"] | new["sources"]
+    # Links from both; where both name one (the abstract page), the newer or arXiv's.
+    merged["links"] = (
+        {**old["links"], **new["links"]} if newer else {**new["links"], **old["links"]}
+    )
+    merged["arxiv_id"] = old["arxiv_id"] or new["arxiv_id"]
+    merged["source"] = ARXIV if old_arxiv or new_arxiv else old["source"]
+    merged["routes"] = old["routes"] | new["routes"]
     merged["first_seen_at"] = old["first_seen_at"]
     return merged
 
@@ -194,19 +185,29 @@ def upsert_papers(
     now: dt.datetime,
     *,
     estimated_dates: bool = False,
+    announce_new_only: bool = False,
 ) -> UpsertCounts:
     """Store `papers` (one source's batch) inside the caller's transaction; count what changed.
 
-    `estimated_dates`: the papers' announcement dates are guesses (the API gives submission
-    times only). They are kept only for papers with no real announcement, and a real one later
-    replaces them.
+    Each paper's `key` is set to the key it is stored under (store.identity: a paper another
+    source already brought keeps that row). `estimated_dates`: the papers' announcement dates
+    are guesses (the API gives submission times only); they are kept only for papers with no
+    real announcement, and a real one later replaces them. `announce_new_only`: only papers
+    not stored before are announced (a journal's feed lists an article for weeks; it is news
+    the first time).
     """
+    batch = list(papers)
+    for paper, key in zip(batch, resolve(connection, batch), strict=True):
+        paper.key = key
     incoming: dict[str, dict[str, Any]] = {}
-    for paper in papers:
+    aliases: dict[str, str] = {}
+    for paper in batch:
         row = _row_from_paper(paper, now, estimated_dates)
         # One batch may hold a paper twice (a per-category listing crawl): merge in memory first.
-        previous = incoming.get(paper.arxiv_id)
-        incoming[paper.arxiv_id] = merge_rows(previous, row) if previous else row
+        previous = incoming.get(paper.key)
+        incoming[paper.key] = merge_rows(previous, row) if previous else row
+        for alias in aliases_of(paper):
+            aliases.setdefault(alias, paper.key)
     counts = UpsertCounts()
     if not incoming:
         return counts
@@ -214,14 +215,14 @@ def upsert_papers(
     ids = list(incoming)
     stored: dict[str, dict[str, Any]] = {}
     for chunk in _chunks(ids, _SELECT_CHUNK):
-        result = connection.execute(select(PAPERS).where(PAPERS.c.arxiv_id.in_(chunk)))
+        result = connection.execute(select(PAPERS).where(PAPERS.c.id.in_(chunk)))
         for mapping in result.mappings():
-            stored[mapping["arxiv_id"]] = dict(mapping)
+            stored[mapping["id"]] = dict(mapping)
 
     to_write: list[dict[str, Any]] = []
-    for arxiv_id, row in incoming.items():
+    for key, row in incoming.items():
         counts.by_type[row["announce_type"] or "unknown"] += 1
-        old = stored.get(arxiv_id)
+        old = stored.get(key)
         if old is None:
             counts.added += 1
             to_write.append(row)
@@ -233,26 +234,27 @@ def upsert_papers(
             counts.updated += 1
             merged["updated_at"] = row["updated_at"]
             to_write.append(merged)
-        if estimated_dates and old["announced"] is not None:
-            row["announced"] = None  # the store knows better than an estimate: no announcement
+        if (estimated_dates or announce_new_only) and old["announced"] is not None:
+            row["announced"] = None  # the store knows better: no new announcement
 
     if to_write:
         statement = dialect_insert(connection, PAPERS)
-        columns = {c.name: statement.excluded[c.name] for c in PAPERS.c if c.name != "arxiv_id"}
+        columns = {c.name: statement.excluded[c.name] for c in PAPERS.c if c.name != "id"}
         connection.execute(
-            statement.on_conflict_do_update(index_elements=["arxiv_id"], set_=columns),
+            statement.on_conflict_do_update(index_elements=["id"], set_=columns),
             to_write,
         )
+    save_aliases(connection, aliases, dialect_insert)
     # Papers stored only now have no announcements yet (foreign key): only those stored before
     # need their announcements looked up or cleared.
-    known = [arxiv_id for arxiv_id in ids if arxiv_id in stored]
+    known = [key for key in ids if key in stored]
     if not estimated_dates:
         # A real first announcement replaces the estimated ones made for the same papers.
         replacing = [i for i in known if _replaces_estimate(incoming[i])]
         for chunk in _chunks(replacing, _SELECT_CHUNK):
             connection.execute(
                 ANNOUNCEMENTS.delete().where(
-                    ANNOUNCEMENTS.c.arxiv_id.in_(chunk), ANNOUNCEMENTS.c.estimated.is_(True)
+                    ANNOUNCEMENTS.c.paper_id.in_(chunk), ANNOUNCEMENTS.c.estimated.is_(True)
                 )
             )
     _upsert_announcements(connection, list(incoming.values()), set(known), estimated_dates)
@@ -263,7 +265,7 @@ def _upsert_announcements(
     connection: Connection, rows: list[dict[str, Any]], known: set[str], estimated: bool
 ) -> None:
     wanted = {
-        (row["arxiv_id"], row["announced"]): row
+        (row["id"], row["announced"]): row
         for row in rows
         if row["announced"] is not None and row["announce_type"] is not None
     }
@@ -274,8 +276,8 @@ def _upsert_announcements(
     for chunk in _chunks(keys, _SELECT_CHUNK // 2):
         result = connection.execute(
             select(
-                ANNOUNCEMENTS.c.arxiv_id, ANNOUNCEMENTS.c.announced, ANNOUNCEMENTS.c.announce_type
-            ).where(tuple_(ANNOUNCEMENTS.c.arxiv_id, ANNOUNCEMENTS.c.announced).in_(chunk))
+                ANNOUNCEMENTS.c.paper_id, ANNOUNCEMENTS.c.announced, ANNOUNCEMENTS.c.announce_type
+            ).where(tuple_(ANNOUNCEMENTS.c.paper_id, ANNOUNCEMENTS.c.announced).in_(chunk))
         )
         existing.update({(a, d): t for a, d, t in result})
     to_write = []
@@ -284,7 +286,7 @@ def _upsert_announcements(
         if key not in existing or kind != existing[key]:
             to_write.append(
                 {
-                    "arxiv_id": key[0],
+                    "paper_id": key[0],
                     "announced": key[1],
                     "announce_type": kind,
                     "version": row["version"],
@@ -295,7 +297,7 @@ def _upsert_announcements(
         statement = dialect_insert(connection, ANNOUNCEMENTS)
         connection.execute(
             statement.on_conflict_do_update(
-                index_elements=["arxiv_id", "announced"],
+                index_elements=["paper_id", "announced"],
                 set_={
                     "announce_type": statement.excluded.announce_type,
                     "version": statement.excluded.version,

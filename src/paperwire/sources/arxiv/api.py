@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from urllib.parse import quote_plus, urlencode
 
 from paperwire.errors import FeedFormatError
-from paperwire.models import FeedBatch, Paper, Source
+from paperwire.models import ARXIV, FeedBatch, Paper, Route
 from paperwire.sources._text import (
     ABSTRACT_LIMIT,
     FIELD_LIMIT,
@@ -19,8 +19,8 @@ from paperwire.sources._text import (
     clean_field,
     optional_field,
 )
-from paperwire.sources._xml import ARXIV, ATOM, OPENSEARCH, element_text, parse_xml, qname
-from paperwire.sources.arxiv.ids import split_arxiv_id
+from paperwire.sources._xml import ARXIV_NS, ATOM, OPENSEARCH, element_text, parse_xml, qname
+from paperwire.sources.arxiv.ids import arxiv_links, split_arxiv_id
 from paperwire.text import one_line
 
 _FEED = qname(ATOM, "feed")
@@ -35,10 +35,10 @@ _PUBLISHED = qname(ATOM, "published")
 _UPDATED = qname(ATOM, "updated")
 _TOTAL_RESULTS = qname(OPENSEARCH, "totalResults")
 # The API spells these arxiv:doi / arxiv:journal_ref; rss.arxiv.org says DOI / journal_reference.
-_PRIMARY = qname(ARXIV, "primary_category")
-_COMMENT = qname(ARXIV, "comment")
-_JOURNAL_REF = qname(ARXIV, "journal_ref")
-_DOI = qname(ARXIV, "doi")
+_PRIMARY = qname(ARXIV_NS, "primary_category")
+_COMMENT = qname(ARXIV_NS, "comment")
+_JOURNAL_REF = qname(ARXIV_NS, "journal_ref")
+_DOI = qname(ARXIV_NS, "doi")
 
 
 def query_url(
@@ -155,7 +155,7 @@ def _entry(entry: ET.Element, url: str) -> Paper | None:
 
     categories = clean_categories(([primary] if primary else []) + terms)
     return Paper(
-        arxiv_id=arxiv_id,
+        key=arxiv_id,
         # 2016 responses hard-wrap titles and summaries ("...Large\n  Connectivity Limit").
         title=clean_field(title, TITLE_LIMIT),
         abstract=clean_field(summary, ABSTRACT_LIMIT),
@@ -170,5 +170,7 @@ def _entry(entry: ET.Element, url: str) -> Paper | None:
         comments=optional_field(comment),
         journal_ref=optional_field(journal_ref),
         doi=optional_field(doi),
-        source=Source.API,
+        source=ARXIV,
+        route=Route.API,
+        links=arxiv_links(arxiv_id),
     )

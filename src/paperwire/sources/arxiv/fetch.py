@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from typing import Literal
 
 from paperwire.config import ArxivSettings
@@ -25,49 +25,18 @@ from paperwire.sources.arxiv.calendar import (
     latest_announcement_date,
     newest_possible_announcement_date,
 )
-from paperwire.store import Store, UpsertCounts
+from paperwire.sources.base import FetchReport, Progress, RouteResult, RouteStatus
+from paperwire.store import Store
 
 log = logging.getLogger(__name__)
 
 Route = Literal["auto", "rss", "listing"]
-Progress = Callable[[int, int | None], None]  # (done, total or None)
 
 # The arXiv API's advice: ids in batches; at most 30,000 results per query.
 _ID_BATCH = 100
 API_MAX_RESULTS = 30_000
 # Submissions reach an announcement up to a few days later (weekends, holidays).
 _SUBMISSION_LEAD = dt.timedelta(days=5)
-
-
-@dataclass(slots=True)
-class RouteResult:
-    """What one route found and did."""
-
-    route: str
-    url: str
-    announced: dt.date | None
-    status: str  # stored | empty | stale | not-modified | backfilled | ids
-    counts: UpsertCounts = field(default_factory=UpsertCounts)
-    note: str = ""
-
-
-@dataclass(slots=True)
-class FetchReport:
-    results: list[RouteResult] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)  # worth saying; the work still succeeded
-    problems: list[str] = field(default_factory=list)  # papers may be missing: exit status 1
-
-    @property
-    def counts(self) -> UpsertCounts:
-        total = UpsertCounts()
-        for result in self.results:
-            total += result.counts
-        return total
-
-    def extend(self, other: FetchReport) -> None:
-        self.results += other.results
-        self.warnings += other.warnings
-        self.problems += other.problems
 
 
 @dataclass(slots=True)
@@ -78,6 +47,19 @@ class _Read:
     url: str
     batch: FeedBatch | None
     responses: list[HttpResponse]
+
+
+def check_date(
+    day: dt.date, now: dt.datetime, holidays: Collection[dt.date], option: str = "--date"
+) -> None:
+    """A UsageError unless arXiv announced on `day` (by `now`)."""
+    latest = latest_announcement_date(now, holidays)
+    if day > latest:
+        raise UsageError(f"{option} {day}: arXiv's latest announcement is dated {latest}")
+    if day.weekday() >= 5:
+        raise UsageError(f"{option} {day}: arXiv announces nothing on {day:%A}s")
+    if not is_announcement_day(day, holidays):
+        raise UsageError(f"{option} {day}: arXiv announces nothing on this holiday")
 
 
 def feed_key(categories: Sequence[str]) -> str:
@@ -123,13 +105,7 @@ class Ingestor:
         return report
 
     def _check_date(self, day: dt.date, option: str) -> None:
-        latest = latest_announcement_date(self.now, self.holidays)
-        if day > latest:
-            raise UsageError(f"{option} {day}: arXiv's latest announcement is dated {latest}")
-        if day.weekday() >= 5:
-            raise UsageError(f"{option} {day}: arXiv announces nothing on {day:%A}s")
-        if not is_announcement_day(day, self.holidays):
-            raise UsageError(f"{option} {day}: arXiv announces nothing on this holiday")
+        check_date(day, self.now, self.holidays, option)
 
     # --- the day's announcement ---------------------------------------------------------------
 
@@ -244,8 +220,8 @@ class Ingestor:
                 read.route,
                 read.url,
                 self._day_of(read),
-                "not-modified",
-                note="unchanged since the last fetch (HTTP 304)",
+                RouteStatus.NOT_MODIFIED,
+                note="no new announcement — unchanged since the last fetch (HTTP 304)",
             )
         if batch.announced is None:
             raise FeedFormatError(read.url, "the response carries no announcement date")
@@ -271,8 +247,11 @@ class Ingestor:
                 read.route,
                 read.url,
                 batch.announced,
-                "stale",
-                note=f"still shows {batch.announced}; {latest[0]} is stored",
+                RouteStatus.STALE,
+                note=(
+                    f"no new announcement — feed still shows {batch.announced}; "
+                    f"{latest[0]} is stored"
+                ),
             )
         papers = [p for p in batch.papers if p.announce_type in self.wanted]
         with self.store.transaction() as connection:
@@ -296,10 +275,10 @@ class Ingestor:
                 read.route,
                 read.url,
                 batch.announced,
-                "empty",
-                note="arXiv announced nothing (weekend or holiday)",
+                RouteStatus.EMPTY,
+                note="no new announcement — arXiv announced nothing (weekend or holiday)",
             )
-        return RouteResult(read.route, read.url, batch.announced, "stored", counts, note)
+        return RouteResult(read.route, read.url, batch.announced, RouteStatus.STORED, counts, note)
 
     def _get(self, url: str) -> HttpResponse:
         etag, last_modified = self.store.validators(url)
@@ -313,9 +292,9 @@ class Ingestor:
         """Store what was announced from `since` to `until` (default: the latest day) via the API.
 
         The API gives submission times, not announcement dates; those are estimated from
-        arXiv's calendar (see sources.arxiv.calendar) and never replace a real date. A page that comes
-        back short is asked for once more and reported if it stays short; a page that repeats
-        ids already seen ends the paging.
+        arXiv's calendar (see sources.arxiv.calendar) and never replace a real date. A page
+        that comes back short is asked for once more and reported if it stays short; a page
+        that repeats ids already seen ends the paging.
         """
         until = until or latest_announcement_date(self.now, self.holidays)
         if since > until:
@@ -339,7 +318,7 @@ class Ingestor:
                     f"{option} {since}: arXiv's API matched {total} papers, more than the "
                     f"{API_MAX_RESULTS} one query returns; backfill fewer days at a time"
                 )
-            fresh = [p for p in batch.papers if p.arxiv_id not in papers]
+            fresh = [p for p in batch.papers if p.key not in papers]
             if batch.papers and not fresh:
                 report.problems.append(
                     f"{url}: arXiv API repeated a page of ids already seen; "
@@ -350,7 +329,7 @@ class Ingestor:
                 break
             for paper in fresh:
                 self._date_api_paper(paper)
-                papers[paper.arxiv_id] = paper
+                papers[paper.key] = paper
             start += len(batch.papers)
             if self.progress:
                 self.progress(min(start, total), total)
@@ -367,7 +346,7 @@ class Ingestor:
                 "api",
                 label,
                 until,
-                "backfilled",
+                RouteStatus.BACKFILLED,
                 counts,
                 note=f"{since} to {until}, dates estimated",
             )
@@ -430,5 +409,7 @@ class Ingestor:
             report.problems.append(f"arXiv API does not know: {', '.join(missing)}")
         with self.store.transaction() as connection:
             counts = self.store.upsert_papers(connection, papers, self.now)
-        report.results.append(RouteResult("api", self.settings.api_url, None, "ids", counts))
+        report.results.append(
+            RouteResult("api", self.settings.api_url, None, RouteStatus.IDS, counts)
+        )
         return report

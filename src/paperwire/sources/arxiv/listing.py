@@ -10,7 +10,7 @@ from typing import Any
 from bs4 import BeautifulSoup, Tag
 
 from paperwire.errors import FeedFormatError
-from paperwire.models import AnnounceType, FeedBatch, Paper, Source
+from paperwire.models import ARXIV, AnnounceType, FeedBatch, Paper, Route
 from paperwire.sources._text import (
     ABSTRACT_LIMIT,
     MAX_AUTHORS,
@@ -20,7 +20,7 @@ from paperwire.sources._text import (
     clean_field,
     optional_field,
 )
-from paperwire.sources.arxiv.ids import split_arxiv_id
+from paperwire.sources.arxiv.ids import arxiv_links, split_arxiv_id
 from paperwire.text import one_line
 
 try:  # lxml is several times faster on the 1 MB /recent pages; html.parser is the fallback.
@@ -242,7 +242,7 @@ def _entry(dt_tag: Tag, dd: Tag, section: AnnounceType | None, day: dt.date | No
     abstract_tag = dd.find("p", class_="mathjax")
     categories = _categories(_div(dd, "list-subjects"))
     return Paper(
-        arxiv_id=arxiv_id,
+        key=arxiv_id,
         title=clean_field(_without_descriptor(_div(dd, "list-title")), TITLE_LIMIT),
         abstract=clean_field(
             abstract_tag.get_text() if isinstance(abstract_tag, Tag) else "", ABSTRACT_LIMIT
@@ -256,5 +256,7 @@ def _entry(dt_tag: Tag, dd: Tag, section: AnnounceType | None, day: dt.date | No
         comments=optional_field(_without_descriptor(_div(dd, "list-comments"))),
         journal_ref=optional_field(_without_descriptor(_div(dd, "list-journal-ref"))),
         doi=optional_field(_without_descriptor(_div(dd, "list-doi"))),
-        source=Source.LISTING,
+        source=ARXIV,
+        route=Route.LISTING,
+        links=arxiv_links(arxiv_id),
     )

@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 from email.utils import parsedate_to_datetime
 
 from paperwire.errors import FeedFormatError
-from paperwire.models import FeedBatch, Paper, Source
+from paperwire.models import ARXIV, FeedBatch, Paper, Route
 from paperwire.sources._text import (
     ABSTRACT_LIMIT,
     FIELD_LIMIT,
@@ -20,7 +20,7 @@ from paperwire.sources._text import (
     optional_field,
 )
 from paperwire.sources._xml import OAI_ARXIV, OAI_ARXIV_RAW, OAI_PMH, element_text, parse_xml, qname
-from paperwire.sources.arxiv.ids import split_arxiv_id
+from paperwire.sources.arxiv.ids import arxiv_links, split_arxiv_id
 
 _ROOT = qname(OAI_PMH, "OAI-PMH")
 _ERROR = qname(OAI_PMH, "error")
@@ -144,7 +144,7 @@ def _paper(
     # "stat.ML cs.LG math.FA": space-separated, the primary first.
     categories = clean_categories(fields.get("categories", "").split())
     return Paper(
-        arxiv_id=arxiv_id,
+        key=arxiv_id,
         # Titles and abstracts are hard-wrapped (and re-indented in some saved pages).
         title=clean_field(fields.get("title"), TITLE_LIMIT),
         abstract=clean_field(fields.get("abstract"), ABSTRACT_LIMIT),
@@ -160,7 +160,9 @@ def _paper(
         journal_ref=optional_field(fields.get("journal-ref")),
         doi=optional_field(fields.get("doi")),
         license=optional_field(fields.get("license")),
-        source=Source.OAI,
+        source=ARXIV,
+        route=Route.OAI,
+        links=arxiv_links(arxiv_id),
     )
 
 

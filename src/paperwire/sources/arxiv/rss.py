@@ -11,7 +11,7 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from paperwire.errors import FeedFormatError
-from paperwire.models import AnnounceType, FeedBatch, Paper, Source
+from paperwire.models import ARXIV, AnnounceType, FeedBatch, Paper, Route
 from paperwire.sources._text import (
     ABSTRACT_LIMIT,
     FIELD_LIMIT,
@@ -23,8 +23,8 @@ from paperwire.sources._text import (
     clean_field,
     optional_field,
 )
-from paperwire.sources._xml import ARXIV, ATOM, DC, element_text, parse_xml, qname
-from paperwire.sources.arxiv.ids import split_arxiv_id
+from paperwire.sources._xml import ARXIV_NS, ATOM, DC, element_text, parse_xml, qname
+from paperwire.sources.arxiv.ids import arxiv_links, split_arxiv_id
 
 # arXiv announces on its own (US Eastern) calendar: the mailing of "Tuesday" is stamped
 # 00:00 -0400 or 04:00 +0000, so the date must be taken in New York, not in UTC or locally.
@@ -41,10 +41,10 @@ _ATOM_NAME = qname(ATOM, "name")
 _ATOM_RIGHTS = qname(ATOM, "rights")
 _ATOM_UPDATED = qname(ATOM, "updated")
 _ATOM_PUBLISHED = qname(ATOM, "published")
-_ANNOUNCE_TYPE = qname(ARXIV, "announce_type")
+_ANNOUNCE_TYPE = qname(ARXIV_NS, "announce_type")
 # rss.arxiv.org spells these differently from the API (arxiv:doi, arxiv:journal_ref).
-_DOI = qname(ARXIV, "DOI")
-_JOURNAL_REF = qname(ARXIV, "journal_reference")
+_DOI = qname(ARXIV_NS, "DOI")
+_JOURNAL_REF = qname(ARXIV_NS, "journal_reference")
 _DC_CREATOR = qname(DC, "creator")
 _DC_RIGHTS = qname(DC, "rights")
 
@@ -193,7 +193,7 @@ def _build(
         return None  # no usable id: skip the item rather than lose the whole feed
     cats = clean_categories(categories)
     return Paper(
-        arxiv_id=arxiv_id,
+        key=arxiv_id,
         title=clean_field(title, TITLE_LIMIT),
         abstract=clean_field(abstract, ABSTRACT_LIMIT),
         authors=authors[:MAX_AUTHORS],
@@ -207,7 +207,9 @@ def _build(
         license=optional_field(license_),
         doi=optional_field(doi),
         journal_ref=optional_field(journal_ref),
-        source=Source.RSS,
+        source=ARXIV,
+        route=Route.RSS,
+        links=arxiv_links(arxiv_id),
     )
 
 

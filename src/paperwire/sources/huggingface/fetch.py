@@ -18,7 +18,7 @@ from paperwire.config import HuggingFaceSettings
 from paperwire.errors import FeedFormatError, FetchError, UsageError
 from paperwire.http import PoliteSession
 from paperwire.models import FeedBatch
-from paperwire.sources.arxiv.fetch import FetchReport, RouteResult
+from paperwire.sources.base import FetchReport, RouteResult, RouteStatus
 from paperwire.sources.huggingface import parse as huggingface
 from paperwire.store import Store, TrendingDay
 
@@ -148,6 +148,25 @@ def newest_final_day(store: Store, now: dt.datetime, *, lookback_days: int) -> d
     return newest
 
 
+def requested_days(
+    now: dt.datetime, on_date: dt.date | None = None, since: dt.date | None = None
+) -> list[dt.date]:
+    """The featured days `--date` or `--since` stand for (default: the latest); a date
+    Hugging Face features nothing on is a usage error."""
+    latest = latest_featured_day(now)
+    if since is not None:
+        if since > latest:
+            raise UsageError(f"--since {since}: Hugging Face's latest featured day is {latest}")
+        return featured_days(since, latest)
+    if on_date is not None:
+        if on_date > now.astimezone(dt.UTC).date():
+            raise UsageError(f"--date {on_date}: Hugging Face's latest featured day is {latest}")
+        if not is_featured_day(on_date):
+            raise UsageError(f"--date {on_date}: Hugging Face features no papers on {on_date:%A}s")
+        return [on_date]
+    return [latest]
+
+
 @dataclass
 class TrendingIngestor:
     """Fetches Hugging Face's Daily Papers into `store`, politely, through `http`."""
@@ -163,26 +182,8 @@ class TrendingIngestor:
         return self.fetch_days(self.days(on_date, since))
 
     def days(self, on_date: dt.date | None = None, since: dt.date | None = None) -> list[dt.date]:
-        """The featured days `--date` or `--since` stand for (default: the latest); a date
-        Hugging Face features nothing on is a usage error."""
-        latest = latest_featured_day(self.now)
-        if since is not None:
-            if since > latest:
-                raise UsageError(f"--since {since}: Hugging Face's latest featured day is {latest}")
-            days = featured_days(since, latest)
-        elif on_date is not None:
-            if on_date > self.now.astimezone(dt.UTC).date():
-                raise UsageError(
-                    f"--date {on_date}: Hugging Face's latest featured day is {latest}"
-                )
-            if not is_featured_day(on_date):
-                raise UsageError(
-                    f"--date {on_date}: Hugging Face features no papers on {on_date:%A}s"
-                )
-            days = [on_date]
-        else:
-            days = [latest]
-        return days
+        """The featured days `--date` or `--since` stand for (see `requested_days`)."""
+        return requested_days(self.now, on_date, since)
 
     def fetch_days(self, days: list[dt.date]) -> FetchReport:
         """Fetch each day; a day that fails is recorded as failed (tried again later) and
@@ -241,9 +242,9 @@ class TrendingIngestor:
             )
         if not batch.papers:
             note = "Hugging Face featured no papers"
-            return RouteResult(route, batch.url, day, "empty", counts, note=note)
+            return RouteResult(route, batch.url, day, RouteStatus.EMPTY, counts, note=note)
         note = f"{batch.skipped} items without an arXiv id left out" if batch.skipped else ""
-        return RouteResult(route, batch.url, day, "stored", counts, note)
+        return RouteResult(route, batch.url, day, RouteStatus.STORED, counts, note)
 
     def _record_failure(self, day: dt.date) -> None:
         """A failed fetch leaves the day unfinished (papers stored before stay) and waits

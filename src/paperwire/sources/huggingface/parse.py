@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 from bs4 import BeautifulSoup, Tag
 
 from paperwire.errors import FeedFormatError
-from paperwire.models import FeedBatch, Paper, Source, Trending
+from paperwire.models import FeedBatch, Paper, Route, Trending
 from paperwire.sources._text import (
     ABSTRACT_LIMIT,
     AUTHOR_NAME_LIMIT,
@@ -28,9 +28,11 @@ from paperwire.sources._text import (
     clean_field,
     optional_field,
 )
-from paperwire.sources.arxiv.ids import parse_arxiv_id
+from paperwire.sources.arxiv.ids import arxiv_links, parse_arxiv_id
 from paperwire.text import is_plain_url
 
+SOURCE_NAME = "huggingface"
+PAPER_PAGE = "https://huggingface.co/papers"  # a paper's page: {PAPER_PAGE}/{arxiv id}
 URL_LIMIT = 2_048
 MAX_KEYWORDS = 50
 _COUNT_LIMIT = 10**9  # upvotes, comments and stars beyond this are not real
@@ -80,8 +82,8 @@ def _batch(entries: list[Any], url: str, day: dt.date) -> FeedBatch:
         paper = _paper(entry, day)
         if paper is None:
             skipped += 1
-        elif paper.arxiv_id not in papers:
-            papers[paper.arxiv_id] = paper
+        elif paper.key not in papers:
+            papers[paper.key] = paper
     return FeedBatch(list(papers.values()), day, url, skipped=skipped)
 
 
@@ -115,12 +117,14 @@ def _paper(entry: Any, day: dt.date) -> Paper | None:
         or _organization(paper.get("organization")),
     )
     return Paper(
-        arxiv_id=arxiv_id,
+        key=arxiv_id,
         title=title,
         abstract=clean_field(abstract, ABSTRACT_LIMIT),
         authors=_authors(paper.get("authors")),
         submitted=_datetime(paper.get("publishedAt")),
-        source=Source.HUGGINGFACE,
+        source=SOURCE_NAME,
+        route=Route.HUGGINGFACE,
+        links=arxiv_links(arxiv_id) | {"huggingface": f"{PAPER_PAGE}/{arxiv_id}"},
         trending=trending,
     )
 

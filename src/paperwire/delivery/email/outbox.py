@@ -9,8 +9,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-from paperwire.delivery.message import envelope, message_bytes
-from paperwire.delivery.smtp import SendResult
+from paperwire.delivery.base import SendResult
+from paperwire.delivery.email.message import envelope, message_bytes
 from paperwire.errors import OutboxError
 from paperwire.files import write_atomically
 

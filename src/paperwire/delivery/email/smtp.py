@@ -7,13 +7,13 @@ import logging
 import re
 import smtplib
 import ssl
-from dataclasses import dataclass
 from email.message import EmailMessage
 from types import TracebackType
 from typing import Literal, Self
 
 from paperwire.config import SmtpSettings
-from paperwire.delivery.message import envelope, message_bytes
+from paperwire.delivery.base import SendResult
+from paperwire.delivery.email.message import envelope, message_bytes
 from paperwire.errors import SmtpUnavailable
 
 __all__ = ["SendResult", "SmtpTransport", "SmtpUnavailable"]
@@ -26,17 +26,6 @@ log = logging.getLogger(__name__)
 _SESSION_REFUSED = 530
 # RFC 5321 3.8: the server is closing the connection; treated like a dropped connection.
 _CLOSING = 421
-
-
-@dataclass(frozen=True, slots=True)
-class SendResult:
-    """What the server said about one message: sent (2xx), temporary (4xx), permanent (5xx),
-    or unknown: the whole message went out but no reply came back (it may have arrived, so it
-    is not sent again at once)."""
-
-    status: Literal["sent", "temporary", "permanent", "unknown"]
-    reply: str  # the server's words, e.g. "250 2.0.0 Ok: queued as 4F2A"
-    code: int | None = None
 
 
 class _ConnectionLost(Exception):

@@ -1,0 +1,493 @@
+"""Send every due digest: plan each reader's window on each channel, build, record, deliver.
+
+The rules the ledger enforces, per reader, kind of digest and channel:
+- A window runs from the day after the reader's last digest (sent, pending or skipped) to the
+  newest day of its kind, never more than `digest.max_age_days` back; a reader's first
+  digest covers the newest day only.
+- One live digest per reader and window start (a unique index), and never a paper the reader
+  has received or is about to receive.
+- A digest is written to the ledger, with what its channel needs to deliver it, *before* it
+  is delivered; a crash between delivering and recording re-delivers at most that one.
+- A temporary refusal (4xx) leaves the digest pending for the next run, up to
+  `delivery.max_attempts`; a permanent one (5xx) marks it failed with the server's words and
+  leaves its days to the reader's next digest.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import functools
+import logging
+import os
+import socket
+import time
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from paperwire.config import Settings
+from paperwire.delivery.base import Channel, Outcome, SendSummary
+from paperwire.delivery.base import OutcomeStatus as Status
+from paperwire.digest.kinds import DigestRequest, Limits, kind_named
+from paperwire.digest.select import DigestBuilder
+from paperwire.errors import DeliveryError
+from paperwire.models import DeliveryState, Digest, Profile, Reader
+from paperwire.scoring.semantic import Embedder
+from paperwire.store import Store
+from paperwire.store.ledger import Delivery, PlannedDelivery
+
+log = logging.getLogger(__name__)
+
+PENDING, SENT, FAILED, SKIPPED = (
+    DeliveryState.PENDING,
+    DeliveryState.SENT,
+    DeliveryState.FAILED,
+    DeliveryState.SKIPPED,
+)
+# A claim by a process on another machine is taken over after this long without news.
+CLAIM_LEASE = dt.timedelta(minutes=30)
+
+
+def process_owner() -> str:
+    """Who holds a claim: "host:pid"."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def effective_profile(reader: Reader, categories: Sequence[str]) -> Profile:
+    """The reader's profile with their categories, or the configured ones when they name
+    none."""
+    profile = reader.profile
+    if profile.categories:
+        return profile
+    return dataclasses.replace(profile, categories=list(categories))
+
+
+def next_window(
+    store: Store,
+    subscriber: str,
+    newest: dt.date | None,
+    max_age_days: int,
+    kind: str = "topics",
+    channel: str = "email",
+) -> tuple[dt.date, dt.date] | None:
+    """The window a reader's next digest of a kind on a channel covers, or None when nothing
+    new was announced.
+
+    It starts the day after the reader's last live digest (sent, pending or skipped), or at
+    the first failed one after it (its papers never arrived); a first digest covers the newest
+    day only. It never reaches back more than `max_age_days`.
+    """
+    if newest is None:
+        return None
+    windows = store.ledger.windows(subscriber, kind, channel)
+    if windows and newest <= max(last for _, last, _ in windows):
+        return None  # every announcement is in a digest already (or in one that failed)
+    live_ends = [last for _, last, state in windows if state != FAILED]
+    live_end = max(live_ends, default=None)
+    failed_starts = [
+        first
+        for first, _, state in windows
+        if state == FAILED and (live_end is None or first > live_end)
+    ]
+    if live_end is not None:
+        start = live_end + dt.timedelta(days=1)
+    else:
+        start = min(failed_starts, default=newest)
+    oldest = newest - dt.timedelta(days=max_age_days - 1)
+    return max(start, oldest), newest
+
+
+@dataclass(slots=True)
+class _Due:
+    """One reader's digest due on one channel."""
+
+    reader: Reader
+    channel: Channel
+    request: DigestRequest
+
+
+@dataclass
+class DigestRun:
+    """One `paperwire send`: plans the due digests, then delivers every pending one.
+
+    `channels` are the channels this run may use, by name; a reader's channel that is not
+    among them is left for another run (its digests are neither planned nor delivered)."""
+
+    store: Store
+    settings: Settings
+    now: dt.datetime
+    channels: Mapping[str, Channel]
+    embedder: Embedder | None = None
+    sleep: Callable[[float], None] = time.sleep
+    owner: str = field(default_factory=process_owner)
+    # Claims are stamped with the time they are made (a batch can outlast CLAIM_LEASE).
+    clock: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))
+    builder: DigestBuilder | None = None
+
+    def _builder(self) -> DigestBuilder:
+        if self.builder is None:
+            self.builder = DigestBuilder.from_settings(
+                self.store, self.settings, now=self.now, embedder=self.embedder
+            )
+        return self.builder
+
+    def plan(
+        self,
+        readers: Sequence[Reader],
+        limits: Mapping[str, Limits] | None = None,
+        *,
+        dry_run: bool = False,
+    ) -> list[Outcome]:
+        """Build and record (unless `dry_run`) the next digest of each reader on each of
+        their channels, its window ending at its kind's newest day (`limits`; default: the
+        newest announcement stored, the newest featured day that ended). Outcomes:
+        "planned" (pending now), "skipped" (nothing matched), "nothing"."""
+        if limits is None:
+            limits = default_limits(self.store, self.now, {r.mode for r in readers})
+        digest_settings = self.settings.digest
+        categories = list(self.settings.sources.arxiv.categories)
+        outcomes: list[Outcome] = []
+        due: list[_Due] = []
+        waiting = {(d.subscriber, d.channel) for d in self.store.ledger.pending()}
+        for reader in readers:
+            bound = limits.get(reader.mode)
+            for name in reader.channels:
+                channel = self.channels.get(name)
+                if channel is None:
+                    continue
+                if (reader.email.lower(), name) in waiting:
+                    # Its pending digest goes first; should it fail, its days join the next.
+                    outcomes.append(Outcome(reader.email, Status.NOTHING, channel=name))
+                    continue
+                max_age = digest_settings.max_age_days
+                # A weekly digest reaches back over its week, and a missed week's catch-up.
+                window = next_window(
+                    self.store,
+                    reader.email,
+                    bound.newest if bound else None,
+                    max_age + 7 if reader.weekly else max_age,
+                    reader.mode,
+                    name,
+                )
+                if window is None:
+                    outcomes.append(Outcome(reader.email, Status.NOTHING, channel=name))
+                    continue
+                request = DigestRequest(
+                    effective_profile(reader, categories),
+                    *window,
+                    self.store.ledger.received(reader.email, name),
+                    reader.mode,
+                    reader.only_matching,
+                    reader.sources,
+                )
+                due.append(_Due(reader, channel, request))
+        # Readers with the same limits are built together (one ranking pass per window).
+        groups: dict[tuple[int, float], list[_Due]] = {}
+        for one in due:
+            reader = one.reader
+            limits_of = (
+                reader.max_papers or digest_settings.max_papers,
+                digest_settings.min_score if reader.min_score is None else reader.min_score,
+            )
+            groups.setdefault(limits_of, []).append(one)
+        for (limit, min_score), members in groups.items():
+            digests = self._build(members, limit=limit, min_score=min_score)
+            for one, digest in zip(members, digests, strict=True):
+                outcomes.append(self.record(one.reader, digest, one.channel, dry_run=dry_run)[0])
+        return outcomes
+
+    def _build(self, members: Sequence[_Due], *, limit: int, min_score: float) -> list[Digest]:
+        """One digest per member; a reader's channels that ask for the same window without
+        the same papers received share one build."""
+        unique: list[DigestRequest] = []
+        slot: list[int] = []
+        seen: dict[tuple[str, dt.date, dt.date, str], list[int]] = {}
+        for one in members:
+            request = one.request
+            key = (one.reader.email, request.window_from, request.window_to, request.kind)
+            found = next((i for i in seen.get(key, []) if unique[i].skip == request.skip), None)
+            if found is None:
+                found = len(unique)
+                unique.append(request)
+                seen.setdefault(key, []).append(found)
+            slot.append(found)
+        built = self._builder().build_many(unique, limit=limit, min_score=min_score)
+        return [built[i] for i in slot]
+
+    def record(
+        self, reader: Reader, digest: Digest, channel: Channel, *, dry_run: bool = False
+    ) -> tuple[Outcome, int | None]:
+        """Prepare a digest for its channel and write it to the ledger as pending (or
+        skipped, when nothing matched and empty windows are skipped): (the outcome, the
+        delivery's id)."""
+        window = (digest.window_from, digest.window_to)
+        empty = not digest.papers
+        if empty and self.settings.digest.empty == "skip":
+            planned = PlannedDelivery(
+                reader.email,
+                *window,
+                message_id="",
+                subject="",
+                payload=None,
+                papers=[],
+                kind=digest.kind,
+                channel=channel.name,
+                state=SKIPPED,
+            )
+            detail = f"nothing matched among {digest.announced_count} papers"
+            outcome = Outcome(reader.email, Status.SKIPPED, 0, window, detail, channel.name)
+            if dry_run:
+                return outcome, None
+            delivery_id = self.store.ledger.add(planned, self.now)
+            if delivery_id is None:
+                return self._taken(reader, digest, channel), None
+            return outcome, delivery_id
+        prepared = channel.prepare(digest, reader, self.now)
+        shown = prepared.shown
+        outcome = Outcome(
+            reader.email, Status.PLANNED, len(shown.papers), window, prepared.subject, channel.name
+        )
+        if dry_run:
+            return outcome, None
+        planned = PlannedDelivery(
+            reader.email,
+            *window,
+            message_id=prepared.message_id,
+            subject=prepared.subject,
+            payload=prepared.payload,
+            papers=[(s.paper.key, s.score) for s in shown.papers],
+            kind=digest.kind,
+            channel=channel.name,
+        )
+        delivery_id = self.store.ledger.add(planned, self.now)
+        if delivery_id is None:
+            return self._taken(reader, digest, channel), None
+        return outcome, delivery_id
+
+    @staticmethod
+    def _taken(reader: Reader, digest: Digest, channel: Channel) -> Outcome:
+        """The outcome when the ledger already holds a digest for this window's first day."""
+        window = (digest.window_from, digest.window_to)
+        detail = f"already has a digest for the window from {digest.window_from}"
+        return Outcome(reader.email, Status.NOTHING, 0, window, detail, channel.name)
+
+    def deliver(
+        self,
+        summary: SendSummary,
+        only: Sequence[int] | None = None,
+        subscribers: Collection[str] | None = None,
+    ) -> None:
+        """Deliver every pending digest (or those with ids in `only`) on its channel;
+        temporary refusals are tried again after the batch (`delivery.retries_per_run`
+        times, backing off); a channel that cannot be used at all stops its own queue and
+        leaves the rest pending."""
+        wanted = None if subscribers is None else {e.lower() for e in subscribers}
+        for name, channel in self.channels.items():
+            queue = self._claimable(self.store.ledger.pending([name]))
+            if only is not None:
+                queue = [d for d in queue if d.id in only]
+            if wanted is not None:  # a reader removed from the configuration gets nothing
+                queue = [d for d in queue if d.subscriber in wanted]
+            if not queue:
+                continue
+            where = channel.describe()
+            summary.transport = f"{summary.transport}, {where}" if summary.transport else where
+            self._deliver_queue(channel, queue, summary)
+
+    def _deliver_queue(self, channel: Channel, queue: list[Delivery], summary: SendSummary) -> None:
+        delivery_settings = self.settings.delivery
+        for round_ in range(delivery_settings.retries_per_run + 1):
+            if round_:
+                self.sleep(delivery_settings.retry_delay * 2 ** (round_ - 1))
+            retry: list[Delivery] = []
+            for position, delivery in enumerate(queue):
+                try:
+                    outcome, again = self._deliver_one(channel, delivery)
+                except DeliveryError as exc:  # the server or the outbox cannot be used
+                    summary.problems.append(str(exc))
+                    summary.outcomes.extend(
+                        Outcome(
+                            d.subscriber,
+                            Status.DEFERRED,
+                            d.papers,
+                            _window(d),
+                            "not tried",
+                            d.channel,
+                        )
+                        for d in queue[position:]
+                    )
+                    return
+                if again is not None and round_ < delivery_settings.retries_per_run:
+                    retry.append(again)
+                    continue
+                if outcome is not None:
+                    summary.outcomes.append(outcome)
+            queue = retry
+            if not queue:
+                return
+
+    def _claimable(self, pending: list[Delivery]) -> list[Delivery]:
+        """Pending deliveries no live process is delivering right now."""
+        return [d for d in pending if _claim_is_stale(d, self.owner, self.clock())]
+
+    def _deliver_one(
+        self, channel: Channel, delivery: Delivery
+    ) -> tuple[Outcome | None, Delivery | None]:
+        """Deliver one: (its outcome, the delivery again when worth another try)."""
+        ledger, window = self.store.ledger, _window(delivery)
+        max_attempts = self.settings.delivery.max_attempts
+
+        def outcome(status: Status, detail: str, papers: int = delivery.papers) -> Outcome:
+            return Outcome(delivery.subscriber, status, papers, window, detail, channel.name)
+
+        if delivery.attempts >= max_attempts:
+            reply = f"gave up after {delivery.attempts} attempts: {delivery.reply or ''}".strip()
+            ledger.finish(delivery.id, FAILED, reply=reply, transport="", now=self.now)
+            return outcome(Status.FAILED, reply), None
+        if not ledger.claim(delivery, self.owner, self.clock()):
+            return None, None  # another run took it
+        payload = ledger.payload(delivery.id)
+        try:
+            result = channel.deliver(delivery, payload, self.clock())
+        except DeliveryError:  # nothing reached a server: the attempt does not count
+            ledger.release(delivery.id, self.owner, self.clock())
+            raise
+        attempts = delivery.attempts + 1
+        finish = functools.partial(
+            ledger.finish,
+            delivery.id,
+            transport=channel.transport_name,
+            now=self.clock(),
+            owner=self.owner,
+        )
+        if result.status == "sent":
+            finish(SENT, reply=result.reply)
+            return outcome(Status.SENT, result.reply), None
+        if result.status == "unknown" and attempts < max_attempts:
+            # It may have arrived: never again in this run; the next run sends it once more.
+            finish(PENDING, reply=result.reply)
+            detail = f"{result.reply} (attempt {attempts} of {max_attempts}; next run)"
+            return outcome(Status.DEFERRED, detail), None
+        if result.status == "temporary" and attempts < max_attempts:
+            finish(PENDING, reply=result.reply)
+            again = dataclasses.replace(
+                delivery, attempts=attempts, claimed_by=None, reply=result.reply
+            )
+            detail = f"{result.reply} (attempt {attempts} of {max_attempts}; will retry)"
+            return outcome(Status.DEFERRED, detail), again
+        reply = result.reply
+        if result.status in ("temporary", "unknown"):
+            reply = f"gave up after {attempts} attempts: {reply}"
+        finish(FAILED, reply=reply)
+        return outcome(Status.FAILED, reply), None
+
+    def pending_outcomes(self) -> list[Outcome]:
+        """What a run would retry (for --dry-run)."""
+        return [
+            Outcome(
+                d.subscriber,
+                Status.RETRY,
+                d.papers,
+                _window(d),
+                d.reply or "not yet tried",
+                d.channel,
+            )
+            for d in self._claimable(self.store.ledger.pending(list(self.channels)))
+        ]
+
+
+def default_limits(store: Store, now: dt.datetime, kinds: Collection[str]) -> dict[str, Limits]:
+    """Limits without the sources' fetch history: topics digests end on the newest
+    announcement stored, trending ones on the newest featured day that ended."""
+    limits = {"topics": Limits(store.latest_announcement())}
+    for name in set(kinds) - {"topics"}:
+        limits[name] = kind_named(name).limits(store, now)
+    return limits
+
+
+def _window(delivery: Delivery) -> tuple[dt.date, dt.date]:
+    return delivery.window_from, delivery.window_to
+
+
+def _claim_is_stale(delivery: Delivery, owner: str, now: dt.datetime) -> bool:
+    """True when nobody is delivering this one: never claimed, claimed by this process
+    before (an interrupted run), by a process of this machine that is gone, or by another
+    machine longer than CLAIM_LEASE ago."""
+    if delivery.claimed_by is None or delivery.claimed_by == owner:
+        return True
+    host, _, pid = delivery.claimed_by.rpartition(":")
+    if host == owner.rpartition(":")[0] and pid.isdigit():
+        return not _process_alive(int(pid))
+    return delivery.claimed_at is None or now - delivery.claimed_at > CLAIM_LEASE
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, and someone else's
+        return True
+    return True
+
+
+def send_due(
+    store: Store,
+    settings: Settings,
+    readers: Sequence[Reader],
+    channels: Mapping[str, Channel],
+    now: dt.datetime,
+    *,
+    limits: Mapping[str, Limits] | None = None,
+    dry_run: bool = False,
+    embedder: Embedder | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    deliver_to: Sequence[str] | None = None,
+) -> SendSummary:
+    """Plan each reader's due digests and deliver every pending one (of `deliver_to`,
+    default the `readers`: a reader no longer subscribed gets nothing). Idempotent: a second
+    run with nothing newly announced sends nothing. With `dry_run`, nothing is written or
+    delivered. Closes the channels."""
+    run = DigestRun(store, settings, now, channels, embedder=embedder, sleep=sleep)
+    summary = SendSummary()
+    try:
+        if dry_run:
+            summary.outcomes = run.pending_outcomes() + run.plan(readers, limits, dry_run=True)
+            return summary
+        planned = run.plan(readers, limits)
+        wanted = [r.email for r in readers] if deliver_to is None else deliver_to
+        run.deliver(summary, subscribers=wanted)
+    finally:
+        for channel in channels.values():
+            channel.close()
+    delivered = {(o.subscriber, o.channel) for o in summary.outcomes}
+    summary.outcomes += [
+        o
+        for o in planned
+        if o.status == Status.SKIPPED
+        or (o.status == Status.NOTHING and (o.subscriber, o.channel) not in delivered)
+    ]
+    return summary
+
+
+def send_digest(
+    store: Store,
+    settings: Settings,
+    reader: Reader,
+    digest: Digest,
+    channel: Channel,
+    now: dt.datetime,
+) -> SendSummary:
+    """Record one digest already built (by `paperwire digest --send`) and deliver it alone,
+    under the ledger's rules: build it with `skip=ledger.received(...)` first."""
+    run = DigestRun(store, settings, now, {channel.name: channel})
+    summary = SendSummary()
+    try:
+        outcome, delivery_id = run.record(reader, digest, channel)
+        if delivery_id is None or outcome.status != Status.PLANNED:
+            summary.outcomes.append(outcome)
+        else:
+            run.deliver(summary, only=[delivery_id])
+    finally:
+        channel.close()
+    return summary

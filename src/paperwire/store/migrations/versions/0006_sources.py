@@ -1,0 +1,140 @@
+"""Source-neutral papers, deliveries per channel, and a little state for each plug-in.
+
+- papers are keyed by `id` (the arXiv id for an arXiv paper, else "doi:…" or
+  "<source>:<id>"); `arxiv_id` becomes a column of its own (unique where set), and `source`
+  names the source that first had the paper, arXiv preferred. The tables that point at papers
+  call their column `paper_id`. `sources` (a bit set of how the paper was read) is `routes`.
+- paper_aliases: the other names of a paper (its DOI, a feed's own id or link), so that the
+  same work seen by two sources is one row.
+- deliveries gain a `channel` ("email", "atom"); each channel keeps its own windows.
+- plugin_state: small values a source or a channel keeps between runs (an OAI resumption
+  token, a feed's last poll, a reader's feed token).
+
+Every rename is an ALTER TABLE … RENAME COLUMN, which SQLite (3.25+) and PostgreSQL do in
+place: no table is copied, the FTS5 index and its triggers keep pointing at the same rows.
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-12-04
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0006"
+down_revision = "0005"
+branch_labels = None
+depends_on = None
+
+_TZ = sa.DateTime(timezone=True)
+_LIVE = "state != 'failed'"
+# Tables whose arxiv_id column points at papers.
+_POINTING = ("announcements", "corpus_counted", "paper_embeddings", "trending", "delivery_papers")
+# The bit Hugging Face had in `sources` (rss 1, listing 2, api 4, oai 8, huggingface 16).
+_HUGGINGFACE_ONLY = 16
+KEY_LENGTH = 255  # store.tables.KEY_LENGTH when this was written
+
+
+def _rename(table: str, old: str, new: str) -> None:
+    op.execute(f"ALTER TABLE {table} RENAME COLUMN {old} TO {new}")
+
+
+def upgrade() -> None:
+    _rename("papers", "arxiv_id", "id")
+    _rename("papers", "sources", "routes")
+    for table in _POINTING:
+        _rename(table, "arxiv_id", "paper_id")
+    if op.get_bind().dialect.name == "postgresql":
+        # A key that is not an arXiv id is longer ("doi:10.1101/2023.12.16.571984"); SQLite
+        # does not enforce lengths.
+        op.alter_column("papers", "id", type_=sa.String(KEY_LENGTH))
+        for table in _POINTING:
+            op.alter_column(table, "paper_id", type_=sa.String(KEY_LENGTH))
+    op.add_column("papers", sa.Column("arxiv_id", sa.String(64)))
+    op.add_column(
+        "papers", sa.Column("source", sa.String(64), nullable=False, server_default="arxiv")
+    )
+    # Every paper stored so far is an arXiv paper (Hugging Face's are too): its id is its
+    # arXiv id. A paper only Hugging Face has shown came from Hugging Face.
+    op.execute("UPDATE papers SET arxiv_id = id")
+    op.execute(f"UPDATE papers SET source = 'huggingface' WHERE routes = {_HUGGINGFACE_ONLY}")
+    op.create_index(
+        "uq_papers_arxiv_id",
+        "papers",
+        ["arxiv_id"],
+        unique=True,
+        sqlite_where=sa.text("arxiv_id IS NOT NULL"),
+        postgresql_where=sa.text("arxiv_id IS NOT NULL"),
+    )
+    op.create_table(
+        "paper_aliases",
+        sa.Column("alias", sa.String(KEY_LENGTH), primary_key=True),
+        sa.Column(
+            "paper_id",
+            sa.String(KEY_LENGTH),
+            sa.ForeignKey("papers.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
+    )
+    op.create_index("ix_paper_aliases_paper_id", "paper_aliases", ["paper_id"])
+    # A DOI names the work wherever it appears (the journal version of an arXiv preprint).
+    # Two papers claiming one DOI happen (errata): the first keeps it.
+    conflict = "ON CONFLICT DO NOTHING"
+    op.execute(
+        "INSERT INTO paper_aliases (alias, paper_id) "
+        "SELECT 'doi:' || lower(trim(doi)), id FROM papers "
+        f"WHERE doi IS NOT NULL AND trim(doi) != '' ORDER BY id {conflict}"
+    )
+    columns = {c["name"] for c in sa.inspect(op.get_bind()).get_columns("deliveries")}
+    if "channel" not in columns:  # a downgrade leaves it (see there)
+        op.add_column(
+            "deliveries",
+            sa.Column("channel", sa.String(16), nullable=False, server_default="email"),
+        )
+    op.drop_index("uq_deliveries_window", table_name="deliveries")
+    _window_index(["subscriber", "kind", "channel", "window_from"])
+    op.create_table(
+        "plugin_state",
+        sa.Column("namespace", sa.String(64), primary_key=True),
+        sa.Column("key", sa.String(512), primary_key=True),
+        sa.Column("value", sa.JSON(), nullable=False),
+        sa.Column("updated_at", _TZ, nullable=False),
+    )
+
+
+def _window_index(columns: list[str]) -> None:
+    op.create_index(
+        "uq_deliveries_window",
+        "deliveries",
+        columns,
+        unique=True,
+        sqlite_where=sa.text(_LIVE),
+        postgresql_where=sa.text(_LIVE),
+    )
+
+
+def downgrade() -> None:
+    # What the older schema cannot hold goes: papers that are not on arXiv (with what points
+    # at them, by cascade) and deliveries on other channels than email.
+    op.execute("DELETE FROM papers WHERE arxiv_id IS NULL OR arxiv_id != id")
+    other = "SELECT id FROM deliveries WHERE channel != 'email'"
+    op.execute(f"DELETE FROM delivery_papers WHERE delivery_id IN ({other})")
+    op.execute("DELETE FROM deliveries WHERE channel != 'email'")
+    op.drop_table("plugin_state")
+    op.drop_index("uq_deliveries_window", table_name="deliveries")
+    _window_index(["subscriber", "kind", "window_from"])
+    op.drop_index("ix_paper_aliases_paper_id", table_name="paper_aliases")
+    op.drop_table("paper_aliases")
+    op.drop_index("uq_papers_arxiv_id", table_name="papers")
+    # Plain DROP COLUMN (SQLite 3.35+): the table is not copied. `channel` stays, as 0005's
+    # downgrade leaves `kind`: older versions never read it.
+    op.execute("ALTER TABLE papers DROP COLUMN arxiv_id")
+    op.execute("ALTER TABLE papers DROP COLUMN source")
+    for table in _POINTING:
+        _rename(table, "paper_id", "arxiv_id")
+    _rename("papers", "routes", "sources")
+    _rename("papers", "id", "arxiv_id")
+    if op.get_bind().dialect.name == "postgresql":
+        op.alter_column("papers", "arxiv_id", type_=sa.String(64))
+        for table in _POINTING:
+            op.alter_column(table, "arxiv_id", type_=sa.String(64))
