@@ -95,6 +95,7 @@ def arxiv_settings(server: LoopbackServer, **overrides: object) -> ArxivSettings
         "rss_url": server.url,
         "listing_url": server.url,
         "api_url": server.url + "/api/query",
+        "oai_url": server.url + "/oai",
         "announce_types": ["new", "cross", "replace", "replace-cross"],
     }
     values.update(overrides)
@@ -134,6 +135,7 @@ class PaperwireCLI:
                 "PAPERWIRE_SOURCES__ARXIV__RSS_URL": server.url,
                 "PAPERWIRE_SOURCES__ARXIV__LISTING_URL": server.url,
                 "PAPERWIRE_SOURCES__ARXIV__API_URL": server.url + "/api/query",
+                "PAPERWIRE_SOURCES__ARXIV__OAI_URL": server.url + "/oai",
                 # Nothing may reach huggingface.co: a test's own URL overrides these.
                 "PAPERWIRE_SOURCES__HUGGINGFACE__API_URL": server.url + "/api/daily_papers",
                 "PAPERWIRE_SOURCES__HUGGINGFACE__PAGE_URL": server.url + "/papers",

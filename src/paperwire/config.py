@@ -186,11 +186,14 @@ class ArxivSettings(_Section):
     rss_url: str = "https://rss.arxiv.org"
     listing_url: str = "https://arxiv.org"
     api_url: str = "https://export.arxiv.org/api/query"
+    # OAI-PMH, arXiv's bulk route: `fetch --since` over more than `oai_after_days` days.
+    oai_url: str = "https://oaipmh.arxiv.org/oai"
+    oai_after_days: int = Field(default=7, ge=0, le=3650)
     announce_types: list[AnnounceType] = [AnnounceType.NEW, AnnounceType.CROSS]
     api_page_size: int = Field(default=200, ge=1, le=2000)
 
     _split = field_validator("categories", "announce_types", mode="before")(_split_commas)
-    _urls = field_validator("rss_url", "listing_url", "api_url")(_http_url)
+    _urls = field_validator("rss_url", "listing_url", "api_url", "oai_url")(_http_url)
     _cats = field_validator("categories")(_categories)
 
     @field_validator("categories")

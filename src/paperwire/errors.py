@@ -64,6 +64,14 @@ class FeedFormatError(FetchError):
     """The response is not the feed, page or record list it should be."""
 
 
+class OaiError(FeedFormatError):
+    """An OAI-PMH server answered with an <error> (code: badResumptionToken, badArgument…)."""
+
+    def __init__(self, url: str, code: str, reason: str) -> None:
+        super().__init__(url, reason)
+        self.code = code
+
+
 class StoreError(PaperwireError):
     """The database could not be opened, migrated or written (exit 1)."""
 

@@ -62,6 +62,22 @@ def check_date(
         raise UsageError(f"{option} {day}: arXiv announces nothing on this holiday")
 
 
+def date_estimate(paper: Paper, categories: Sequence[str]) -> None:
+    """Give a paper read from the API or OAI-PMH (which know submission times, not
+    announcements) the announcement date its first version was estimated to have, and "new"
+    when its primary category is among `categories`, else "cross"."""
+    if paper.submitted is not None:
+        try:
+            paper.announced = estimated_announcement_date(paper.submitted)
+        except OverflowError:  # a submission dated at the end of year 9999
+            paper.announced = None
+    listed = any(
+        paper.primary_category == c or (paper.primary_category or "").startswith(c + ".")
+        for c in categories
+    )
+    paper.announce_type = AnnounceType.NEW if listed else AnnounceType.CROSS
+
+
 def feed_key(categories: Sequence[str]) -> str:
     """One name for a set of categories, whatever order they were configured in."""
     return "+".join(sorted(set(categories)))
@@ -382,16 +398,7 @@ class Ingestor:
         return api.parse_api_response(response.content, url)
 
     def _date_api_paper(self, paper: Paper) -> None:
-        if paper.submitted is not None:
-            try:
-                paper.announced = estimated_announcement_date(paper.submitted)
-            except OverflowError:  # a submission dated at the end of year 9999
-                paper.announced = None
-        listed = any(
-            paper.primary_category == c or (paper.primary_category or "").startswith(c + ".")
-            for c in self.categories
-        )
-        paper.announce_type = AnnounceType.NEW if listed else AnnounceType.CROSS
+        date_estimate(paper, self.categories)
 
     def fetch_ids(self, ids: Sequence[str]) -> FetchReport:
         """Store the given papers (latest versions) from the API; report ids it does not know."""

@@ -6,7 +6,7 @@ import datetime as dt
 import xml.etree.ElementTree as ET
 from email.utils import parsedate_to_datetime
 
-from paperwire.errors import FeedFormatError
+from paperwire.errors import FeedFormatError, OaiError
 from paperwire.models import ARXIV, FeedBatch, Paper, Route
 from paperwire.sources._text import (
     ABSTRACT_LIMIT,
@@ -61,7 +61,7 @@ def parse_oai(body: bytes, url: str) -> FeedBatch:
         if code == "noRecordsMatch":
             return FeedBatch(papers=[], announced=None, url=url, total_results=0, next_token=None)
         message = clean_field(element_text(error), FIELD_LIMIT)
-        raise FeedFormatError(url, f"OAI-PMH error {code}: {message}".rstrip(": "))
+        raise OaiError(url, code, f"OAI-PMH error {code}: {message}".rstrip(": "))
 
     container = root.find(_LIST_RECORDS)
     if container is None:

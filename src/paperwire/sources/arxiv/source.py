@@ -20,6 +20,7 @@ from paperwire.scoring.syntax import split_weight
 from paperwire.sources.arxiv import api, listing, rss
 from paperwire.sources.arxiv.calendar import announcement_days, latest_announcement_date
 from paperwire.sources.arxiv.fetch import Ingestor, check_date, feed_key
+from paperwire.sources.arxiv.harvest import Harvest
 from paperwire.sources.arxiv.ids import parse_arxiv_id
 from paperwire.sources.base import FetchContext, FetchReport, FetchRequest, Probe, Source
 from paperwire.store import FeedDay, Store
@@ -85,8 +86,21 @@ class ArxivSource(Source):
 
     def fetch(self, context: FetchContext, request: FetchRequest) -> FetchReport:
         """The latest announcement (the feed; the listing pages when it fails or is stale), one
-        past day, a backfill since a date, or papers by id."""
+        past day, a backfill since a date (more than `oai_after_days` back: OAI-PMH; else the
+        API), or papers by id."""
         ids = [parse_arxiv_id(i)[0] for i in request.ids]
+        if request.since is not None and self._bulk(request.since, context.now):
+            with context.progress("arXiv OAI-PMH") as progress:
+                harvest = Harvest(
+                    self.settings,
+                    context.store,
+                    context.http,
+                    context.now,
+                    request.categories or self.categories,
+                    tuple(self.holidays),
+                    progress,
+                )
+                return harvest.run(request.since)
         label = "arXiv API" if ids or request.since else "arXiv"
         with context.progress(label) as progress:
             ingestor = self.ingestor(context, request.categories)
@@ -97,6 +111,11 @@ class ArxivSource(Source):
                 request.since,
                 list(dict.fromkeys(ids)),
             )
+
+    def _bulk(self, since: dt.date, now: dt.datetime) -> bool:
+        """Whether a backfill since `since` is long enough for OAI-PMH."""
+        latest = latest_announcement_date(now, self.holidays)
+        return (latest - since).days > self.settings.oai_after_days
 
     def probes(self) -> list[Probe]:
         """The RSS feed of the configured categories, the first category's listing page and a
