@@ -307,3 +307,22 @@ def test_downgrading_below_0005_drops_trending_digests_and_keeps_the_rest(db_url
     assert store.ledger.windows("a@example.org") == [(day, day, "pending")]
     assert store.ledger.received("a@example.org") == {"2611.00002"}
     store.close()
+
+
+def test_announcing_new_papers_only_leaves_a_paper_seen_before_on_its_day(store: Store) -> None:
+    later = DAY + dt.timedelta(days=1)
+    with store.transaction() as connection:
+        store.upsert_papers(connection, [_paper()], NOW, announce_new_only=True)
+    with store.transaction() as connection:
+        counts = store.upsert_papers(
+            connection,
+            [_paper(announced=later), _paper(key="2611.00009", announced=later)],
+            NOW,
+            announce_new_only=True,
+        )
+
+    assert (counts.added, counts.updated, counts.unchanged) == (1, 0, 1)
+    assert [p.key for p in store.papers_announced(DAY, DAY)] == ["2611.00001"]
+    assert [p.key for p in store.papers_announced(later, later)] == ["2611.00009"]
+    paper = store.get_paper("2611.00001")
+    assert paper is not None and paper.announced == DAY

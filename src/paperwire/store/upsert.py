@@ -223,6 +223,9 @@ def upsert_papers(
     for key, row in incoming.items():
         counts.by_type[row["announce_type"] or "unknown"] += 1
         old = stored.get(key)
+        if announce_new_only and old is not None:
+            # Seen before: what it says may update the paper, but it is no announcement.
+            row["announced"] = row["first_announced"] = row["announce_type"] = None
         if old is None:
             counts.added += 1
             to_write.append(row)
@@ -234,8 +237,8 @@ def upsert_papers(
             counts.updated += 1
             merged["updated_at"] = row["updated_at"]
             to_write.append(merged)
-        if (estimated_dates or announce_new_only) and old["announced"] is not None:
-            row["announced"] = None  # the store knows better: no new announcement
+        if estimated_dates and old["announced"] is not None:
+            row["announced"] = None  # the store knows better than an estimate
 
     if to_write:
         statement = dialect_insert(connection, PAPERS)

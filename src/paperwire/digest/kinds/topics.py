@@ -17,7 +17,7 @@ from paperwire.digest.kinds.base import DigestKind, DigestRequest, Limits, OneOf
 from paperwire.digest.words import day_month, display_term, format_window
 from paperwire.models import ARXIV, ARXIV_BACKED, Digest, Paper, ScoredPaper
 from paperwire.scoring.syntax import in_categories
-from paperwire.sources.arxiv.calendar import latest_announcement_date
+from paperwire.sources.arxiv.calendar import latest_announcement_date, next_announcement_date
 from paperwire.text import plural
 
 if TYPE_CHECKING:
@@ -101,8 +101,14 @@ class TopicsKind(DigestKind):
         if request.fetch and stored in (None, "none"):
             ingestor = arxiv.ingestor(context)
             report = ingestor.run("auto", request.date, request.since)
-        newest = store.latest_feed_day(key, ("announced",))
-        return report, newest[0] if newest else self.latest_by(now)
+        newest_day = store.latest_feed_day(key, ("announced",))
+        newest = newest_day[0] if newest_day else self.latest_by(now)
+        # Papers from other sources seen since wait for the next announcement: a one-off
+        # digest shows them already (a scheduled one sends them with that announcement).
+        latest = store.latest_announcement()
+        if latest is not None and newest < latest <= next_announcement_date(now, arxiv.holidays):
+            newest = latest
+        return report, newest
 
     # --- papers -----------------------------------------------------------------------------
 

@@ -60,6 +60,15 @@ def latest_announcement_date(now: dt.datetime, holidays: Collection[dt.date] = (
     return _back_to_weekday(now.astimezone(EASTERN).date(), holidays)
 
 
+def next_announcement_date(now: dt.datetime, holidays: Collection[dt.date] = ()) -> dt.date:
+    """The date of the announcement after the one out at `now`: the day a paper another
+    source brings in now is announced with (no digest sent so far can have missed it)."""
+    day = latest_announcement_date(now, holidays) + dt.timedelta(days=1)
+    while not is_announcement_day(day, holidays):
+        day += dt.timedelta(days=1)
+    return day
+
+
 ANNOUNCEMENT_TIME = dt.time(20, 0)
 # Feeds are rebuilt around midnight and listings at 20:00, give or take; clocks drift.
 _SKEW = dt.timedelta(hours=1)
