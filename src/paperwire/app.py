@@ -270,7 +270,7 @@ class Paperwire:
         now = self.now()
         context = FetchContext(self.store, self.http, now)
         categories = [split_weight(c)[0] for c in profile.categories]
-        report, newest = kind_object.prepare(
+        report, (newest_first, newest) = kind_object.prepare(
             context, OneOff(date, since, categories, fetch=fetch, send=send)
         )
         if profile.like and fetch:  # liked papers define the topic: fetch their text
@@ -280,7 +280,7 @@ class Paperwire:
                 liked = self.fetch("arxiv", FetchRequest(ids=tuple(missing)))
                 report.extend(liked)
         last = date or newest
-        first = date or since or last
+        first = date or since or newest_first
         builder = DigestBuilder.from_settings(self.store, settings, now=now, embedder=embedder)
         received: set[str] = set()
         if send and reader is not None:

@@ -33,6 +33,7 @@ from paperwire.digest.select import DigestBuilder
 from paperwire.errors import DeliveryError
 from paperwire.models import DeliveryState, Digest, Profile, Reader
 from paperwire.scoring.semantic import Embedder
+from paperwire.sources.arxiv.calendar import latest_announcement_date
 from paperwire.store import Store
 from paperwire.store.ledger import Delivery, PlannedDelivery
 
@@ -399,7 +400,7 @@ class DigestRun:
 def default_limits(store: Store, now: dt.datetime, kinds: Collection[str]) -> dict[str, Limits]:
     """Limits without the sources' fetch history: topics digests end on the newest
     announcement stored, trending ones on the newest featured day that ended."""
-    limits = {"topics": Limits(store.latest_announcement())}
+    limits = {"topics": Limits(store.latest_announcement(latest_announcement_date(now)))}
     for name in set(kinds) - {"topics"}:
         limits[name] = kind_named(name).limits(store, now)
     return limits

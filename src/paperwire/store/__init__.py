@@ -207,10 +207,14 @@ class Store:
                 seen[row.id] = paper
         return list(seen.values())
 
-    def latest_announcement(self) -> dt.date | None:
-        """The newest announcement date of any stored paper."""
+    def latest_announcement(self, until: dt.date | None = None) -> dt.date | None:
+        """The newest announcement date of any stored paper (no later than `until`: papers
+        from other sources wait for arXiv's next announcement, a day to come)."""
+        query = select(func.max(ANNOUNCEMENTS.c.announced))
+        if until is not None:
+            query = query.where(ANNOUNCEMENTS.c.announced <= until)
         with self.engine.connect() as connection:
-            return connection.execute(select(func.max(ANNOUNCEMENTS.c.announced))).scalar()
+            return connection.execute(query).scalar()
 
     def announcement_dates(self, since: dt.date) -> list[dt.date]:
         """The distinct announcement dates of stored papers from `since` on, oldest first."""

@@ -75,9 +75,11 @@ class DigestKind(ABC):
         """The newest day whose papers a digest sent at `moment` may cover (its calendar)."""
 
     @abstractmethod
-    def prepare(self, context: FetchContext, request: OneOff) -> tuple[FetchReport, dt.date]:
-        """Fetch what a one-off digest needs and the store lacks; (what was fetched, the last
-        day of its window when no --date is given)."""
+    def prepare(
+        self, context: FetchContext, request: OneOff
+    ) -> tuple[FetchReport, tuple[dt.date, dt.date]]:
+        """Fetch what a one-off digest needs and the store lacks: (what was fetched, the
+        window when neither --date nor --since says otherwise)."""
 
     # --- papers -----------------------------------------------------------------------------
 

@@ -71,7 +71,7 @@ class TopicsKind(DigestKind):
         arxiv = self._source()
         # Papers stored without a fetch history of these categories (by a program, or a
         # store another version filled): the newest announcement stands in.
-        newest = arxiv.newest_complete_day(store) or store.latest_announcement()
+        newest = arxiv.newest_complete_day(store) or store.latest_announcement(self.latest_by(now))
         return Limits(newest, arxiv.missing_days(store, now))
 
     def latest_by(self, moment: dt.datetime) -> dt.date:
@@ -84,7 +84,9 @@ class TopicsKind(DigestKind):
         latest = self.latest_by(now)
         return [day for day in store.announcement_dates(since) if day <= latest]
 
-    def prepare(self, context: FetchContext, request: OneOff) -> tuple[FetchReport, dt.date]:
+    def prepare(
+        self, context: FetchContext, request: OneOff
+    ) -> tuple[FetchReport, tuple[dt.date, dt.date]]:
         """Fetch the day (or days) from arXiv when the store lacks it, for the categories
         asked for; the window ends on the newest day stored whole for them."""
         from paperwire.sources.arxiv.fetch import feed_key
@@ -105,10 +107,8 @@ class TopicsKind(DigestKind):
         newest = newest_day[0] if newest_day else self.latest_by(now)
         # Papers from other sources seen since wait for the next announcement: a one-off
         # digest shows them already (a scheduled one sends them with that announcement).
-        latest = store.latest_announcement()
-        if latest is not None and newest < latest <= next_announcement_date(now, arxiv.holidays):
-            newest = latest
-        return report, newest
+        waiting = store.latest_announcement(next_announcement_date(now, arxiv.holidays))
+        return report, (newest, max(newest, waiting or newest))
 
     # --- papers -----------------------------------------------------------------------------
 

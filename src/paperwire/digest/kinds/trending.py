@@ -62,7 +62,9 @@ class TrendingKind(DigestKind):
         records = store.trending_days(since, now.date())
         return sorted(day for day, record in records.items() if record.final)
 
-    def prepare(self, context: FetchContext, request: OneOff) -> tuple[FetchReport, dt.date]:
+    def prepare(
+        self, context: FetchContext, request: OneOff
+    ) -> tuple[FetchReport, tuple[dt.date, dt.date]]:
         """Fetch the featured days the digest needs and the store lacks (or holds from before
         their upvotes last settled); the window ends on the newest day with papers (today's
         list may still be empty in the morning, so the day before is fetched too), or with
@@ -97,10 +99,11 @@ class TrendingKind(DigestKind):
             if stale:
                 report = ingestor.fetch_days(stale)
         if request.date is not None or request.since is not None or request.send:
-            return report, wanted[-1]
+            return report, (wanted[-1], wanted[-1])
         records = store.trending_days(wanted[-1] - dt.timedelta(days=14), wanted[-1])
         featured = [day for day, record in records.items() if record.status == "featured"]
-        return report, max(featured, default=wanted[-1])
+        newest = max(featured, default=wanted[-1])
+        return report, (newest, newest)
 
     # --- papers -----------------------------------------------------------------------------
 
