@@ -220,9 +220,43 @@ class HuggingFaceSettings(_Section):
         return _http_url(value) if value else value
 
 
+class FeedSettings(_Section):
+    """One scholarly RSS/Atom/RDF feed (`[[sources.feeds]]`): a journal, a preprint server's
+    subject, a saved search."""
+
+    # A short name: `fetch --source NAME`, readers' `sources`, shown in digests.
+    name: str
+    url: str
+    title: str = ""  # what a person reads; empty: the name
+    refresh: float = Field(default=60.0, ge=5, le=7 * 24 * 60)  # minutes between polls
+
+    _url = field_validator("url")(_http_url)
+
+    @field_validator("name")
+    @classmethod
+    def _short_name(cls, value: str) -> str:
+        if not re.fullmatch(r"[a-z0-9][a-z0-9._-]{0,47}", value):
+            raise ValueError(
+                f"{value!r}: a short name of lower-case letters, digits, '.', '-' or '_'"
+            )
+        if value in ("arxiv", "huggingface", "all"):
+            raise ValueError(f"{value!r} is taken (arxiv, huggingface and all are built in)")
+        return value
+
+
 class SourcesSettings(_Section):
     arxiv: ArxivSettings = ArxivSettings()
     huggingface: HuggingFaceSettings = HuggingFaceSettings()
+    feeds: list[FeedSettings] = []
+
+    @field_validator("feeds")
+    @classmethod
+    def _unique_names(cls, value: list[FeedSettings]) -> list[FeedSettings]:
+        names = [feed.name for feed in value]
+        for index, name in enumerate(names):
+            if name in names[:index]:
+                raise ValueError(f"[{index}].name: {name!r} names two feeds")
+        return value
 
 
 class HttpSettings(_Section):
@@ -557,7 +591,7 @@ class Settings(_Section):
 
     def source_names(self) -> list[str]:
         """The names readers' `sources` may use: arXiv, Hugging Face, each configured feed."""
-        return ["arxiv", "huggingface"]
+        return ["arxiv", "huggingface", *(feed.name for feed in self.sources.feeds)]
 
     def readers(self) -> list[Reader]:
         """The configuration file's subscribers (not those kept only in the database)."""

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 PACKAGES = (
     "paperwire.sources.arxiv",
     "paperwire.sources.huggingface",
+    "paperwire.sources.feeds",
 )
 
 
