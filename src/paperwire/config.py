@@ -355,6 +355,11 @@ class DeliverySettings(_Section):
     unsubscribe: str = ""
     # The List-Id header; empty: "paperwire digests <paperwire.<domain of From>>".
     list_id: str = ""
+    # Where readers' private Atom feeds are written (channels = ["atom"]): one file each,
+    # named by a random token (default: the feeds/ folder beside the default database).
+    feeds_dir: str = ""
+    # How many papers a reader's feed keeps, newest first.
+    feed_size: int = Field(default=100, ge=1, le=10_000)
 
     @field_validator("base_url")
     @classmethod
@@ -647,6 +652,10 @@ def default_outbox(env: Mapping[str, str]) -> str:
     return str(_data_home(env) / "outbox")
 
 
+def default_feeds_dir(env: Mapping[str, str]) -> str:
+    return str(_data_home(env) / "feeds")
+
+
 def _env_value(raw: str) -> Any:
     """Read an override: a TOML array or quoted string as TOML, anything else as text.
 
@@ -734,4 +743,7 @@ def load_settings(
     if not settings.delivery.outbox:
         settings.delivery.outbox = default_outbox(env)
     settings.delivery.outbox = str(Path(settings.delivery.outbox).expanduser())
+    settings.delivery.feeds_dir = str(
+        Path(settings.delivery.feeds_dir or default_feeds_dir(env)).expanduser()
+    )
     return settings

@@ -155,23 +155,37 @@ class Ledger:
             return set(connection.execute(query).scalars())
 
     def delivered_papers(
-        self, subscriber: str, channel: str, limit: int
+        self,
+        subscriber: str,
+        channel: str,
+        limit: int,
+        *,
+        including: int | None = None,
+        now: dt.datetime | None = None,
     ) -> list[tuple[str, dt.datetime]]:
         """The newest `limit` papers delivered to a subscriber on a channel, newest first:
-        (paper key, when its digest was delivered)."""
+        (paper key, when its digest was delivered). `including`: a delivery being delivered
+        right now counts too, as of `now`."""
+        delivered = DELIVERIES.c.state == SENT
+        if including is not None:
+            delivered = delivered | (DELIVERIES.c.id == including)
         query = (
             select(DELIVERY_PAPERS.c.paper_id, DELIVERIES.c.sent_at)
             .join(DELIVERIES, DELIVERIES.c.id == DELIVERY_PAPERS.c.delivery_id)
             .where(
                 DELIVERY_PAPERS.c.subscriber == subscriber.lower(),
                 DELIVERIES.c.channel == channel,
-                DELIVERIES.c.state == SENT,
+                delivered,
             )
             .order_by(DELIVERIES.c.id.desc(), DELIVERY_PAPERS.c.rank)
             .limit(limit)
         )
+        moment = now or dt.datetime.now(dt.UTC)
         with self.engine.connect() as connection:
-            return [(row[0], _aware(row[1])) for row in connection.execute(query)]
+            return [
+                (row[0], _aware(row[1]) if row[1] is not None else moment)
+                for row in connection.execute(query)
+            ]
 
     def add(self, planned: PlannedDelivery, now: dt.datetime) -> int | None:
         """Record a digest (pending, or skipped) with its papers, in one transaction. None
