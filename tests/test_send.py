@@ -146,7 +146,7 @@ def test_missed_days_are_caught_up_in_one_digest_bounded_by_max_age(
         paper("2612.00002", "Diffusion recent", later - dt.timedelta(days=6)),
         paper("2612.00003", "Diffusion today", later),
     )
-    run(store, config, tmp_path / "c")
+    run(store, config, tmp_path / "c", dt.datetime.combine(later, dt.time(12), dt.UTC))
 
     ada = [by_recipient(outbox_messages(tmp_path / d))["ada@example.org"] for d in "abc"]
     assert [[sorted(shown_ids(m)) for m in messages] for messages in ada] == [
