@@ -81,7 +81,7 @@ def test_tables_match_the_migrations(store: Store) -> None:
     from alembic.runtime.migration import MigrationContext
     from sqlalchemy import String
 
-    from paperwire.store.tables import Base
+    from paperwire.store.tables import metadata
 
     def compare_type(_context, _inspected, _metadata, inspected, metadata):  # type: ignore[no-untyped-def]
         # SQLite ignores the length of a VARCHAR: 0006 widens keys on PostgreSQL only.
@@ -92,7 +92,7 @@ def test_tables_match_the_migrations(store: Store) -> None:
 
     with store.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": compare_type})
-        differences = compare_metadata(context, Base.metadata)
+        differences = compare_metadata(context, metadata)
 
     # The full-text index (FTS5 tables / tsvector column) is made by raw SQL, not the ORM.
     relevant = [d for d in differences if "fts" not in str(d) and "search" not in str(d)]
@@ -326,3 +326,14 @@ def test_announcing_new_papers_only_leaves_a_paper_seen_before_on_its_day(store:
     assert [p.key for p in store.papers_announced(later, later)] == ["2611.00009"]
     paper = store.get_paper("2611.00001")
     assert paper is not None and paper.announced == DAY
+
+
+def test_the_revisions_opening_a_store_knows_are_the_migrations() -> None:
+    from alembic.script import ScriptDirectory
+
+    from paperwire.store.engine import _MIGRATIONS, HEAD, REVISIONS
+
+    scripts = ScriptDirectory(str(_MIGRATIONS))
+    chain = [r.revision for r in scripts.walk_revisions()][::-1]
+
+    assert tuple(chain) == REVISIONS and scripts.get_current_head() == HEAD

@@ -368,7 +368,7 @@ class Paperwire:
             return tick(
                 self.store,
                 self.settings,
-                self.http,
+                lambda: self.http,
                 self.now(),
                 self.channels,
                 fetch=fetch,

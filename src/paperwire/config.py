@@ -416,12 +416,15 @@ class DigestSettings(_Section):
         return self.max_age_days + 7
 
 
+DEFAULT_FETCH_CRON = "30 0 * * mon-fri"
+
+
 class ScheduleSettings(_Section):
     """When `paperwire serve` and `paperwire run` fetch, and how `run` guards itself."""
 
     # `serve` fetches at these times (cron: minute hour day month day-of-week) in `timezone`.
     # arXiv's feeds are rebuilt around midnight US Eastern, Monday to Friday.
-    fetch_cron: str = "30 0 * * mon-fri"
+    fetch_cron: str = DEFAULT_FETCH_CRON
     timezone: str = "America/New_York"
     # `serve` looks for due digests (and a fetch still missing) every this many minutes.
     interval: float = Field(default=5.0, gt=0, le=24 * 60)
@@ -443,6 +446,8 @@ class ScheduleSettings(_Section):
     @field_validator("fetch_cron")
     @classmethod
     def _cron(cls, value: str) -> str:
+        if value == DEFAULT_FETCH_CRON:
+            return value  # known good: a cron tick need not import APScheduler to load
         from apscheduler.triggers.cron import CronTrigger
 
         fields = value.split()

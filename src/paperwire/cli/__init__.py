@@ -233,19 +233,21 @@ class PaperwireGroup(click.Group):
 
 
 def setup_logging(app: AppContext) -> None:
-    from rich.logging import RichHandler
-
+    """Log to stderr: through rich on a terminal, as plain lines elsewhere (cron, systemd's
+    journal), where importing rich's logging would only slow every tick down."""
     level = (
         logging.ERROR
         if app.quiet
         else (logging.WARNING, logging.INFO, logging.DEBUG)[min(app.verbosity, 2)]
     )
-    logging.basicConfig(
-        level=level,
-        format="%(message)s",
-        handlers=[RichHandler(console=app.err_console, show_path=False, show_time=False)],
-        force=True,
-    )
+    handler: logging.Handler
+    if sys.stderr.isatty():
+        from rich.logging import RichHandler
+
+        handler = RichHandler(console=app.err_console, show_path=False, show_time=False)
+    else:
+        handler = logging.StreamHandler(sys.stderr)
+    logging.basicConfig(level=level, format="%(message)s", handlers=[handler], force=True)
     # Alembic says "Context impl SQLiteImpl." on every run: only worth seeing with -vv.
     logging.getLogger("alembic").setLevel(level if app.verbosity >= 2 else logging.WARNING)
     # pylatexenc warns about every odd macro in an author name; the name is kept as written.

@@ -24,6 +24,7 @@ import socket
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from paperwire.config import Settings
 from paperwire.delivery.base import Channel, Outcome, SendSummary
@@ -32,10 +33,12 @@ from paperwire.digest.kinds import DigestRequest, Limits, kind_named
 from paperwire.digest.select import DigestBuilder
 from paperwire.errors import DeliveryError
 from paperwire.models import DeliveryState, Digest, Profile, Reader
-from paperwire.scoring.semantic import Embedder
 from paperwire.sources.arxiv.calendar import latest_announcement_date
 from paperwire.store import Store
 from paperwire.store.ledger import Delivery, PlannedDelivery
+
+if TYPE_CHECKING:
+    from paperwire.scoring.semantic import Embedder
 
 log = logging.getLogger(__name__)
 

@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING
 from paperwire.digest.corpus import refresh_corpus_stats, semantic_vectors
 from paperwire.digest.kinds import DigestKind, DigestRequest, kind_named
 from paperwire.models import Digest, Paper, Profile, ScoredPaper
-from paperwire.scoring.semantic import Embedder
 from paperwire.scoring.settings import RankSettings
 from paperwire.store import Store
 
 if TYPE_CHECKING:
     from paperwire.config import Settings
     from paperwire.scoring.ranker import Ranker
+    from paperwire.scoring.semantic import Embedder
 
 __all__ = ["DigestBuilder", "DigestRequest", "build_digest"]
 

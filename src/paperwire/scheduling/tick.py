@@ -15,18 +15,21 @@ import datetime as dt
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from paperwire.config import Settings
 from paperwire.delivery.base import Channel, OutcomeStatus, SendSummary
 from paperwire.digest.kinds import DigestKind, Limits, kinds_for
-from paperwire.http import PoliteSession
 from paperwire.models import Reader
 from paperwire.readers import all_readers
 from paperwire.scheduling.due import DueReport, due_readers
-from paperwire.scoring.semantic import Embedder
 from paperwire.sources import configured
 from paperwire.sources.base import FetchContext, FetchReport, Source
 from paperwire.store import Store
+
+if TYPE_CHECKING:
+    from paperwire.http import PoliteSession
+    from paperwire.scoring.semantic import Embedder
 
 
 @dataclass(slots=True)
@@ -131,7 +134,7 @@ def fetch_due(
 def tick(
     store: Store,
     settings: Settings,
-    http: PoliteSession,
+    http: PoliteSession | Callable[[], PoliteSession],
     now: dt.datetime,
     channels: Callable[[], dict[str, Channel]],
     *,
@@ -140,9 +143,8 @@ def tick(
     embedder: Callable[[], Embedder | None] = lambda: None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> TickReport:
-    """Fetch what is due (unless `fetch` is off), then plan and send what is due."""
-    from paperwire.delivery.planner import send_due
-
+    """Fetch what is due (unless `fetch` is off), then plan and send what is due. `http` may
+    be a function making the session, called only when something is fetched."""
     report = TickReport()
     everyone = all_readers(store, settings, now)
     sources = configured(settings, everyone)
@@ -156,6 +158,8 @@ def tick(
     planned = plan.plannable(report.due.due)
     if not planned and not store.ledger.pending():
         return report
+    from paperwire.delivery.planner import send_due  # ranking and mail: only when due
+
     report.sent = send_due(
         store,
         settings,

@@ -107,15 +107,29 @@ class FetchRequest:
         return self.date is None and self.since is None and not self.ids
 
 
-@dataclass(slots=True)
 class FetchContext:
     """What a fetch works with: the store, the polite HTTP session, the clock, and a way to
-    show progress on long work."""
+    show progress on long work. `http` may be given as a function that makes the session:
+    it is called only when a source really fetches (a cron tick with nothing due never pays
+    for importing requests)."""
 
-    store: Store
-    http: PoliteSession
-    now: dt.datetime
-    progress: ProgressFactory = no_progress
+    def __init__(
+        self,
+        store: Store,
+        http: PoliteSession | Callable[[], PoliteSession],
+        now: dt.datetime,
+        progress: ProgressFactory = no_progress,
+    ) -> None:
+        self.store = store
+        self.now = now
+        self.progress = progress
+        self._http = http
+
+    @property
+    def http(self) -> PoliteSession:
+        if callable(self._http) and not hasattr(self._http, "get"):
+            self._http = self._http()
+        return self._http  # type: ignore[return-value]
 
 
 @dataclass(frozen=True, slots=True)

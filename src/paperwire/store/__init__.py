@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Engine, Table, and_, func, select, true
+from sqlalchemy import Connection, Engine, and_, func, select, true
 from sqlalchemy.exc import SQLAlchemyError
 
 from paperwire.errors import StoreError
@@ -24,12 +24,12 @@ from paperwire.store.search import search_papers
 from paperwire.store.state import StateBook
 from paperwire.store.subscribers import SubscriberBook
 from paperwire.store.tables import (
-    AnnouncementRow,
-    CorpusCountedRow,
-    CorpusStatsRow,
-    FeedDayRow,
-    HttpValidatorRow,
-    PaperEmbeddingRow,
+    ANNOUNCEMENTS,
+    CORPUS_COUNTED,
+    CORPUS_STATS,
+    FEED_DAYS,
+    HTTP_VALIDATORS,
+    PAPER_EMBEDDINGS,
 )
 from paperwire.store.trending import (
     TRENDING,
@@ -43,12 +43,9 @@ from paperwire.store.upsert import PAPERS, UpsertCounts, dialect_insert, upsert_
 
 __all__ = ["Ledger", "StateBook", "Store", "TrendingDay", "UpsertCounts", "open_store"]
 
-FEED_DAYS = FeedDayRow.__table__
-VALIDATORS = HttpValidatorRow.__table__
-ANNOUNCEMENTS = AnnouncementRow.__table__
-CORPUS_STATS: Table = CorpusStatsRow.__table__  # type: ignore[assignment]
-COUNTED: Table = CorpusCountedRow.__table__  # type: ignore[assignment]
-EMBEDDINGS: Table = PaperEmbeddingRow.__table__  # type: ignore[assignment]
+VALIDATORS = HTTP_VALIDATORS
+COUNTED = CORPUS_COUNTED
+EMBEDDINGS = PAPER_EMBEDDINGS
 
 
 # The trending columns joined onto a paper row, labelled apart from the paper's own.

@@ -15,13 +15,11 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import Connection, select
 
 from paperwire.models import Paper
-from paperwire.store.tables import KEY_LENGTH, PaperAliasRow, PaperRow
+from paperwire.store.tables import KEY_LENGTH, PAPER_ALIASES, PAPERS
 
-PAPERS: Table = PaperRow.__table__  # type: ignore[assignment]
-ALIASES: Table = PaperAliasRow.__table__  # type: ignore[assignment]
 _CHUNK = 900  # bound parameters per statement, well under SQLite's limit
 
 # "https://doi.org/10.1101/743294", "doi:10.1101/743294", "DOI: 10.1101/743294"
@@ -92,7 +90,9 @@ def resolve(connection: Connection, papers: Sequence[Paper]) -> list[str]:
     by_alias: dict[str, str] = {}
     for chunk in _chunks(wanted):
         rows = connection.execute(
-            select(ALIASES.c.alias, ALIASES.c.paper_id).where(ALIASES.c.alias.in_(chunk))
+            select(PAPER_ALIASES.c.alias, PAPER_ALIASES.c.paper_id).where(
+                PAPER_ALIASES.c.alias.in_(chunk)
+            )
         )
         by_alias.update({alias: key for alias, key in rows})
     # Which arXiv paper (if any) each paper found by alias is, to keep arXiv ids apart.
@@ -132,7 +132,9 @@ def save_aliases(connection: Connection, aliases: dict[str, str], dialect_insert
     rows = [{"alias": alias, "paper_id": key} for alias, key in aliases.items()]
     if not rows:
         return
-    statement = dialect_insert(connection, ALIASES).on_conflict_do_nothing(index_elements=["alias"])
+    statement = dialect_insert(connection, PAPER_ALIASES).on_conflict_do_nothing(
+        index_elements=["alias"]
+    )
     for chunk in _chunks(rows, 5000):
         connection.execute(statement, list(chunk))
 
@@ -150,7 +152,9 @@ def keys_for(connection: Connection, ids: Sequence[str]) -> dict[str, str]:
             found.setdefault(arxiv_id, key)
         aliases = [bounded(i) for i in chunk if i not in found]
         rows = connection.execute(
-            select(ALIASES.c.alias, ALIASES.c.paper_id).where(ALIASES.c.alias.in_(aliases))
+            select(PAPER_ALIASES.c.alias, PAPER_ALIASES.c.paper_id).where(
+                PAPER_ALIASES.c.alias.in_(aliases)
+            )
         )
         for alias, key in rows:
             found.setdefault(alias, key)

@@ -11,14 +11,11 @@ import datetime as dt
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, Table, func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 
 from paperwire.models import DeliveryState
-from paperwire.store.tables import DeliveryPaperRow, DeliveryRow
-
-DELIVERIES: Table = DeliveryRow.__table__  # type: ignore[assignment]
-DELIVERY_PAPERS: Table = DeliveryPaperRow.__table__  # type: ignore[assignment]
+from paperwire.store.tables import DELIVERIES, DELIVERY_PAPERS
 
 PENDING, SENT, FAILED, SKIPPED = (
     DeliveryState.PENDING,

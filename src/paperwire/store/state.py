@@ -10,12 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, select
+from sqlalchemy import Connection, Engine, select
 
-from paperwire.store.tables import PluginStateRow
+from paperwire.store.tables import PLUGIN_STATE
 from paperwire.store.upsert import dialect_insert
-
-STATE: Table = PluginStateRow.__table__  # type: ignore[assignment]
 
 
 class StateBook:
@@ -28,7 +26,9 @@ class StateBook:
     def get(self, key: str, default: Any = None) -> Any:
         with self.engine.connect() as connection:
             value = connection.execute(
-                select(STATE.c.value).where(STATE.c.namespace == self.namespace, STATE.c.key == key)
+                select(PLUGIN_STATE.c.value).where(
+                    PLUGIN_STATE.c.namespace == self.namespace, PLUGIN_STATE.c.key == key
+                )
             ).scalar_one_or_none()
         return default if value is None else value
 
@@ -36,7 +36,9 @@ class StateBook:
         """Every key of the namespace with its value."""
         with self.engine.connect() as connection:
             rows = connection.execute(
-                select(STATE.c.key, STATE.c.value).where(STATE.c.namespace == self.namespace)
+                select(PLUGIN_STATE.c.key, PLUGIN_STATE.c.value).where(
+                    PLUGIN_STATE.c.namespace == self.namespace
+                )
             )
             return {key: value for key, value in rows}
 
@@ -50,7 +52,7 @@ class StateBook:
                 self.put(key, value, now, own)
             return
         values = {"namespace": self.namespace, "key": key, "value": value, "updated_at": now}
-        statement = dialect_insert(connection, STATE).values(**values)
+        statement = dialect_insert(connection, PLUGIN_STATE).values(**values)
         connection.execute(
             statement.on_conflict_do_update(
                 index_elements=["namespace", "key"], set_={"value": value, "updated_at": now}
@@ -61,7 +63,7 @@ class StateBook:
         """Set `key` unless it has a value; return the value it has now (another process may
         have set it first)."""
         with self.engine.begin() as connection:
-            statement = dialect_insert(connection, STATE).values(
+            statement = dialect_insert(connection, PLUGIN_STATE).values(
                 namespace=self.namespace, key=key, value=value, updated_at=now
             )
             connection.execute(statement.on_conflict_do_nothing())
@@ -73,5 +75,7 @@ class StateBook:
                 self.delete(key, own)
             return
         connection.execute(
-            STATE.delete().where(STATE.c.namespace == self.namespace, STATE.c.key == key)
+            PLUGIN_STATE.delete().where(
+                PLUGIN_STATE.c.namespace == self.namespace, PLUGIN_STATE.c.key == key
+            )
         )

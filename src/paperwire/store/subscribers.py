@@ -14,16 +14,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
 
-from sqlalchemy import Engine, Table, delete, select, update
+from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from paperwire.errors import StoreError, SubscriberExists
 from paperwire.models import Origin, Profile, Reader
 from paperwire.store.engine import short_error
-from paperwire.store.tables import SubscriberRow
+from paperwire.store.tables import SUBSCRIBERS
 from paperwire.store.upsert import dialect_insert
-
-SUBSCRIBERS: Table = SubscriberRow.__table__  # type: ignore[assignment]
 
 P = ParamSpec("P")
 R = TypeVar("R")

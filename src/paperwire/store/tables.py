@@ -1,13 +1,18 @@
-"""The database schema as SQLAlchemy 2.0 typed ORM classes (migrations live in migrations/)."""
+"""The database schema as SQLAlchemy Core tables (migrations live in migrations/).
+
+Core, not the ORM: the store reads and writes rows with statements, and importing
+sqlalchemy.orm would cost every command a twentieth of a second for nothing.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, ClassVar
+from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Column,
     Date,
     DateTime,
     Dialect,
@@ -16,11 +21,11 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
+    MetaData,
     String,
+    Table,
     Text,
-    text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 
@@ -47,288 +52,246 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return value
 
 
-class Base(DeclarativeBase):
-    type_annotation_map: ClassVar[dict[Any, Any]] = {
-        dict[str, Any]: JSON,
-        list[str]: JSON,
-        dt.datetime: UTCDateTime,
-    }
-
+metadata = MetaData()
 
 # Paper keys and aliases longer than this are hashed (see store.identity).
 KEY_LENGTH = 255
 
 
-class PaperRow(Base):
-    """One paper, whichever sources saw it: they all merge onto this row (see models.Paper)."""
+def _required(name: str, kind: Any, **options: Any) -> Column[Any]:
+    return Column(name, kind, nullable=False, **options)
 
-    __tablename__ = "papers"
 
+def _paper_id(primary: bool = True) -> Column[Any]:
+    return Column(
+        "paper_id",
+        ForeignKey("papers.id", ondelete="CASCADE"),
+        primary_key=primary,
+        nullable=False,
+    )
+
+
+# One paper, whichever sources saw it: they all merge onto this row (see models.Paper).
+PAPERS = Table(
+    "papers",
+    metadata,
     # The arXiv id (without version) of an arXiv paper; else "doi:…" or "<source>:<id>".
-    id: Mapped[str] = mapped_column(String(KEY_LENGTH), primary_key=True)
-    arxiv_id: Mapped[str | None] = mapped_column(String(64))  # unique where set
-    source: Mapped[str] = mapped_column(String(64))  # the first source that had it, arXiv first
-    version: Mapped[int | None] = mapped_column(Integer)
-    title: Mapped[str] = mapped_column(Text)
-    abstract: Mapped[str] = mapped_column(Text)
-    authors: Mapped[list[str]] = mapped_column(JSON)  # in the paper's order
+    Column("id", String(KEY_LENGTH), primary_key=True),
+    Column("arxiv_id", String(64)),  # unique where set
+    _required("source", String(64)),  # the first source that had it, arXiv preferred
+    Column("version", Integer),
+    _required("title", Text),
+    _required("abstract", Text),
+    _required("authors", JSON),  # in the paper's order
     # The names lower-cased without accents, for PostgreSQL's full-text index, which cannot
     # fold accents without the unaccent extension (SQLite's FTS5 folds them itself).
-    authors_folded: Mapped[str] = mapped_column(Text)
-    categories: Mapped[list[str]] = mapped_column(JSON)  # primary first
-    primary_category: Mapped[str | None] = mapped_column(String(32), index=True)
-    announce_type: Mapped[str | None] = mapped_column(String(16))  # of the latest announcement
-    announced: Mapped[dt.date | None] = mapped_column(Date, index=True)  # latest announcement
-    first_announced: Mapped[dt.date | None] = mapped_column(Date)
+    _required("authors_folded", Text),
+    _required("categories", JSON),  # arXiv's, primary first
+    Column("primary_category", String(32), index=True),
+    Column("announce_type", String(16)),  # of the latest announcement
+    Column("announced", Date, index=True),  # the latest announcement
+    Column("first_announced", Date),
     # True when `announced` was estimated from the submission time (API backfill) rather than
     # read from arXiv's own feed or listing; a real date always replaces an estimated one.
-    announced_estimated: Mapped[bool] = mapped_column(Boolean, default=False)
-    submitted: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    updated: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    comments: Mapped[str | None] = mapped_column(Text)
-    journal_ref: Mapped[str | None] = mapped_column(Text)
-    doi: Mapped[str | None] = mapped_column(Text)
-    license: Mapped[str | None] = mapped_column(Text)
-    links: Mapped[dict[str, Any]] = mapped_column(JSON)  # from the source: abs, pdf, html, url
-    routes: Mapped[int] = mapped_column(Integer)  # bit set of models.Route
-    first_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    _required("announced_estimated", Boolean, default=False),
+    Column("submitted", UTCDateTime),
+    Column("updated", UTCDateTime),
+    Column("comments", Text),
+    Column("journal_ref", Text),
+    Column("doi", Text),
+    Column("license", Text),
+    _required("links", JSON),  # from the source: abs, pdf, html, url
+    _required("routes", Integer),  # bit set of models.Route
+    _required("first_seen_at", UTCDateTime),
+    _required("updated_at", UTCDateTime),
+    # Partial (WHERE arxiv_id IS NOT NULL), as migration 0006 makes it; the condition is not
+    # repeated here: naming postgresql_where would import PostgreSQL's dialect on every run.
+    Index("uq_papers_arxiv_id", "arxiv_id", unique=True),
+)
 
-    __table_args__ = (
-        Index(
-            "uq_papers_arxiv_id",
-            "arxiv_id",
-            unique=True,
-            sqlite_where=text("arxiv_id IS NOT NULL"),
-            postgresql_where=text("arxiv_id IS NOT NULL"),
-        ),
-    )
+# Another name of a paper ("doi:10.1101/743294", "biorxiv-neuro:<guid>", "url:<link>"): a
+# source that names the same work so finds the row instead of adding a second one.
+PAPER_ALIASES = Table(
+    "paper_aliases",
+    metadata,
+    Column("alias", String(KEY_LENGTH), primary_key=True),
+    Column("paper_id", ForeignKey("papers.id", ondelete="CASCADE"), nullable=False, index=True),
+)
 
+# That a source announced a paper on a day, and how (new, cross, replace, replace-cross).
+ANNOUNCEMENTS = Table(
+    "announcements",
+    metadata,
+    _paper_id(),
+    Column("announced", Date, primary_key=True),
+    _required("announce_type", String(16)),
+    Column("version", Integer),
+    _required("estimated", Boolean, default=False),  # see papers.announced_estimated
+    Index("ix_announcements_announced", "announced"),
+)
 
-class PaperAliasRow(Base):
-    """Another name of a paper ("doi:10.1101/743294", "biorxiv-neuro:<guid>", "url:<link>"):
-    a source that names the same work so finds the row instead of adding a second one."""
+# What a fetch found for one set of arXiv categories on one announcement date. status is
+# "announced" (papers arrived), "empty" (the feed said: nothing today — weekends and holidays)
+# or "none" (the calendar expected a day no source showed yet), so a later run can tell a
+# quiet day from a day it never fetched.
+FEED_DAYS = Table(
+    "feed_days",
+    metadata,
+    Column("feed_key", String(512), primary_key=True),  # "cs.CL+cs.LG"
+    Column("announced", Date, primary_key=True),
+    _required("route", String(16)),  # rss, listing, api, calendar
+    _required("status", String(16)),
+    _required("items", Integer),
+    _required("fetched_at", UTCDateTime),
+)
 
-    __tablename__ = "paper_aliases"
+# ETag / Last-Modified of the last stored response of a URL, for conditional GETs.
+HTTP_VALIDATORS = Table(
+    "http_validators",
+    metadata,
+    Column("url", String(2048), primary_key=True),
+    Column("etag", Text),
+    Column("last_modified", Text),
+    _required("saved_at", UTCDateTime),
+)
 
-    alias: Mapped[str] = mapped_column(String(KEY_LENGTH), primary_key=True)
-    paper_id: Mapped[str] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"), index=True)
+# The scoring statistics of every paper counted so far (scoring.CorpusStats, serialised).
+CORPUS_STATS = Table(
+    "corpus_stats",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    _required("data", LargeBinary),
+    _required("documents", Integer),
+    _required("version", Integer),  # bumped by every save
+    _required("updated_at", UTCDateTime),
+)
 
+# A paper already counted into the corpus statistics: each paper is counted once, however
+# late its fetch committed.
+CORPUS_COUNTED = Table("corpus_counted", metadata, _paper_id())
 
-class AnnouncementRow(Base):
-    """That arXiv announced a paper on a day, and how (new, cross, replace, replace-cross)."""
-
-    __tablename__ = "announcements"
-
-    paper_id: Mapped[str] = mapped_column(
-        ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True
-    )
-    announced: Mapped[dt.date] = mapped_column(Date, primary_key=True)
-    announce_type: Mapped[str] = mapped_column(String(16))
-    version: Mapped[int | None] = mapped_column(Integer)
-    estimated: Mapped[bool] = mapped_column(Boolean, default=False)  # see PaperRow
-
-    __table_args__ = (Index("ix_announcements_announced", "announced"),)
-
-
-class FeedDayRow(Base):
-    """What a fetch found for one set of categories on one announcement date.
-
-    status is "announced" (papers arrived) or "empty" (the feed said: nothing announced today —
-    weekends and holidays), so a later run can tell a quiet day from a day it never fetched.
-    """
-
-    __tablename__ = "feed_days"
-
-    feed_key: Mapped[str] = mapped_column(String(512), primary_key=True)  # "cs.CL+cs.LG"
-    announced: Mapped[dt.date] = mapped_column(Date, primary_key=True)
-    route: Mapped[str] = mapped_column(String(16))  # rss, listing, api
-    status: Mapped[str] = mapped_column(String(16))
-    items: Mapped[int] = mapped_column(Integer)
-    fetched_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-
-
-class HttpValidatorRow(Base):
-    """ETag / Last-Modified of the last stored response of a URL, for conditional GETs."""
-
-    __tablename__ = "http_validators"
-
-    url: Mapped[str] = mapped_column(String(2048), primary_key=True)
-    etag: Mapped[str | None] = mapped_column(Text)
-    last_modified: Mapped[str | None] = mapped_column(Text)
-    saved_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-
-
-class CorpusStatsRow(Base):
-    """The scoring statistics of every paper counted so far (scoring.CorpusStats, serialised)."""
-
-    __tablename__ = "corpus_stats"
-
-    name: Mapped[str] = mapped_column(String(64), primary_key=True)
-    data: Mapped[bytes] = mapped_column(LargeBinary)
-    documents: Mapped[int] = mapped_column(Integer)
-    version: Mapped[int] = mapped_column(Integer)  # bumped by every save
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-
-
-class CorpusCountedRow(Base):
-    """A paper already counted into the corpus statistics: each paper is counted once, however
-    late its fetch committed."""
-
-    __tablename__ = "corpus_counted"
-
-    paper_id: Mapped[str] = mapped_column(
-        ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True
-    )
-
-
-class PaperEmbeddingRow(Base):
-    """A paper's sentence embedding (float32, little-endian) for one model: computed once."""
-
-    __tablename__ = "paper_embeddings"
-
-    paper_id: Mapped[str] = mapped_column(
-        ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True
-    )
-    model: Mapped[str] = mapped_column(String(128), primary_key=True)
-    dim: Mapped[int] = mapped_column(Integer)
-    vector: Mapped[bytes] = mapped_column(LargeBinary)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-
+# A paper's sentence embedding (float32, little-endian) for one model: computed once.
+PAPER_EMBEDDINGS = Table(
+    "paper_embeddings",
+    metadata,
+    _paper_id(),
+    Column("model", String(128), primary_key=True),
+    _required("dim", Integer),
+    _required("vector", LargeBinary),
+    _required("created_at", UTCDateTime),
+)
 
 # The delivery ledger: deliveries that are not failed own their window's first day, so a
-# subscriber never gets two digests for one window (a failed one leaves its days to the next).
+# reader never gets two digests for one window (a failed one leaves its days to the next).
 LIVE_DELIVERY = "state != 'failed'"
 
-
-class DeliveryRow(Base):
-    """One digest for one subscriber and one window of announcement dates, and its fate.
-
-    state: "pending" (composed, not yet accepted by a server; `message` holds its bytes),
-    "sent", "failed" (a permanent refusal, or too many temporary ones) or "skipped" (nothing
-    matched and empty windows are skipped). A pending row claimed by a live process
-    (`claimed_by` = "host:pid") is being sent right now.
-    """
-
-    __tablename__ = "deliveries"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    subscriber: Mapped[str] = mapped_column(String(320))  # the address, lower-cased
-    # "topics" (windows of arXiv announcement days) or "trending" (Hugging Face featured days)
-    kind: Mapped[str] = mapped_column(String(16), server_default="topics")
+# One digest for one reader, kind and channel, for one window of days, and its fate. state:
+# "pending" (recorded, not yet delivered; `message` holds an email's bytes), "sent", "failed"
+# (a permanent refusal, or too many temporary ones) or "skipped" (nothing matched and empty
+# windows are skipped). A pending row claimed by a live process (`claimed_by` = "host:pid")
+# is being delivered right now.
+DELIVERIES = Table(
+    "deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _required("subscriber", String(320)),  # the address, lower-cased
+    # "topics" (windows of announcement days) or "trending" (Hugging Face featured days)
+    _required("kind", String(16), server_default="topics"),
     # Where it goes ("email", "atom"): each channel keeps its own windows and papers.
-    channel: Mapped[str] = mapped_column(String(16), server_default="email")
-    window_from: Mapped[dt.date] = mapped_column(Date)
-    window_to: Mapped[dt.date] = mapped_column(Date)
-    state: Mapped[str] = mapped_column(String(16))
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    message_id: Mapped[str] = mapped_column(String(255), index=True)
-    subject: Mapped[str] = mapped_column(Text)
-    papers: Mapped[int] = mapped_column(Integer)  # how many the message shows
-    transport: Mapped[str | None] = mapped_column(String(16))  # "smtp" or "outbox", once tried
-    reply: Mapped[str | None] = mapped_column(Text)  # the server's last words
-    message: Mapped[bytes | None] = mapped_column(LargeBinary)  # kept while pending
-    claimed_by: Mapped[str | None] = mapped_column(String(128))
-    claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    _required("channel", String(16), server_default="email"),
+    _required("window_from", Date),
+    _required("window_to", Date),
+    _required("state", String(16)),
+    _required("attempts", Integer, default=0),
+    _required("message_id", String(255), index=True),
+    _required("subject", Text),
+    _required("papers", Integer),  # how many it shows
+    Column("transport", String(16)),  # "smtp", "outbox", "atom", once tried
+    Column("reply", Text),  # the server's last words
+    Column("message", LargeBinary),  # kept while pending
+    Column("claimed_by", String(128)),
+    Column("claimed_at", UTCDateTime),
+    _required("created_at", UTCDateTime),
+    _required("updated_at", UTCDateTime),
+    Column("sent_at", UTCDateTime),
+    # Partial (WHERE state != 'failed', LIVE_DELIVERY), as the migrations make it (see
+    # papers' index on arxiv_id for why the condition is not repeated here).
+    Index("uq_deliveries_window", "subscriber", "kind", "channel", "window_from", unique=True),
+    Index("ix_deliveries_state", "state"),
+)
 
-    __table_args__ = (
-        Index(
-            "uq_deliveries_window",
-            "subscriber",
-            "kind",
-            "channel",
-            "window_from",
-            unique=True,
-            sqlite_where=text(LIVE_DELIVERY),
-            postgresql_where=text(LIVE_DELIVERY),
-        ),
-        Index("ix_deliveries_state", "state"),
-    )
+# A paper a digest carries: what a reader has received (or is about to).
+DELIVERY_PAPERS = Table(
+    "delivery_papers",
+    metadata,
+    Column(
+        "delivery_id",
+        ForeignKey("deliveries.id", ondelete="CASCADE"),
+        primary_key=True,
+        nullable=False,
+    ),
+    Column("paper_id", String(KEY_LENGTH), primary_key=True),
+    _required("subscriber", String(320)),  # copied: "received by" in one lookup
+    _required("rank", Integer),
+    _required("score", Float),
+    Index("ix_delivery_papers_subscriber", "subscriber", "paper_id"),
+)
 
+# A reader: the settings as the configuration file would write them. `origin` is "config"
+# for readers synced from `[[subscribers]]` (the file wins for them) or "cli" for readers
+# added with `paperwire subscribers add` or `import`.
+SUBSCRIBERS = Table(
+    "subscribers",
+    metadata,
+    Column("email", String(320), primary_key=True),  # lower-cased
+    _required("origin", String(16)),
+    _required("paused", Boolean),
+    _required("settings", JSON),
+    _required("created_at", UTCDateTime),
+    _required("updated_at", UTCDateTime),
+)
 
-class DeliveryPaperRow(Base):
-    """A paper a digest carries: what a subscriber has received (or is about to)."""
+# What Hugging Face's Daily Papers say about a paper (models.Trending); the paper itself is a
+# row of papers like any other, merged with arXiv's by id.
+TRENDING = Table(
+    "trending",
+    metadata,
+    _paper_id(),
+    _required("featured", Date, index=True),  # UTC date
+    _required("upvotes", Integer),
+    _required("comments", Integer),
+    Column("github_repo", Text),
+    Column("github_stars", Integer),
+    Column("project_page", Text),
+    Column("ai_summary", Text),
+    _required("ai_keywords", JSON),
+    Column("organization", Text),
+    _required("first_seen_at", UTCDateTime),
+    _required("updated_at", UTCDateTime),
+)
 
-    __tablename__ = "delivery_papers"
+# What a fetch of Hugging Face's Daily Papers found for one featured day. status is
+# "featured" (papers), "empty" (none) or "failed" (the fetch failed: tried again later).
+# `final` is set by a fetch made after the day ended (UTC): its list is complete and its
+# upvotes are as they stood then, so trending digests may cover it.
+TRENDING_DAYS = Table(
+    "trending_days",
+    metadata,
+    Column("featured", Date, primary_key=True),
+    _required("route", String(16)),  # huggingface (the API), huggingface-page
+    _required("status", String(16)),
+    _required("items", Integer),
+    _required("final", Boolean),
+    _required("fetched_at", UTCDateTime),
+)
 
-    delivery_id: Mapped[int] = mapped_column(
-        ForeignKey("deliveries.id", ondelete="CASCADE"), primary_key=True
-    )
-    paper_id: Mapped[str] = mapped_column(String(KEY_LENGTH), primary_key=True)
-    subscriber: Mapped[str] = mapped_column(String(320))  # copied: "received by" in one lookup
-    rank: Mapped[int] = mapped_column(Integer)
-    score: Mapped[float] = mapped_column(Float)
-
-    __table_args__ = (Index("ix_delivery_papers_subscriber", "subscriber", "paper_id"),)
-
-
-class SubscriberRow(Base):
-    """A reader: the subscriber settings as the configuration file would write them.
-
-    `origin` is "config" for readers synced from `[[subscribers]]` (the file wins for them) or
-    "cli" for readers added with `paperwire subscribers add` or `import`.
-    """
-
-    __tablename__ = "subscribers"
-
-    email: Mapped[str] = mapped_column(String(320), primary_key=True)  # lower-cased
-    origin: Mapped[str] = mapped_column(String(16))
-    paused: Mapped[bool] = mapped_column(Boolean)
-    settings: Mapped[dict[str, Any]] = mapped_column(JSON)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-
-
-class TrendingRow(Base):
-    """What Hugging Face's Daily Papers say about a paper (models.Trending); the paper itself
-    is a PaperRow like any other, merged with arXiv's by id."""
-
-    __tablename__ = "trending"
-
-    paper_id: Mapped[str] = mapped_column(
-        ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True
-    )
-    featured: Mapped[dt.date] = mapped_column(Date, index=True)  # UTC date
-    upvotes: Mapped[int] = mapped_column(Integer)
-    comments: Mapped[int] = mapped_column(Integer)
-    github_repo: Mapped[str | None] = mapped_column(Text)
-    github_stars: Mapped[int | None] = mapped_column(Integer)
-    project_page: Mapped[str | None] = mapped_column(Text)
-    ai_summary: Mapped[str | None] = mapped_column(Text)
-    ai_keywords: Mapped[list[str]] = mapped_column(JSON)
-    organization: Mapped[str | None] = mapped_column(Text)
-    first_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-
-
-class TrendingDayRow(Base):
-    """What a fetch of Hugging Face's Daily Papers found for one featured day.
-
-    status is "featured" (papers), "empty" (none) or "failed" (the fetch failed: tried again
-    later). `final` is set by a fetch made after the day ended (UTC): its list is complete and
-    its upvotes are as they stood then, so trending digests may cover it.
-    """
-
-    __tablename__ = "trending_days"
-
-    featured: Mapped[dt.date] = mapped_column(Date, primary_key=True)
-    route: Mapped[str] = mapped_column(String(16))  # huggingface (the API), huggingface-page
-    status: Mapped[str] = mapped_column(String(16))
-    items: Mapped[int] = mapped_column(Integer)
-    final: Mapped[bool] = mapped_column(Boolean)
-    fetched_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-
-
-class PluginStateRow(Base):
-    """A small value a source or a channel keeps between runs, under its own namespace: an
-    OAI-PMH resumption token, a feed's last poll, a reader's private feed token."""
-
-    __tablename__ = "plugin_state"
-
-    namespace: Mapped[str] = mapped_column(String(64), primary_key=True)
-    key: Mapped[str] = mapped_column(String(512), primary_key=True)
-    value: Mapped[Any] = mapped_column(JSON)
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+# A small value a source or a channel keeps between runs, under its own namespace: an
+# OAI-PMH resumption token, a feed's last poll, a reader's private feed token.
+PLUGIN_STATE = Table(
+    "plugin_state",
+    metadata,
+    Column("namespace", String(64), primary_key=True),
+    Column("key", String(512), primary_key=True),
+    _required("value", JSON),
+    _required("updated_at", UTCDateTime),
+)

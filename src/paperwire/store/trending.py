@@ -11,14 +11,12 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import Connection, select
 
 from paperwire.models import Paper, Trending
-from paperwire.store.tables import TrendingDayRow, TrendingRow
+from paperwire.store.tables import TRENDING, TRENDING_DAYS
 from paperwire.store.upsert import UpsertCounts, dialect_insert, upsert_papers
 
-TRENDING: Table = TrendingRow.__table__  # type: ignore[assignment]
-TRENDING_DAYS: Table = TrendingDayRow.__table__  # type: ignore[assignment]
 _CHUNK = 500
 _FACTS = (
     "featured",

@@ -11,15 +11,12 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Table, select, tuple_
-from sqlalchemy.dialects import postgresql, sqlite
 
 from paperwire.models import ANNOUNCE_TYPE_RANK, ARXIV, AnnounceType, Paper, UpsertCounts, route_bit
 from paperwire.store.identity import aliases_of, resolve, save_aliases
-from paperwire.store.tables import AnnouncementRow, PaperRow
+from paperwire.store.tables import ANNOUNCEMENTS, PAPERS
 from paperwire.text import fold
 
-PAPERS: Table = PaperRow.__table__  # type: ignore[assignment]
-ANNOUNCEMENTS: Table = AnnouncementRow.__table__  # type: ignore[assignment]
 # Stay well under SQLite's 32,766 bound parameters per statement.
 _SELECT_CHUNK = 900
 _CONTENT = ("title", "abstract", "comments", "journal_ref", "doi", "license")
@@ -167,9 +164,14 @@ def _merge_announcement(merged: dict[str, Any], old: dict[str, Any], new: dict[s
 
 
 def dialect_insert(connection: Connection, table: Table) -> Any:
+    # Each dialect imported when its database is in use (PostgreSQL's takes a while).
     if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
         return postgresql.insert(table)
     if connection.dialect.name == "sqlite":
+        from sqlalchemy.dialects import sqlite
+
         return sqlite.insert(table)
     raise NotImplementedError(f"bulk upsert is written for SQLite and PostgreSQL, not {table}")
 

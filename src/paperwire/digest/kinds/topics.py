@@ -89,7 +89,7 @@ class TopicsKind(DigestKind):
     ) -> tuple[FetchReport, tuple[dt.date, dt.date]]:
         """Fetch the day (or days) from arXiv when the store lacks it, for the categories
         asked for; the window ends on the newest day stored whole for them."""
-        from paperwire.sources.arxiv.fetch import feed_key
+        from paperwire.sources.arxiv.ids import feed_key
         from paperwire.sources.base import FetchReport
 
         arxiv = self._source()

@@ -11,13 +11,12 @@ import datetime as dt
 import logging
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from paperwire.config import ArxivSettings
 from paperwire.errors import FeedFormatError, FetchError, HTTPError, UsageError
-from paperwire.http import HttpResponse, PoliteSession
 from paperwire.models import AnnounceType, FeedBatch, Paper
-from paperwire.sources.arxiv import api, listing, rss
+from paperwire.sources.arxiv import api, rss
 from paperwire.sources.arxiv.calendar import (
     EASTERN,
     estimated_announcement_date,
@@ -25,8 +24,12 @@ from paperwire.sources.arxiv.calendar import (
     latest_announcement_date,
     newest_possible_announcement_date,
 )
+from paperwire.sources.arxiv.ids import feed_key
 from paperwire.sources.base import FetchReport, Progress, RouteResult, RouteStatus
 from paperwire.store import Store
+
+if TYPE_CHECKING:
+    from paperwire.http import HttpResponse, PoliteSession
 
 log = logging.getLogger(__name__)
 
@@ -76,11 +79,6 @@ def date_estimate(paper: Paper, categories: Sequence[str]) -> None:
         for c in categories
     )
     paper.announce_type = AnnounceType.NEW if listed else AnnounceType.CROSS
-
-
-def feed_key(categories: Sequence[str]) -> str:
-    """One name for a set of categories, whatever order they were configured in."""
-    return "+".join(sorted(set(categories)))
 
 
 @dataclass
@@ -202,6 +200,8 @@ class Ingestor:
         return _Read("rss", url, batch, [response])
 
     def _read_listing(self) -> _Read:
+        from paperwire.sources.arxiv import listing  # BeautifulSoup: only when it is needed
+
         responses: list[HttpResponse] = []
         batches: list[FeedBatch] = []
         for done, category in enumerate(self.categories, 1):

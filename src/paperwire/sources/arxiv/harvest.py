@@ -14,12 +14,11 @@ import datetime as dt
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from paperwire.config import ArxivSettings
 from paperwire.errors import OaiError
-from paperwire.http import PoliteSession
 from paperwire.models import AnnounceType, UpsertCounts
 from paperwire.scoring.syntax import in_categories
 from paperwire.sources.arxiv.calendar import latest_announcement_date
@@ -27,6 +26,9 @@ from paperwire.sources.arxiv.fetch import date_estimate
 from paperwire.sources.arxiv.oai import parse_oai
 from paperwire.sources.base import FetchReport, Progress, RouteResult, RouteStatus
 from paperwire.store import Store
+
+if TYPE_CHECKING:
+    from paperwire.http import PoliteSession
 
 log = logging.getLogger(__name__)
 

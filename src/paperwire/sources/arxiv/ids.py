@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 _VERSIONED_ID = re.compile(
     r"(?P<id>(?:\d{4}\.\d{4,5})|(?:[a-z][a-z\-]*(?:\.[A-Za-z\-]+)?/\d{7}))(?:v(?P<version>\d{1,4})(?!\d))?"
@@ -48,3 +49,8 @@ def arxiv_links(arxiv_id: str) -> dict[str, str]:
         "pdf": f"https://arxiv.org/pdf/{arxiv_id}",
         "html": f"https://arxiv.org/html/{arxiv_id}",
     }
+
+
+def feed_key(categories: Sequence[str]) -> str:
+    """One name for a set of categories, whatever order they were configured in."""
+    return "+".join(sorted(set(categories)))

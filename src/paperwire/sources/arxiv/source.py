@@ -12,18 +12,19 @@ import datetime as dt
 import logging
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from paperwire.config import ArxivSettings
 from paperwire.errors import PaperwireError, UsageError
 from paperwire.models import ARXIV
 from paperwire.scoring.syntax import split_weight
-from paperwire.sources.arxiv import api, listing, rss
 from paperwire.sources.arxiv.calendar import announcement_days, latest_announcement_date
-from paperwire.sources.arxiv.fetch import Ingestor, check_date, feed_key
-from paperwire.sources.arxiv.harvest import Harvest
-from paperwire.sources.arxiv.ids import parse_arxiv_id
+from paperwire.sources.arxiv.ids import feed_key, parse_arxiv_id
 from paperwire.sources.base import FetchContext, FetchReport, FetchRequest, Probe, Source
 from paperwire.store import FeedDay, Store
+
+if TYPE_CHECKING:
+    from paperwire.sources.arxiv.fetch import Ingestor
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,9 @@ class ArxivSource(Source):
         return feed_key(self.categories)
 
     def ingestor(self, context: FetchContext, categories: Sequence[str] = ()) -> Ingestor:
+        # The parsers are imported when something is fetched, not on every idle tick.
+        from paperwire.sources.arxiv.fetch import Ingestor
+
         return Ingestor(
             self.settings,
             context.store,
@@ -82,6 +86,8 @@ class ArxivSource(Source):
             except ValueError as exc:
                 raise UsageError(f"--id: {exc}") from None
         if request.date is not None:
+            from paperwire.sources.arxiv.fetch import check_date
+
             check_date(request.date, now, self.holidays)
 
     def fetch(self, context: FetchContext, request: FetchRequest) -> FetchReport:
@@ -90,6 +96,8 @@ class ArxivSource(Source):
         API), or papers by id."""
         ids = [parse_arxiv_id(i)[0] for i in request.ids]
         if request.since is not None and self._bulk(request.since, context.now):
+            from paperwire.sources.arxiv.harvest import Harvest
+
             with context.progress("arXiv OAI-PMH") as progress:
                 harvest = Harvest(
                     self.settings,
@@ -120,6 +128,8 @@ class ArxivSource(Source):
     def probes(self) -> list[Probe]:
         """The RSS feed of the configured categories, the first category's listing page and a
         one-record API query."""
+        from paperwire.sources.arxiv import api, listing, rss
+
         arxiv = self.settings
         return [
             Probe("arxiv rss", rss.feed_url(arxiv.rss_url, arxiv.categories)),

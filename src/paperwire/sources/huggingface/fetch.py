@@ -13,14 +13,17 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from paperwire.config import HuggingFaceSettings
 from paperwire.errors import FeedFormatError, FetchError, UsageError
-from paperwire.http import PoliteSession
 from paperwire.models import FeedBatch
 from paperwire.sources.base import FetchReport, RouteResult, RouteStatus
 from paperwire.sources.huggingface import parse as huggingface
 from paperwire.store import Store, TrendingDay
+
+if TYPE_CHECKING:
+    from paperwire.http import PoliteSession
 
 log = logging.getLogger(__name__)
 

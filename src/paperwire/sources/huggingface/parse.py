@@ -15,8 +15,6 @@ import json
 from typing import Any
 from urllib.parse import urlencode
 
-from bs4 import BeautifulSoup, Tag
-
 from paperwire.errors import FeedFormatError
 from paperwire.models import FeedBatch, Paper, Route, Trending
 from paperwire.sources._text import (
@@ -59,6 +57,8 @@ def parse_daily_papers(content: bytes, url: str, day: dt.date) -> FeedBatch:
 
 def parse_papers_page(content: bytes, url: str, day: dt.date) -> FeedBatch:
     """The papers of a Daily Papers page (the data in its `DailyPapers` element)."""
+    from bs4 import BeautifulSoup, Tag  # the page is the fallback: BeautifulSoup only then
+
     soup = BeautifulSoup(content, "html.parser")
     element = soup.select_one('[data-target="DailyPapers"]')
     props = element.get("data-props") if isinstance(element, Tag) else None

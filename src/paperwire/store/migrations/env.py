@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from paperwire.store.tables import Base
+from paperwire.store.tables import metadata
 
 connection = context.config.attributes.get("connection")
 if connection is None:  # pragma: no cover - we always pass one (see store.migrate)
@@ -12,7 +12,7 @@ if connection is None:  # pragma: no cover - we always pass one (see store.migra
 
 context.configure(
     connection=connection,
-    target_metadata=Base.metadata,
+    target_metadata=metadata,
     # SQLite cannot ALTER most things; batch mode rebuilds tables when a migration needs it.
     render_as_batch=connection.dialect.name == "sqlite",
 )
