@@ -33,6 +33,15 @@ def write_atomically(path: Path, data: bytes, *, durable: bool = True) -> None:
         _fsync_directory(path.parent)
 
 
+def write_into(directory: Path, name: str, data: bytes) -> Path:
+    """Write a file whole into `directory` (made if missing, with its parents): the outbox's
+    messages, the readers' feeds. Raises OSError; the caller names what could not be written."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / name
+    write_atomically(path, data)
+    return path
+
+
 def _fsync_directory(directory: Path) -> None:
     """Make a rename durable (POSIX); a no-op where directories cannot be opened."""
     try:

@@ -19,7 +19,7 @@ from pathlib import Path
 from paperwire.delivery.base import Channel, Prepared, SendResult
 from paperwire.digest.view import why_items
 from paperwire.errors import DeliveryError
-from paperwire.files import write_atomically
+from paperwire.files import write_into
 from paperwire.models import Digest, Paper, Reader
 from paperwire.store import Store
 from paperwire.store.ledger import Delivery
@@ -147,10 +147,8 @@ class AtomChannel(Channel):
             now,
             self.url(delivery.subscriber),
         )
-        path = self.path(delivery.subscriber)
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            write_atomically(path, document)
+            path = write_into(self.directory, self.path(delivery.subscriber).name, document)
         except OSError as exc:
             reason = exc.strerror or type(exc).__name__
             raise DeliveryError(f"feeds folder {self.directory}: cannot write: {reason}") from None

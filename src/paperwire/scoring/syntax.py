@@ -195,3 +195,15 @@ def check_profile(profile: Profile) -> None:
             split_weight(term, what)
     if profile.query.strip():
         parse_query(profile.query)
+
+
+def has_topics(profile: Profile) -> bool:
+    """Whether the profile says anything to match papers against (categories do not count:
+    Hugging Face's papers often come without them)."""
+    return bool(
+        profile.keywords
+        or profile.authors
+        or profile.query.strip()
+        or profile.description.strip()
+        or profile.like
+    )

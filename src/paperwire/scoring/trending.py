@@ -11,19 +11,10 @@ from __future__ import annotations
 import math
 from collections.abc import Collection, Sequence
 
-from paperwire.models import Paper, Profile, ScoredPaper
+from paperwire.models import Paper, ScoredPaper
+from paperwire.scoring.syntax import has_topics
 
-
-def has_topics(profile: Profile) -> bool:
-    """Whether the profile says anything to match papers against (categories do not count:
-    Hugging Face's papers often come without them)."""
-    return bool(
-        profile.keywords
-        or profile.authors
-        or profile.query.strip()
-        or profile.description.strip()
-        or profile.like
-    )
+__all__ = ["has_topics", "trending_order", "upvote_score"]
 
 
 def upvote_score(paper: Paper) -> float:

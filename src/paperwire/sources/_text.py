@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
+from paperwire.models import Paper
 from paperwire.tex import decode_tex_accents, decode_tex_accents_all, has_tex
 from paperwire.text import clip, one_line
 
@@ -135,3 +137,16 @@ def author_names(s: str | None) -> list[str]:
     for i, name in zip(tex, decode_tex_accents_all([names[i] for i in tex]), strict=True):
         names[i] = clip(one_line(name), AUTHOR_NAME_LIMIT)
     return [name for name in names if name]
+
+
+def unique_papers(papers: Iterable[Paper | None]) -> tuple[list[Paper], int]:
+    """The papers of a response, each key once (the first kept), and how many items gave no
+    paper (no usable id or title)."""
+    found: dict[str, Paper] = {}
+    skipped = 0
+    for paper in papers:
+        if paper is None:
+            skipped += 1
+        elif paper.key not in found:
+            found[paper.key] = paper
+    return list(found.values()), skipped

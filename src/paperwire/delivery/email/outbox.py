@@ -12,7 +12,7 @@ from typing import Any, Self
 from paperwire.delivery.base import SendResult
 from paperwire.delivery.email.message import envelope, message_bytes
 from paperwire.errors import OutboxError
-from paperwire.files import write_atomically
+from paperwire.files import write_into
 
 __all__ = ["OutboxError", "OutboxTransport", "eml_name"]
 
@@ -38,11 +38,8 @@ class OutboxTransport:
     def send(self, message: EmailMessage) -> SendResult:
         """Write the message (temp file, fsync, rename); an unwritable directory is an
         OutboxError."""
-        path = self.directory / eml_name(message)
-        data = message_bytes(message)
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            write_atomically(path, data)
+            path = write_into(self.directory, eml_name(message), message_bytes(message))
         except OSError as exc:
             reason = exc.strerror or type(exc).__name__
             raise OutboxError(f"outbox {self.directory}: cannot write: {reason}") from None

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from paperwire.digest.kinds.base import DigestKind, DigestRequest, Limits, OneOff
 from paperwire.digest.words import day_month, display_term, format_window
 from paperwire.models import ARXIV, ARXIV_BACKED, Digest, Paper, ScoredPaper
-from paperwire.scoring.syntax import in_categories
+from paperwire.scoring.syntax import has_topics, in_categories
 from paperwire.sources.arxiv.calendar import latest_announcement_date, next_announcement_date
 from paperwire.text import plural
 
@@ -35,14 +35,7 @@ def takes(request: DigestRequest, paper: Paper) -> bool:
         return paper.source in request.sources
     # A reader who names no topic (every paper of their categories, as arXiv's own mailings)
     # gets another source's papers only by naming that source.
-    profile = request.profile
-    return bool(
-        profile.keywords
-        or profile.authors
-        or profile.query.strip()
-        or profile.description.strip()
-        or profile.like
-    )
+    return has_topics(request.profile)
 
 
 class TopicsKind(DigestKind):

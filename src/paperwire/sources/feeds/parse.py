@@ -32,6 +32,7 @@ from paperwire.sources._text import (
     TITLE_LIMIT,
     clean_field,
     optional_field,
+    unique_papers,
 )
 from paperwire.sources.arxiv.ids import arxiv_links
 from paperwire.text import one_line
@@ -252,12 +253,5 @@ def parse_feed(body: bytes, url: str, source: str) -> FeedBatch:
         reason = document.get("bozo_exception")
         detail = f" ({one_line(str(reason))[:120]})" if reason else ""
         raise FeedFormatError(url, f"not an RSS, RDF or Atom feed{detail}")
-    papers: dict[str, Paper] = {}
-    skipped = 0
-    for entry in entries:
-        paper = item_paper(entry, source)
-        if paper is None:
-            skipped += 1
-        elif paper.key not in papers:
-            papers[paper.key] = paper
-    return FeedBatch(list(papers.values()), None, url, skipped=skipped)
+    papers, skipped = unique_papers(item_paper(entry, source) for entry in entries)
+    return FeedBatch(papers, None, url, skipped=skipped)

@@ -25,6 +25,7 @@ from paperwire.sources._text import (
     TITLE_LIMIT,
     clean_field,
     optional_field,
+    unique_papers,
 )
 from paperwire.sources.arxiv.ids import arxiv_links, parse_arxiv_id
 from paperwire.text import is_plain_url
@@ -76,15 +77,8 @@ def parse_papers_page(content: bytes, url: str, day: dt.date) -> FeedBatch:
 
 
 def _batch(entries: list[Any], url: str, day: dt.date) -> FeedBatch:
-    papers: dict[str, Paper] = {}
-    skipped = 0
-    for entry in entries:
-        paper = _paper(entry, day)
-        if paper is None:
-            skipped += 1
-        elif paper.key not in papers:
-            papers[paper.key] = paper
-    return FeedBatch(list(papers.values()), day, url, skipped=skipped)
+    papers, skipped = unique_papers(_paper(entry, day) for entry in entries)
+    return FeedBatch(papers, day, url, skipped=skipped)
 
 
 def _paper(entry: Any, day: dt.date) -> Paper | None:
