@@ -1,7 +1,7 @@
 """Delivery speed: rendering digests, composing emails, and sending them to a loopback server.
 
     python benchmarks/delivery.py [--digests 400] [--messages 500] [--subscribers 200]
-                                  [--runs 5] [--fixtures DIR]
+                                  [--runs 5]
 
 The issue's targets: render at least 200 digests/s, and send at least 50 messages/s to a
 loopback SMTP server over one reused connection.
@@ -12,13 +12,17 @@ one profile's top 25 with its reasons, so highlights, "why" lines and TeX are wh
 gets. Without the fixtures (PAPERWIRE_FIXTURES), the repository's own three-paper feed is used,
 repeated to 25 papers, and the table says so.
 
-Rows:
-- render html+text: render_html and render_text of one digest (what each email needs).
-- compose: the above plus the MIME message, its bytes and the 100 KB check.
-- smtp send: SmtpTransport.send of composed ~message-sized emails to an aiosmtpd server on
-  127.0.0.1, one connection for the whole batch.
-- send_due: the whole `paperwire send` for --subscribers readers on a SQLite file: window,
-  ranking, composing, ledger writes before and after each message, and SMTP.
+Everything goes through the public `paperwire` package:
+- render html+text: paperwire.render(digest, "html") and (digest, "text") of one digest (what
+  each email needs).
+- compose: the email channel's prepare (Paperwire(settings).channels()["email"].prepare): the
+  above plus the MIME message, its bytes and the 100 KB check.
+- smtp send: the email channel's deliver of composed messages (their bytes, as the ledger keeps
+  them) to an aiosmtpd server on 127.0.0.1 (settings smtp.host/port), one connection for the
+  whole batch.
+- send_due: Paperwire.send_due, the whole `paperwire send`, for --subscribers readers of the
+  configuration on a SQLite file: readers, due check, window, ranking, composing, ledger writes
+  before and after each message, and SMTP.
 Each figure is the median of --runs runs.
 """
 
@@ -27,25 +31,29 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import shutil
 import socket
 import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
-from paperwire.delivery.batch import Recipient, compose_digest, recipients_from_settings, send_due
 
-from paperwire.config import Settings
-from paperwire.delivery.email.smtp import SmtpTransport
-from paperwire.digest.formats import render_html, render_text
-from paperwire.models import AnnounceType, Digest, Paper, Profile
-from paperwire.scoring import rank_papers
-from paperwire.sources.arxiv.oai import parse_oai
-from paperwire.sources.arxiv.rss import parse_feed
-from paperwire.store import open_store
+from paperwire import (
+    AnnounceType,
+    Digest,
+    Paper,
+    Paperwire,
+    Profile,
+    Reader,
+    Settings,
+    open_store,
+    parse,
+    rank_papers,
+    render,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 REAL = Path(os.environ.get("PAPERWIRE_FIXTURES", REPO.parent / "shared" / "fixtures" / "real"))
@@ -76,11 +84,11 @@ class _Sink:
 def load_papers() -> tuple[list[Paper], str]:
     page = REAL / "corpus" / "oai_cs_set_page_1000rec_2016.xml"
     if page.is_file():
-        papers = parse_oai(page.read_bytes(), "https://export.arxiv.org/oai2").papers
+        papers = parse("arxiv-oai", page.read_bytes(), "https://export.arxiv.org/oai2").papers
         source = "1,000 real cs papers (OAI-PMH page)"
     else:
         feed = (REPO / "tests" / "fixtures" / "routes" / "rss.xml").read_bytes()
-        base = parse_feed(feed, "https://rss.arxiv.org/rss/cs.LG").papers
+        base = parse("arxiv-rss", feed, "https://rss.arxiv.org/rss/cs.LG").papers
         papers = [
             Paper(f"2611.{i:05d}", base[i % len(base)].title, base[i % len(base)].abstract,
                   base[i % len(base)].authors, ["cs.LG"], "cs.LG")
@@ -107,7 +115,7 @@ def make_digests(papers: list[Paper], count: int) -> list[Digest]:
     return digests
 
 
-def timed(function, runs: int) -> float:  # type: ignore[no-untyped-def]
+def timed(function: Callable[[], object], runs: int) -> float:
     times = []
     for _ in range(runs):
         start = time.perf_counter()
@@ -123,21 +131,30 @@ def main() -> int:
     parser.add_argument("--subscribers", type=int, default=200)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="paperwire-bench-") as folder:
+        return bench(args, Path(folder))
 
+
+def bench(args: argparse.Namespace, work: Path) -> int:
     papers, source = load_papers()
     distinct = make_digests(papers, len(TOPICS))
     digests = [distinct[i % len(distinct)] for i in range(args.digests)]
-    settings = Settings.model_validate({"sources": {"arxiv": {"categories": ["cs"]}}})
-    recipient = Recipient("ada@example.org", "Ada", Profile())
-    sizes = [len(compose_digest(d, recipient, settings, NOW)[1]) for d in distinct]
+    reader = Reader("ada@example.org", Profile(), name="Ada")
+    # A Paperwire opens its store for its channels: a scratch SQLite file (email uses none).
+    base = {
+        "database": {"url": f"sqlite:///{work / 'compose.sqlite3'}"},
+        "sources": {"arxiv": {"categories": ["cs"]}},
+    }
+    composer = Paperwire(Settings.model_validate(base), clock=lambda: NOW)
+    email = composer.channels()["email"]
+    sizes = [len(email.prepare(d, reader, NOW).payload or b"") for d in distinct]
     rows = []
 
-    render = timed(lambda: [(render_html(d), render_text(d)) for d in digests], args.runs)
-    rows.append(("render html+text", len(digests), render, "digests/s", "≥ 200"))
-    compose = timed(
-        lambda: [compose_digest(d, recipient, settings, NOW) for d in digests], args.runs
-    )
+    rendered = timed(lambda: [(render(d, "html"), render(d, "text")) for d in digests], args.runs)
+    rows.append(("render html+text", len(digests), rendered, "digests/s", "≥ 200"))
+    compose = timed(lambda: [email.prepare(d, reader, NOW) for d in digests], args.runs)
     rows.append(("compose (render + MIME + size check)", len(digests), compose, "digests/s", ""))
+    composer.close()
 
     sink = _Sink()
     probe = socket.socket()
@@ -147,53 +164,52 @@ def main() -> int:
     controller = Controller(sink, hostname="127.0.0.1", port=port, server_hostname="bench")
     controller.start()
     try:
-        smtp = settings.smtp.model_copy(
-            update={"host": "127.0.0.1", "port": port, "security": "none"}
-        )
-        messages = [
-            compose_digest(distinct[i % len(distinct)], recipient, settings, NOW)[0]
+        smtp = {"host": "127.0.0.1", "port": port, "security": "none"}
+        payloads = [
+            email.prepare(distinct[i % len(distinct)], reader, NOW).payload
             for i in range(args.messages)
         ]
+        sender = Paperwire(Settings.model_validate(base | {"smtp": smtp}), clock=lambda: NOW)
 
         def send_batch() -> None:
-            with SmtpTransport(smtp) as transport:
-                for message in messages:
-                    transport.send(message)
+            channel = sender.channels()["email"]  # its SMTP connection opens on the first
+            try:
+                for payload in payloads:
+                    # EmailChannel.deliver reads only the payload; its first argument is the
+                    # ledger's row, which the public API does not build (None stands in).
+                    result = channel.deliver(None, payload, NOW)
+                    assert result.status == "sent", result
+            finally:
+                channel.close()  # QUIT
 
         send = timed(send_batch, args.runs)
-        rows.append(("smtp send, one connection", len(messages), send, "messages/s", "≥ 50"))
+        rows.append(("smtp send, one connection", len(payloads), send, "messages/s", "≥ 50"))
+        sender.close()
 
         subscribers = [
             {"email": f"reader{i}@example.org", "keywords": [TOPICS[i % len(TOPICS)]]}
             for i in range(args.subscribers)
         ]
-        full = Settings.model_validate(
-            {
-                "sources": {"arxiv": {"categories": ["cs"]}},
-                "smtp": {"host": "127.0.0.1", "port": port, "security": "none"},
-                "subscribers": subscribers,
-            }
-        )
         times = []
-        for _ in range(max(1, args.runs // 2)):
-            folder = Path(tempfile.mkdtemp(prefix="paperwire-bench-"))
-            try:
-                store = open_store(f"sqlite:///{folder / 'bench.sqlite3'}")
-                with store.transaction() as connection:
-                    store.upsert_papers(connection, papers, NOW)
+        for run in range(max(1, args.runs // 2)):
+            full = Settings.model_validate(
+                {
+                    "database": {"url": f"sqlite:///{work / f'send{run}.sqlite3'}"},
+                    "sources": {"arxiv": {"categories": ["cs"]}},
+                    "smtp": smtp,
+                    "subscribers": subscribers,
+                }
+            )
+            store = open_store(full.database.url)
+            with store.transaction() as connection:
+                store.upsert_papers(connection, papers, NOW)
+            with Paperwire(full, clock=lambda: NOW, store=store) as pw:
                 start = time.perf_counter()
-                summary = send_due(
-                    store,
-                    full,
-                    recipients_from_settings(full),
-                    SmtpTransport(full.smtp),
-                    NOW,
-                )
+                result = pw.send_due()
                 times.append(time.perf_counter() - start)
-                assert summary.count("sent") + summary.count("skipped") == args.subscribers
-                store.close()
-            finally:
-                shutil.rmtree(folder)
+            summary = result.summary
+            done = sum(o.status in ("sent", "skipped") for o in summary.outcomes)
+            assert done == args.subscribers, (summary.problems, summary.outcomes[:3])
         rows.append(
             ("send_due: plan + ledger + smtp (SQLite)", args.subscribers,
              statistics.median(times), "digests/s", "")

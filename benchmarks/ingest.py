@@ -25,10 +25,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from paperwire.models import FeedBatch
-from paperwire.sources.arxiv.oai import parse_oai
-from paperwire.sources.arxiv.rss import parse_feed
-from paperwire.store import open_store
+from paperwire import FeedBatch, open_store, parse
 
 REPO = Path(__file__).resolve().parent.parent
 REAL = Path(os.environ.get("PAPERWIRE_FIXTURES", REPO.parent / "shared" / "fixtures" / "real"))
@@ -45,6 +42,14 @@ def feed_of(size: int) -> bytes:
         new_id = f"2611.{n:05d}"
         out.append(re.sub(r"\d{4}\.\d{4,5}", new_id, items[n % len(items)]))
     return (head + "\n".join(out) + tail).encode()
+
+
+def parse_feed(body: bytes, url: str) -> FeedBatch:
+    return parse("arxiv-rss", body, url)
+
+
+def parse_oai(body: bytes, url: str) -> FeedBatch:
+    return parse("arxiv-oai", body, url)
 
 
 def median_seconds(action: Callable[[], object], runs: int) -> float:

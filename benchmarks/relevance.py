@@ -50,9 +50,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar, cast
 
-from paperwire.models import Paper, Profile
-from paperwire.scoring import CorpusStats, Ranker
-from paperwire.sources.arxiv.oai import parse_oai
+from paperwire import CorpusStats, Paper, Profile, Ranker, parse
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_FIXTURES = Path(
@@ -170,7 +168,7 @@ def load_csv(fixtures: Path) -> Dataset:
 def load_oai(fixtures: Path) -> Dataset:
     """The 1,000-record OAI page through paperwire's own parser."""
     path = _require(fixtures / "corpus" / "oai_cs_set_page_1000rec_2016.xml")
-    papers = parse_oai(path.read_bytes(), str(path)).papers
+    papers = parse("arxiv-oai", path.read_bytes(), str(path)).papers
     primary = Counter(p.primary_category for p in papers if p.primary_category)
     topics = {
         category: {p.arxiv_id for p in papers if category in p.categories}
@@ -289,7 +287,7 @@ _MODEL_KEY: list[Paper] = []  # one embedder for every collection
 
 def semantic_ranking(collection: list[Paper], profile: Profile) -> list[str]:
     """paperwire with the optional semantic layer (sentence embeddings, fused)."""
-    from paperwire.scoring.semantic import load_embedder, paper_text
+    from paperwire import load_embedder, paper_text
 
     embedder = per_collection("embedder", _MODEL_KEY, load_embedder)
     vectors = per_collection(

@@ -27,7 +27,7 @@ CORPUS = "corpus/koaning_downloads_2023-04-08_1171papers.jsonl"
 
 def paper_texts(count: int) -> list[str]:
     """title + abstract of the first `count` real papers, as paperwire embeds them."""
-    from paperwire.scoring.semantic import paper_text
+    from paperwire import paper_text
 
     path = REAL / CORPUS
     if not path.is_file():
@@ -57,7 +57,7 @@ def main() -> None:
     rss_before = peak_rss_mb()
 
     start = time.perf_counter()
-    from paperwire.scoring.semantic import load_embedder  # torch is imported in here
+    from paperwire import load_embedder  # torch is imported in here
 
     embedder = load_embedder(batch_size=args.batch_size)
     load_seconds = time.perf_counter() - start

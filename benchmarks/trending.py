@@ -3,9 +3,10 @@
     python benchmarks/trending.py [--readers 1000] [--runs 5] [--fixtures DIR]
 
 Rows (each the median of --runs runs):
-- parse API JSON: sources.huggingface.parse_daily_papers of the real 30-paper response
+- parse API JSON: paperwire.parse("huggingface-api", ...) of the real 30-paper response
   (../shared/fixtures/real/hf, or $PAPERWIRE_FIXTURES).
-- parse page: parse_papers_page of the real 2024 Daily Papers page (223 KB of HTML).
+- parse page: paperwire.parse("huggingface-page", ...) of the real 2024 Daily Papers page
+  (223 KB of HTML).
 - store day (new): upsert_trending of the 30 papers into a fresh SQLite file, one transaction.
 - store day (refresh): the same papers again with every upvote grown by one (what `run` does
   every `sources.huggingface.refresh` minutes).
@@ -28,12 +29,16 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from paperwire.digest import DigestBuilder
-from paperwire.digest.formats import render_html, render_text
-from paperwire.digest.select import DigestRequest
-from paperwire.models import Profile, Trending
-from paperwire.sources.huggingface.parse import parse_daily_papers, parse_papers_page
-from paperwire.store import open_store
+from paperwire import (
+    Digest,
+    DigestBuilder,
+    DigestRequest,
+    Profile,
+    Trending,
+    open_store,
+    parse,
+    render,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 REAL = Path(os.environ.get("PAPERWIRE_FIXTURES", REPO.parent / "shared" / "fixtures" / "real"))
@@ -71,21 +76,13 @@ def main(argv: list[str] | None = None) -> None:
         api_file, page_file = own / "daily_papers_odd.json", own / "papers_page_small.html"
         source = "the repository's small fixtures (real ones not found)"
     api_bytes, page_bytes = api_file.read_bytes(), page_file.read_bytes()
-    papers = parse_daily_papers(api_bytes, "api", DAY).papers
+    papers = parse("huggingface-api", api_bytes, "api", day=DAY).papers
 
     rows: list[tuple[str, str]] = []
-    rows.append(
-        (
-            "parse API JSON",
-            f"{_median_ms(lambda: parse_daily_papers(api_bytes, 'a', DAY), args.runs):.2f} ms",
-        )
-    )
-    rows.append(
-        (
-            "parse page",
-            f"{_median_ms(lambda: parse_papers_page(page_bytes, 'p', DAY), args.runs):.1f} ms",
-        )
-    )
+    api_ms = _median_ms(lambda: parse("huggingface-api", api_bytes, "a", day=DAY), args.runs)
+    rows.append(("parse API JSON", f"{api_ms:.2f} ms"))
+    page_ms = _median_ms(lambda: parse("huggingface-page", page_bytes, "p", day=DAY), args.runs)
+    rows.append(("parse page", f"{page_ms:.1f} ms"))
 
     new_times, refresh_times = [], []
     with tempfile.TemporaryDirectory() as folder:
@@ -120,12 +117,12 @@ def main(argv: list[str] | None = None) -> None:
                 Profile(keywords=[TOPICS[i % len(TOPICS)], TOPICS[(i * 7 + 3) % len(TOPICS)]]),
                 DAY,
                 DAY,
-                trending=True,
+                kind="trending",
                 only_matching=bool(i % 2),
             )
             for i in range(args.readers)
         ]
-        digests = []
+        digests: list[Digest] = []
 
         def build() -> None:
             builder = DigestBuilder(store, now=NOW)
@@ -140,8 +137,8 @@ def main(argv: list[str] | None = None) -> None:
             )
         )
         digest = max(digests, key=lambda d: len(d.papers))
-        render = _median_ms(lambda: (render_html(digest), render_text(digest)), args.runs)
-        rows.append((f"trending html+text ({len(digest.papers)} papers)", f"{render:.1f} ms"))
+        render_ms = _median_ms(lambda: (render(digest, "html"), render(digest, "text")), args.runs)
+        rows.append((f"trending html+text ({len(digest.papers)} papers)", f"{render_ms:.1f} ms"))
         store.close()
 
     width = max(len(name) for name, _ in rows)
