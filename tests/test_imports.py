@@ -59,3 +59,17 @@ def test_the_library_exports_every_name_it_lists() -> None:
         assert getattr(paperwire, name) is not None
         if name != "__version__":
             assert getattr(paperwire, name).__doc__, f"{name} has no docstring"
+
+
+def test_a_configuration_without_addresses_does_not_load_the_address_checker(
+    tmp_path: Path,
+) -> None:
+    config = tmp_path / "paperwire.toml"
+    config.write_text('[sources.arxiv]\ncategories = ["cs.LG"]\n')
+    code = (
+        "from pathlib import Path\n"
+        "from paperwire.config import load_settings\n"
+        f"load_settings(Path({str(config)!r}), env={{}})"
+    )
+
+    assert "email_validator" not in _imported_after(code, tmp_path)
