@@ -150,3 +150,23 @@ def test_a_one_off_digest_shows_an_article_fetched_today(
     )
     assert article["url"] == "https://journal.example.org/articles/jir.101"
     assert article["abs_url"] is None
+
+
+def test_a_backfill_with_a_feed_configured_is_arxivs_and_naming_the_feed_is_refused(
+    paperwire: PaperwireCLI, arxiv: LoopbackServer, smtp_server: SmtpTestServer
+) -> None:
+    world = ArxivWorld(arxiv)
+    arxiv.route("/jir.xml", journal)
+    write_config(paperwire, arxiv, smtp_server)
+
+    with time_machine.travel(dt.datetime(2026, 11, 17, 17, 0, tzinfo=UTC), tick=False):
+        backfill = paperwire("fetch", "--since", "2026-11-16")
+        named = paperwire("fetch", "--source", "jir", "--since", "2026-11-16")
+
+    assert backfill.exit_code == 0, backfill.output
+    assert world.requests("/api/query")  # arXiv's past days came from its API
+    assert arxiv.requests_to("/jir.xml") == []  # a feed has no past days to ask for
+    assert named.exit_code == 2
+    assert named.stderr.strip() == (
+        "paperwire: error: jir has no past days to fetch; leave out --date/--since"
+    )

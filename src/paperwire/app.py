@@ -187,8 +187,14 @@ class Paperwire:
 
             check_categories(list(request.categories), "--category")
         chosen = select(self.sources(), source)
-        if source is None and request.ids:
+        if source in (None, "all") and request.ids:
             chosen = [s for s in chosen if s.name == "arxiv"]  # ids are arXiv's
+        elif source in (None, "all") and not request.latest:
+            # A journal's feed has no past days: a backfill is the other sources'.
+            left_out = [s.name for s in chosen if not s.past_days]
+            if left_out:
+                log.info("no past days to fetch from %s", ", ".join(left_out))
+            chosen = [s for s in chosen if s.past_days]
         now = self.now()
         # arXiv's own options (--route, --category) go to arXiv; another source named by
         # default fetches its latest as usual.

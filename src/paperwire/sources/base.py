@@ -153,6 +153,9 @@ class Source(ABC):
     # only when named (`fetch --source NAME`, `--source all`).
     active: bool = True
     inactive_note: str = "not in use"  # what `doctor` says of an inactive source
+    # Whether it can fetch a past day (--date, --since). One that cannot is left out of a
+    # plain `fetch --since` (it has nothing to backfill) and refuses when named.
+    past_days: bool = False
 
     def check(self, request: FetchRequest, now: dt.datetime) -> None:
         """Refuse, with a UsageError, a request this source cannot serve at `now`. Called

@@ -56,6 +56,7 @@ class ArxivSource(Source):
     name = ARXIV
     label = "arXiv"
     newsworthy = True
+    past_days = True
 
     @property
     def key(self) -> str:

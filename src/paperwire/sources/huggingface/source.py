@@ -26,6 +26,7 @@ class HuggingFaceSource(Source):
 
     name = SOURCE_NAME
     label = "Hugging Face"
+    past_days = True
     inactive_note = "disabled (sources.huggingface.enabled)"
 
     def ingestor(self, context: FetchContext) -> TrendingIngestor:
