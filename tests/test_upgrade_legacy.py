@@ -88,6 +88,24 @@ def test_every_paper_keeps_its_metadata_and_becomes_source_neutral(legacy: Store
     legacy.close()
 
 
+def test_a_journal_article_with_a_stored_papers_doi_is_that_paper(legacy: Store) -> None:
+    # 2609.05678 was stored with DOI 10.1000/example.2026.5678; the journal's feed writes it
+    # as a link with a fragment and upper case.
+    article = Paper(
+        "jir:article-5678",
+        "Its journal version",
+        doi="https://doi.org/10.1000/EXAMPLE.2026.5678#new_tab",
+        source="jir",
+        route=Route.FEED,
+    )
+    with legacy.transaction() as connection:
+        legacy.upsert_papers(connection, [article], NOW)
+
+    assert legacy.count_papers() == 8
+    assert legacy.get_papers(["2609.05678"])["2609.05678"].arxiv_id == "2609.05678"
+    legacy.close()
+
+
 def test_announcements_estimates_and_search_survive(legacy: Store) -> None:
     announced = legacy.papers_announced(SEP_24, SEP_24)
     backfilled = legacy.papers_announced(NOV_17, NOV_17)

@@ -15,7 +15,7 @@ from loopback import LoopbackServer, Reply
 
 from paperwire.errors import FeedFormatError
 from paperwire.models import Paper
-from paperwire.sources.feeds.parse import parse_feed, split_creators
+from paperwire.sources.feeds.parse import canonical_link, parse_feed, split_creators
 from paperwire.sources.feeds.source import edition_date
 from paperwire.store import open_store
 
@@ -200,6 +200,46 @@ def test_own_feed_finds_doi_arxiv_id_and_drops_citation_and_heading() -> None:
         editorial.abstract == ""
         and editorial.key == "jir:https://journal.example.org/articles/editorial-7"
     )
+
+
+@shared_fixtures
+def test_a_doi_link_with_a_fragment_and_tracking_gives_the_doi_alone() -> None:
+    aasnova = _papers("aasnova_rss2_2023-06-26_MALFORMED-leading-newline.xml", "aas")
+
+    # Its link: https://doi.org/10.3847/1538-4365/aca4c6#new_tab?utm_source=rss&…
+    assert [p.doi for p in aasnova if p.doi] == ["10.3847/1538-4365/aca4c6"]
+    assert "url:https://doi.org/10.3847/1538-4365/aca4c6" in aasnova[1].aliases
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "same"),
+    [
+        ("https://j.example/article.php?id=101", "https://j.example/article.php?id=102", False),
+        ("https://j.example/a/1?utm_source=rss&af=R", "https://J.example/a/1?rss=1#top", True),
+        ("https://j.example/a?b=2&a=1", "https://j.example/a?a=1&b=2&dgcid=rss", True),
+    ],
+)
+def test_links_name_one_article_only_when_they_differ_in_tracking_alone(
+    first: str, second: str, same: bool
+) -> None:
+    assert (canonical_link(first) == canonical_link(second)) is same
+
+
+def test_articles_of_one_page_told_apart_by_a_parameter_stay_apart() -> None:
+    items = "".join(
+        f"<item><title>Article {n}</title><link>https://j.example/article.php?id={n}</link>"
+        "</item>"
+        for n in (101, 102, 103)
+    )
+    body = f'<?xml version="1.0"?><rss version="2.0"><channel>{items}</channel></rss>'
+
+    papers = parse_feed(body.encode(), "https://j.example/rss", "j").papers
+
+    assert [p.key for p in papers] == [
+        "j:https://j.example/article.php?id=101",
+        "j:https://j.example/article.php?id=102",
+        "j:https://j.example/article.php?id=103",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -11,21 +11,16 @@ arXiv ids are never merged, whatever DOI they claim.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, select
 
+from paperwire.doi import arxiv_id_of_doi, normal_doi
 from paperwire.models import Paper
 from paperwire.store.tables import KEY_LENGTH, PAPER_ALIASES, PAPERS
 
 _CHUNK = 900  # bound parameters per statement, well under SQLite's limit
-
-# "https://doi.org/10.1101/743294", "doi:10.1101/743294", "DOI: 10.1101/743294"
-_DOI = re.compile(r"(?:https?://(?:dx\.)?doi\.org/|doi:\s*)?(10\.\d{4,9}/\S+)", re.IGNORECASE)
-# arXiv's own DataCite DOI names the arXiv paper, not a journal version.
-_ARXIV_DOI = re.compile(r"10\.48550/arxiv\.(.+)", re.IGNORECASE)
 
 
 def bounded(name: str) -> str:
@@ -34,23 +29,6 @@ def bounded(name: str) -> str:
         return name
     prefix = name.split(":", 1)[0][:64] if ":" in name else "key"
     return f"{prefix}:sha256:{hashlib.sha256(name.encode('utf-8', 'replace')).hexdigest()}"
-
-
-def normal_doi(text: str | None) -> str | None:
-    """The DOI in `text` ("https://doi.org/10.1038/X", "doi:10.1038/x"), lower-cased (DOIs are
-    case-insensitive); None when there is none."""
-    if not text:
-        return None
-    match = _DOI.search(text.strip())
-    if match is None:
-        return None
-    return match.group(1).rstrip(".,;").lower()
-
-
-def arxiv_id_of_doi(doi: str | None) -> str | None:
-    """The arXiv id of arXiv's own DOI (10.48550/arXiv.2401.01234), else None."""
-    match = _ARXIV_DOI.fullmatch(doi or "")
-    return match.group(1) if match else None
 
 
 def aliases_of(paper: Paper) -> list[str]:

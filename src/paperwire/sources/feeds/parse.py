@@ -20,8 +20,9 @@ import calendar
 import datetime as dt
 import re
 from typing import Any
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
+from paperwire.doi import arxiv_id_of_doi, normal_doi
 from paperwire.errors import FeedFormatError
 from paperwire.models import AnnounceType, FeedBatch, Paper, Route
 from paperwire.sources._text import (
@@ -52,8 +53,10 @@ _WHERE_ONLY = re.compile(
 )
 _ABSTRACT_HEADING = re.compile(r"\A\s*(?:abstract|summary)\s*[:.]?\s+", re.IGNORECASE)
 _ARXIV_IN_URL = re.compile(r"arxiv\.org/(?:abs|pdf)/([a-z\-.]*/?\d{4}\.?\d{4,5})", re.I)
-_ARXIV_DOI = re.compile(r"10\.48550/arxiv\.([\w.\-/]+)", re.I)
-_DOI = re.compile(r"(?:doi:\s*|https?://(?:dx\.)?doi\.org/)?(10\.\d{4,9}/[^\s\"<>]+)", re.I)
+# Query parameters that only say where a click came from: two feeds' links to one article
+# differ in them (utm_*, Wiley's and T&F's af, bioRxiv's and OUP's rss, Cambridge's rft_dat,
+# ScienceDirect's dgcid, PubMed's fc and ff).
+_TRACKING = frozenset({"af", "rss", "rft_dat", "dgcid", "fc", "ff", "fbclid", "gclid"})
 _SCIENCEDIRECT_AUTHORS = re.compile(r"Author\(s\):\s*(.+?)\s*(?:$|Publication date:|Source:)")
 _SCIENCEDIRECT_SOURCE = re.compile(r"Source:\s*(.+?)(?:,\s*Volume|\s*Author\(s\):|$)")
 
@@ -140,17 +143,16 @@ def _doi(entry: Any) -> str | None:
             continue
         if key in ("id", "link") and "doi" not in value.lower():
             continue
-        found = _DOI.search(value.strip())
-        if found:
-            return found.group(1).rstrip(".,;)").lower()
+        doi = normal_doi(value)
+        if doi:
+            return doi
     return None
 
 
 def _arxiv_id(entry: Any, doi: str | None) -> str | None:
-    if doi:
-        found = _ARXIV_DOI.fullmatch(doi)
-        if found:
-            return found.group(1)
+    from_doi = arxiv_id_of_doi(doi)
+    if from_doi:
+        return from_doi
     for key in ("link", "id"):
         value = entry.get(key)
         if isinstance(value, str):
@@ -178,10 +180,18 @@ def safe_link(value: str) -> str:
 
 
 def canonical_link(link: str) -> str:
-    """A link without its query and fragment (tracking parameters differ from feed to feed):
-    two feeds naming one article's page name one paper."""
+    """A link without its fragment and tracking parameters (they differ from feed to feed),
+    its other parameters in order: two feeds naming one article's page name one paper, and
+    two articles of one page (`article.php?id=101`, `?id=102`) stay two."""
     parts = urlsplit(link)
-    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path, "", ""))
+    query = sorted(
+        (name, value)
+        for name, value in parse_qsl(parts.query, keep_blank_values=True)
+        if name.lower() not in _TRACKING and not name.lower().startswith("utm_")
+    )
+    return urlunsplit(
+        (parts.scheme.lower(), parts.netloc.lower(), parts.path, urlencode(query), "")
+    )
 
 
 def _journal(entry: Any, title: str) -> str | None:

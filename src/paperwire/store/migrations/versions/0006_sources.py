@@ -77,14 +77,7 @@ def upgrade() -> None:
         ),
     )
     op.create_index("ix_paper_aliases_paper_id", "paper_aliases", ["paper_id"])
-    # A DOI names the work wherever it appears (the journal version of an arXiv preprint).
-    # Two papers claiming one DOI happen (errata): the first keeps it.
-    conflict = "ON CONFLICT DO NOTHING"
-    op.execute(
-        "INSERT INTO paper_aliases (alias, paper_id) "
-        "SELECT 'doi:' || lower(trim(doi)), id FROM papers "
-        f"WHERE doi IS NOT NULL AND trim(doi) != '' ORDER BY id {conflict}"
-    )
+    _doi_aliases()
     columns = {c["name"] for c in sa.inspect(op.get_bind()).get_columns("deliveries")}
     if "channel" not in columns:  # a downgrade leaves it (see there)
         op.add_column(
@@ -100,6 +93,29 @@ def upgrade() -> None:
         sa.Column("value", sa.JSON(), nullable=False),
         sa.Column("updated_at", _TZ, nullable=False),
     )
+
+
+def _doi_aliases() -> None:
+    """A DOI names the work wherever it appears (the journal version of an arXiv preprint):
+    each paper's DOI becomes an alias, in the form the code writes (paperwire.doi, imported
+    rather than copied so the two cannot differ), arXiv's own DOIs left out. Two papers
+    claiming one DOI happen (errata): the first keeps it."""
+    from paperwire.doi import arxiv_id_of_doi, normal_doi
+
+    bind = op.get_bind()
+    papers = sa.table("papers", sa.column("id"), sa.column("doi"))
+    aliases = sa.table("paper_aliases", sa.column("alias"), sa.column("paper_id"))
+    taken: set[str] = set()
+    rows = []
+    query = sa.select(papers.c.id, papers.c.doi).where(papers.c.doi.is_not(None))
+    for paper_id, text in bind.execute(query.order_by(papers.c.id)):
+        doi = normal_doi(text)
+        if doi and not arxiv_id_of_doi(doi) and f"doi:{doi}" not in taken:
+            taken.add(f"doi:{doi}")
+            if len(doi) + 4 <= KEY_LENGTH:  # a longer one is no DOI
+                rows.append({"alias": f"doi:{doi}", "paper_id": paper_id})
+    for start in range(0, len(rows), 500):
+        bind.execute(aliases.insert(), rows[start : start + 500])
 
 
 def _window_index(columns: list[str]) -> None:
