@@ -194,3 +194,23 @@ def test_hostile_titles_stay_text_in_valid_xml() -> None:
     assert entry.findtext(f"{A}title") == 'Evil <script>alert(1)</script> & "quotes" control'
     assert entry.findtext(f"{A}author/{A}name") == "</name><name>Injected"
     assert feedparser.parse(document).bozo == 0
+
+
+def test_a_one_off_sent_digest_goes_on_the_readers_channels_only(
+    paperwire: PaperwireCLI, sqlite_url: str
+) -> None:
+    write_config(paperwire.home, channels='["atom"]')
+    with open_store(sqlite_url) as store:
+        announce(store, paper("2611.00001", "Diffusion models for graphs", DAY1))
+
+    with time_machine.travel(dt.datetime.combine(DAY1, dt.time(12), UTC), tick=False):
+        result = paperwire("digest", "--subscriber", "ada@example.org", "--send", "--no-fetch")
+        again = paperwire("digest", "--subscriber", "ada@example.org", "--send", "--no-fetch")
+
+    assert result.exit_code == 0, result.output
+    assert again.exit_code == 0, again.output
+    assert not list((paperwire.home / "outbox").glob("*.eml"))  # Ada reads no email
+    assert entry_ids(feed_of(paperwire.home)) == ["2611.00001"]  # once, not twice
+    with open_store(sqlite_url) as store:
+        sent = [(d.channel, d.state) for d in store.ledger.deliveries()]
+    assert sent == [("atom", DeliveryState.SENT)]

@@ -159,6 +159,21 @@ def test_digest_json_follows_the_spec(paperwire: PaperwireCLI, arxiv: LoopbackSe
     assert paper["authors"] == ["Ana Rodríguez", "Jörg Müller"]
 
 
+def test_quiet_keeps_the_digest_and_drops_the_chatter(
+    paperwire: PaperwireCLI, arxiv: LoopbackServer, tmp_path: Path
+) -> None:
+    arxiv.add("/rss/cs.LG+cs.AI", Reply(200, FEED))
+    paperwire("fetch", "--route", "rss", "-c", "cs.LG", "-c", "cs.AI")
+    args = ("digest", "--no-fetch", "--date", "2026-11-17", "-c", "cs.LG", "-k", "low-rank")
+
+    shown = paperwire("-q", *args)
+    written = paperwire("-q", *args, "-o", str(tmp_path / "d.txt"))
+
+    assert shown.exit_code == 0 and "1 of 2 papers" in shown.stdout
+    assert written.exit_code == 0 and written.output == ""  # no "wrote …"
+    assert "low-rank adapters" in (tmp_path / "d.txt").read_text().lower()
+
+
 def test_markdown_digest_written_to_a_file(
     paperwire: PaperwireCLI, arxiv: LoopbackServer, tmp_path: Path
 ) -> None:

@@ -288,33 +288,47 @@ class Paperwire:
         last = date or newest
         first = date or since or newest_first
         builder = DigestBuilder.from_settings(self.store, settings, now=now, embedder=embedder)
-        received: set[str] = set()
-        if send and reader is not None:
-            received = self.store.ledger.received(reader.email, "email")
-        built = builder.build(
-            profile,
-            first,
-            last,
-            limit=limit or (reader.max_papers if reader else None) or settings.digest.max_papers,
-            min_score=settings.digest.min_score if min_score is None else min_score,
-            skip=received,
-            kind=kind_name,
-            only_matching=only,
-            sources=reader.sources if reader else (),
-        )
-        result = DigestResult(built, report)
-        if send and reader is not None:
-            result.sent = self.send_digest(reader, built)
-        return result
 
-    def send_digest(self, reader: Reader, digest: Digest) -> SendSummary:
-        """Email one digest already built (with the reader's received papers left out) to
-        `reader`, recorded in the ledger like any other."""
+        def build(skip: set[str]) -> Digest:
+            return builder.build(
+                profile,
+                first,
+                last,
+                limit=limit
+                or (reader.max_papers if reader else None)
+                or settings.digest.max_papers,
+                min_score=settings.digest.min_score if min_score is None else min_score,
+                skip=skip,
+                kind=kind_name,
+                only_matching=only,
+                sources=reader.sources if reader else (),
+            )
+
+        if not (send and reader is not None):
+            return DigestResult(build(set()), report)
+        if not reader.channels:
+            raise UsageError(f"{reader.email} has no channel to send on")
+        # On each of the reader's channels, without the papers that channel has delivered.
+        results = []
+        for channel in reader.channels:
+            built = build(self.store.ledger.received(reader.email, channel))
+            results.append(
+                DigestResult(built, report, self.send_digest(reader, built, channel=channel))
+            )
+        for other in results[1:]:
+            assert results[0].sent is not None and other.sent is not None
+            results[0].sent.merge(other.sent)
+        return results[0]
+
+    def send_digest(self, reader: Reader, digest: Digest, *, channel: str = "email") -> SendSummary:
+        """Deliver one digest already built (with the papers `channel` has delivered to
+        `reader` left out: `store.ledger.received`) on `channel`, recorded in the ledger like
+        any other."""
         from paperwire.delivery import configured
         from paperwire.delivery.planner import send_digest
 
-        channel = configured(self.settings, self.store)["email"]
-        return send_digest(self.store, self.settings, reader, digest, channel, self.now())
+        chosen = configured(self.settings, self.store)[channel]
+        return send_digest(self.store, self.settings, reader, digest, chosen, self.now())
 
     def _embedder(self, semantic: bool | None) -> Embedder | None:
         if not (self.settings.scoring.semantic if semantic is None else semantic):

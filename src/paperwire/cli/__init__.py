@@ -77,9 +77,18 @@ class AppContext:
 
     @cached_property
     def console(self) -> Console:
+        """Where a command says what it did: silent with -q."""
         from rich.console import Console
 
         return Console(stderr=False, quiet=self.quiet, highlight=False)
+
+    @cached_property
+    def result_console(self) -> Console:
+        """Where a command prints what was asked for (a digest, a list): -q does not
+        silence it."""
+        from rich.console import Console
+
+        return Console(stderr=False, highlight=False)
 
     @cached_property
     def err_console(self) -> Console:

@@ -52,7 +52,7 @@ def status(app: AppContext) -> None:
     with open_store(app.settings.database.url, upgrade=False) as store:
         current, head = store.schema_revision()
         papers = store.count_papers() if current == head else "?"
-        app.console.print(
+        app.result_console.print(
             f"{store.url}: revision {current or 'none'} (newest {head}), {papers} papers",
             markup=False,
             soft_wrap=True,

@@ -125,8 +125,8 @@ if TYPE_CHECKING:
 @click.option(
     "--send",
     is_flag=True,
-    help="Email this digest to the --subscriber (recorded like `paperwire send`: papers "
-    "already received are left out).",
+    help="Deliver this digest to the --subscriber on their channels (email, their Atom feed), "
+    "recorded like `paperwire send`: papers already delivered are left out.",
 )
 @common_options
 @pass_app
@@ -163,10 +163,6 @@ def command(
     from paperwire.models import Profile
 
     setup_logging(app)
-    if on_date and since:
-        raise UsageError("give --date or --since, not both")
-    if send and not subscriber:
-        raise UsageError("--send needs --subscriber EMAIL: the subscriber it goes to")
     pw = app.paperwire
     reader = _reader(app, subscriber) if subscriber else None
     profile = _profile(reader.profile if reader else Profile(), categories, keywords)
@@ -178,10 +174,9 @@ def command(
         profile.description = description
     profile.like += [_paper_id(i) for i in likes]
     who: Profile | Reader = dataclasses.replace(reader, profile=profile) if reader else profile
-    kind = "trending" if trending or (reader and reader.mode == "trending") else None
     result = pw.digest(
         who,
-        kind=kind,
+        kind="trending" if trending else None,
         date=on_date,
         since=since,
         limit=limit,
@@ -261,14 +256,15 @@ def _emit(app: AppContext, digest: Digest, output_format: str, output: Path | No
     from paperwire.digest.formats import render
 
     if output_format == "text" and output is None:
-        app.console.print(_table(digest))
+        app.result_console.print(_table(digest))
         return
     text = render(digest, output_format)
     if output is None:
         click.echo(text, nl=False)
         return
     write_output(output, text)
-    app.err_console.print(f"wrote {output}", markup=False)
+    if not app.quiet:
+        app.err_console.print(f"wrote {output}", markup=False)
 
 
 def _open(app: AppContext, digest: Digest, output_format: str, output: Path | None) -> None:

@@ -73,7 +73,7 @@ def command(app: AppContext, query: tuple[str, ...], limit: int, output_format: 
             authors = ", ".join(p.authors[:3]) + (" …" if len(p.authors) > 3 else "")
             cells = (p.arxiv_id or p.key, str(p.announced or ""), p.title, authors)
             table.add_row(*(Text(cell) for cell in cells))  # Text: titles are not markup
-        app.console.print(table)
+        app.result_console.print(table)
     if not papers:
         click.echo(f"paperwire: nothing stored matches {text!r}", err=True)
         raise click.exceptions.Exit(1)

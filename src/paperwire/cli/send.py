@@ -73,7 +73,7 @@ def command(app: AppContext, dry_run: bool, outbox: Path | None) -> None:
         ]
         paused = [Outcome(one.email, Status.PAUSED) for one in due.paused]
         current = [Outcome(one.email, Status.NOTHING) for one in due.current]
-        app.console.print(_plan_table(summary.outcomes + current + waiting + paused))
+        app.result_console.print(_plan_table(summary.outcomes + current + waiting + paused))
         return
     summary.outcomes += [Outcome(one.email, Status.NOTHING) for one in due.current]
     show_summary(app, summary)

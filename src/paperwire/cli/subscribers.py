@@ -348,7 +348,6 @@ def list_(app: AppContext, output_format: str) -> None:
         ]
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
     elif stored:
-        from rich.console import Console
         from rich.table import Table
         from rich.text import Text
 
@@ -366,8 +365,7 @@ def list_(app: AppContext, output_format: str) -> None:
                 "paused" if settings.paused else "",
             )
             table.add_row(*(Text(cell) for cell in cells))  # Text: no markup in names
-        # Not app.console: the list is what was asked for, so -q does not silence it.
-        Console(highlight=False).print(table)
+        app.result_console.print(table)
     if not stored and not app.quiet:
         click.echo("no subscribers", err=True)
 

@@ -109,6 +109,13 @@ class SendSummary:
     def count(self, status: OutcomeStatus) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
 
+    def merge(self, other: SendSummary) -> None:
+        """Add another channel's summary to this one."""
+        self.outcomes += other.outcomes
+        if other.transport:
+            self.transport = ", ".join(filter(None, (self.transport, other.transport)))
+        self.problems += other.problems
+
     @property
     def failed(self) -> bool:
         """True when some digest did not reach its destination (exit status 1)."""
