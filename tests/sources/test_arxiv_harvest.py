@@ -214,3 +214,49 @@ def test_a_real_arxivraw_page_streams_into_the_store(arxiv: LoopbackServer, stor
     assert all(in_categories(p.categories, categories) for p in stored)
     assert all(p.submitted is not None and p.submitted.year == 2016 for p in stored)
     assert [r.params.get("set") for r in arxiv.requests_to("/oai")] == ["physics:quant-ph", None]
+
+
+def test_a_server_that_repeats_its_token_is_not_asked_forever(
+    paperwire: PaperwireCLI, arxiv: LoopbackServer, sqlite_url: str
+) -> None:
+    arxiv.route("/oai", _oai(FIRST, lambda _request: Reply(200, FIRST)))  # same token again
+
+    result = _fetch(paperwire, "--since", str(SINCE))
+
+    assert result.exit_code == 1
+    assert result.stderr.count("\n") == 1 and "gave this resumption token twice" in result.stderr
+    assert len(arxiv.requests_to("/oai")) == 2
+    with open_store(sqlite_url) as store:
+        assert store.state(STATE).items() == {}  # nothing left to resume into the loop
+
+
+def test_a_harvest_cut_short_resumes_after_the_next_announcement_too(
+    paperwire: PaperwireCLI, arxiv: LoopbackServer, sqlite_url: str
+) -> None:
+    arxiv.route("/oai", _oai(FIRST, lambda _request: Reply(503)))
+    _fetch(paperwire, "--since", str(SINCE))  # Friday: cut short after the first page
+    arxiv.route("/oai", _oai(FIRST, lambda _request: Reply(200, LAST)))
+    before = len(arxiv.requests_to("/oai"))
+
+    monday = dt.datetime(2026, 11, 30, 15, tzinfo=dt.UTC)  # arXiv's latest: Mon 30 Nov
+    with time_machine.travel(monday, tick=False):
+        resumed = paperwire("fetch", "-c", "cs.LG", "--since", str(SINCE))
+
+    assert resumed.exit_code == 0, resumed.output
+    asked = [r.params.get("resumptionToken") for r in arxiv.requests_to("/oai")[before:]]
+    assert asked == ["8675309|2"]
+    with open_store(sqlite_url) as store:
+        assert store.state(STATE).items() == {}
+
+
+def test_an_abandoned_harvest_of_another_since_is_forgotten(
+    paperwire: PaperwireCLI, arxiv: LoopbackServer, sqlite_url: str
+) -> None:
+    arxiv.route("/oai", _oai(FIRST, lambda _request: Reply(503)))
+    _fetch(paperwire, "--since", str(SINCE))
+    arxiv.route("/oai", _oai(LAST, lambda _request: Reply(503)))
+
+    _fetch(paperwire, "--since", str(SINCE + dt.timedelta(days=1)))
+
+    with open_store(sqlite_url) as store:
+        assert store.state(STATE).items() == {}  # the old token is gone; the new one finished

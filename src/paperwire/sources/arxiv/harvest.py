@@ -90,17 +90,27 @@ class Harvest:
     def _harvest(self, name: str, since: dt.date, until: dt.date) -> UpsertCounts:
         state = self.store.state(STATE)
         first = since - _SUBMISSION_LEAD
-        key = f"{name}|{METADATA_PREFIX}|{first}|{until}"
+        # Keyed by what the listing asks for, not by its last day: a harvest cut short
+        # resumes the next day too (a run after the next announcement has a later `until`).
+        key = f"{name}|{METADATA_PREFIX}|{first}"
         saved: dict[str, Any] = state.get(key) or {}
+        for other in state.items():
+            if other != key and other.startswith(f"{name}|"):
+                state.delete(other)  # another --since's harvest, abandoned: it never resumes
         counts = UpsertCounts()
         done = int(saved.get("done", 0))
         if saved.get("token"):
             log.info("resuming the OAI-PMH harvest of %s after %d records", name, done)
         restarted = False
+        asked: set[str] = set()
         while True:
             token = saved.get("token")
             if token:
                 url = list_url(self.settings.oai_url, resumptionToken=token)
+                if token in asked:  # a server that hands a token back would be asked forever
+                    state.delete(key)
+                    raise OaiError(url, "loop", "the server gave this resumption token twice")
+                asked.add(token)
             else:
                 url = list_url(
                     self.settings.oai_url,
@@ -118,6 +128,7 @@ class Harvest:
                     raise
                 log.info("the OAI-PMH server no longer knows the saved token: starting again")
                 saved, done, restarted = {}, 0, True
+                asked.clear()
                 state.delete(key)
                 continue
             papers = []
