@@ -3,24 +3,34 @@
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
+import stat
 from pathlib import Path
 
 
-def write_atomically(path: Path, data: bytes, *, durable: bool = True) -> None:
+def write_atomically(
+    path: Path, data: bytes, *, durable: bool = True, mode: int | None = None
+) -> None:
     """Write `data` to `path` so that a reader sees the old file or the whole new one: a
     temporary file beside it, then a rename. With `durable`, the data and the rename are
     fsynced (the outbox: a message recorded as delivered must survive a power cut).
 
-    A link or a device (/dev/stdout) is written through, never replaced. Raises OSError.
+    The file gets `mode` (less the umask); by default a file replaced keeps its mode and a
+    new one is made as any program makes one (0o666 less the umask). A link or a device
+    (/dev/stdout) is written through, never replaced. Raises OSError.
     """
     if path.is_symlink() or (path.exists() and not path.is_file()):
         with open(path, "wb") as file:
             file.write(data)
         return
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    keep = stat.S_IMODE(path.stat().st_mode) if mode is None and path.exists() else None
+    temporary = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    handle = os.open(temporary, flags, 0o666 if mode is None else mode)
     try:
         with os.fdopen(handle, "wb") as file:
+            if keep is not None:
+                os.chmod(file.fileno(), keep)
             file.write(data)
             if durable:
                 file.flush()
@@ -33,12 +43,20 @@ def write_atomically(path: Path, data: bytes, *, durable: bool = True) -> None:
         _fsync_directory(path.parent)
 
 
-def write_into(directory: Path, name: str, data: bytes) -> Path:
-    """Write a file whole into `directory` (made if missing, with its parents): the outbox's
-    messages, the readers' feeds. Raises OSError; the caller names what could not be written."""
-    directory.mkdir(parents=True, exist_ok=True)
+def write_into(
+    directory: Path,
+    name: str,
+    data: bytes,
+    *,
+    mode: int | None = None,
+    directory_mode: int = 0o777,
+) -> Path:
+    """Write a file whole into `directory` (made if missing, with its parents; the folder
+    itself with `directory_mode` less the umask): the outbox's messages, the readers' feeds.
+    Raises OSError; the caller names what could not be written."""
+    directory.mkdir(mode=directory_mode, parents=True, exist_ok=True)
     path = directory / name
-    write_atomically(path, data)
+    write_atomically(path, data, mode=mode)
     return path
 
 

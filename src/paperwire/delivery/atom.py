@@ -148,7 +148,15 @@ class AtomChannel(Channel):
             self.url(delivery.subscriber),
         )
         try:
-            path = write_into(self.directory, self.path(delivery.subscriber).name, document)
+            # Readable by the web server that serves them; the folder cannot be listed, so
+            # only a reader who has its unguessable name finds a feed.
+            path = write_into(
+                self.directory,
+                self.path(delivery.subscriber).name,
+                document,
+                mode=0o644,
+                directory_mode=0o711,
+            )
         except OSError as exc:
             reason = exc.strerror or type(exc).__name__
             raise DeliveryError(f"feeds folder {self.directory}: cannot write: {reason}") from None

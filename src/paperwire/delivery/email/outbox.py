@@ -39,7 +39,8 @@ class OutboxTransport:
         """Write the message (temp file, fsync, rename); an unwritable directory is an
         OutboxError."""
         try:
-            path = write_into(self.directory, eml_name(message), message_bytes(message))
+            # A message is the reader's mail: for the owner alone.
+            path = write_into(self.directory, eml_name(message), message_bytes(message), mode=0o600)
         except OSError as exc:
             reason = exc.strerror or type(exc).__name__
             raise OutboxError(f"outbox {self.directory}: cannot write: {reason}") from None
