@@ -12,9 +12,10 @@ import time_machine
 from conftest import PaperwireCLI
 from test_send import DAY1, DAY2, DAY3, announce, paper
 
-from paperwire.delivery.atom import ATOM, feed_document
+from paperwire.delivery.atom import ATOM, AtomChannel, feed_document
 from paperwire.models import DeliveryState, Paper
 from paperwire.store import open_store
+from paperwire.store.ledger import PlannedDelivery
 
 A = f"{{{ATOM}}}"
 UTC = dt.UTC
@@ -214,3 +215,37 @@ def test_a_one_off_sent_digest_goes_on_the_readers_channels_only(
     with open_store(sqlite_url) as store:
         sent = [(d.channel, d.state) for d in store.ledger.deliveries()]
     assert sent == [("atom", DeliveryState.SENT)]
+
+
+def test_a_delivery_another_process_is_writing_is_not_written_out_of_the_feed(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    # `send` and cron's `run` deliver Ada's topics and trending digests at the same moment:
+    # the topics one is claimed by the other process, not yet marked sent.
+    now = dt.datetime.combine(DAY1, dt.time(12), UTC)
+    with open_store(sqlite_url) as store:
+        announce(
+            store,
+            paper("2611.00001", "Diffusion models for graphs", DAY1),
+            paper("2611.00002", "Latent diffusion at scale", DAY1),
+        )
+        ids = [
+            store.ledger.add(
+                PlannedDelivery(
+                    "ada@example.org", DAY1, DAY1, f"m{n}", "s", None, [(key, 1.0)],
+                    kind=kind, channel="atom",
+                ),
+                now,
+            )
+            for n, (key, kind) in enumerate(
+                (("2611.00001", "topics"), ("2611.00002", "trending"))
+            )
+        ]  # fmt: skip
+        theirs, ours = sorted(store.ledger.deliveries(), key=lambda d: ids.index(d.id))
+        assert store.ledger.claim(theirs, "other-host pid 1", now)
+        assert store.ledger.claim(ours, "this process", now)
+
+        AtomChannel(tmp_path / "feeds", store).deliver(ours, None, now)
+
+        [path] = (tmp_path / "feeds").glob("*.xml")
+        assert sorted(entry_ids(path)) == ["2611.00001", "2611.00002"]

@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 import stat
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +20,7 @@ from test_outbox import digest_message
 from test_send import DAY1, announce, paper
 
 from paperwire.delivery.email.outbox import OutboxTransport
-from paperwire.files import write_atomically
+from paperwire.files import turn, write_atomically
 from paperwire.store import open_store
 
 
@@ -69,3 +71,24 @@ def test_a_file_written_over_keeps_its_mode_and_a_new_one_follows_the_umask(
 
     assert (mode(shared), shared.read_bytes()) == (0o664, b"digest")
     assert mode(new) == 0o644
+
+
+def test_two_processes_rebuilding_one_file_take_turns(tmp_path: Path) -> None:
+    lock, log = tmp_path / ".feed.lock", tmp_path / "log"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\nfrom pathlib import Path\nfrom paperwire.files import turn\n"
+            f"with turn(Path({str(lock)!r})):\n"
+            "    print('holding', flush=True)\n    time.sleep(0.5)\n"
+            f"    Path({str(log)!r}).write_text('first')\n",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None and holder.stdout.readline() == "holding\n"
+
+    with turn(lock):
+        assert log.read_text() == "first"  # waited for the other to finish
+    holder.wait(timeout=10)

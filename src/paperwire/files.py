@@ -1,10 +1,14 @@
-"""Write a file whole or not at all: digests written with -o, outbox messages, feed files."""
+"""Write a file whole or not at all: digests written with -o, outbox messages, feed files;
+and wait for a file's turn when two processes rebuild it."""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import secrets
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 
@@ -58,6 +62,19 @@ def write_into(
     path = directory / name
     write_atomically(path, data, mode=mode)
     return path
+
+
+@contextlib.contextmanager
+def turn(path: Path) -> Iterator[None]:
+    """Wait for, then hold, an exclusive lock on `path` (made if missing) while the block runs:
+    two processes that each read, rebuild and write one file take turns. The kernel releases
+    it when the process ends. Raises OSError."""
+    handle = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(handle)  # releases the lock
 
 
 def _fsync_directory(directory: Path) -> None:

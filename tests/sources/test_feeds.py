@@ -227,8 +227,7 @@ def test_links_name_one_article_only_when_they_differ_in_tracking_alone(
 
 def test_articles_of_one_page_told_apart_by_a_parameter_stay_apart() -> None:
     items = "".join(
-        f"<item><title>Article {n}</title><link>https://j.example/article.php?id={n}</link>"
-        "</item>"
+        f"<item><title>Article {n}</title><link>https://j.example/article.php?id={n}</link></item>"
         for n in (101, 102, 103)
     )
     body = f'<?xml version="1.0"?><rss version="2.0"><channel>{items}</channel></rss>'

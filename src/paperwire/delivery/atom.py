@@ -19,7 +19,7 @@ from pathlib import Path
 from paperwire.delivery.base import Channel, Prepared, SendResult
 from paperwire.digest.view import why_items
 from paperwire.errors import DeliveryError
-from paperwire.files import write_into
+from paperwire.files import turn, write_into
 from paperwire.models import Digest, Paper, Reader
 from paperwire.store import Store
 from paperwire.store.ledger import Delivery
@@ -112,8 +112,8 @@ class AtomChannel(Channel):
         token: str = self.store.state(STATE).put_new(email.lower(), made, moment)
         return token
 
-    def path(self, email: str) -> Path:
-        return self.directory / f"{self.token(email)}.xml"
+    def path(self, email: str, now: dt.datetime | None = None) -> Path:
+        return self.directory / f"{self.token(email, now)}.xml"
 
     def url(self, email: str) -> str:
         return f"{self.base_url}/feeds/{self.token(email)}.xml" if self.base_url else ""
@@ -128,6 +128,23 @@ class AtomChannel(Channel):
         return Prepared("", subject, None, digest)
 
     def deliver(self, delivery: Delivery, payload: bytes | None, now: dt.datetime) -> SendResult:
+        """Rebuild the reader's feed from the ledger, this delivery's papers included. Two
+        processes delivering to one reader at once (`send` beside cron's `run`) take turns,
+        and each counts the other's claimed delivery: neither writes the other's papers out."""
+        name = self.path(delivery.subscriber, now).name
+        try:
+            self.directory.mkdir(mode=0o711, parents=True, exist_ok=True)
+            with turn(self.directory / f".{name}.lock"):
+                document, count = self._document(delivery, now)
+                # Readable by the web server that serves them; the folder cannot be listed,
+                # so only a reader who has its unguessable name finds a feed.
+                path = write_into(self.directory, name, document, mode=0o644)
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            raise DeliveryError(f"feeds folder {self.directory}: cannot write: {reason}") from None
+        return SendResult("sent", f"{count} papers in {path}")
+
+    def _document(self, delivery: Delivery, now: dt.datetime) -> tuple[bytes, int]:
         keys = self.store.ledger.delivered_papers(
             delivery.subscriber, self.name, self.size, including=delivery.id, now=now
         )
@@ -147,20 +164,7 @@ class AtomChannel(Channel):
             now,
             self.url(delivery.subscriber),
         )
-        try:
-            # Readable by the web server that serves them; the folder cannot be listed, so
-            # only a reader who has its unguessable name finds a feed.
-            path = write_into(
-                self.directory,
-                self.path(delivery.subscriber).name,
-                document,
-                mode=0o644,
-                directory_mode=0o711,
-            )
-        except OSError as exc:
-            reason = exc.strerror or type(exc).__name__
-            raise DeliveryError(f"feeds folder {self.directory}: cannot write: {reason}") from None
-        return SendResult("sent", f"{len(entries)} papers in {path}")
+        return document, len(entries)
 
     def describe(self) -> str:
         return f"feeds {self.directory}"

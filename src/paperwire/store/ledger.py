@@ -162,10 +162,12 @@ class Ledger:
     ) -> list[tuple[str, dt.datetime]]:
         """The newest `limit` papers delivered to a subscriber on a channel, newest first:
         (paper key, when its digest was delivered). `including`: a delivery being delivered
-        right now counts too, as of `now`."""
+        right now counts too, as of `now`, and so do the others claimed at this moment (by
+        another process, whose file write may come first)."""
         delivered = DELIVERIES.c.state == SENT
         if including is not None:
-            delivered = delivered | (DELIVERIES.c.id == including)
+            in_flight = (DELIVERIES.c.state == PENDING) & DELIVERIES.c.claimed_by.is_not(None)
+            delivered = delivered | (DELIVERIES.c.id == including) | in_flight
         query = (
             select(DELIVERY_PAPERS.c.paper_id, DELIVERIES.c.sent_at)
             .join(DELIVERIES, DELIVERIES.c.id == DELIVERY_PAPERS.c.delivery_id)
