@@ -183,6 +183,7 @@ def test_hostile_titles_stay_text_in_valid_xml() -> None:
         'Evil <script>alert(1)</script> & "quotes" \x00\x1b control',
         "An abstract with ]]> and <b>markup</b>.",
         authors=["</name><name>Injected"],
+        categories=["cs.LG\x01", '"><entry>'],
         links={"abs": "https://arxiv.org/abs/2611.00666"},
     )
 
@@ -194,6 +195,8 @@ def test_hostile_titles_stay_text_in_valid_xml() -> None:
     assert entry is not None
     assert entry.findtext(f"{A}title") == 'Evil <script>alert(1)</script> & "quotes" control'
     assert entry.findtext(f"{A}author/{A}name") == "</name><name>Injected"
+    terms = [c.get("term") for c in entry.iter(f"{A}category")]
+    assert terms == ["cs.LG", '"><entry>']
     assert feedparser.parse(document).bozo == 0
 
 

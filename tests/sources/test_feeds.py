@@ -176,6 +176,14 @@ def test_entity_declarations_are_refused_never_expanded() -> None:
         parse_feed(own_fixture("feeds/hostile_entities.xml"), "https://evil.example/", "evil")
 
 
+def test_an_entity_declaration_behind_a_long_comment_is_refused_too() -> None:
+    padding = b"<!--" + b"x" * 70_000 + b"-->"
+    body = own_fixture("feeds/hostile_entities.xml").replace(b"<!DOCTYPE", padding + b"<!DOCTYPE")
+
+    with pytest.raises(FeedFormatError, match="declares XML entities"):
+        parse_feed(body, "https://evil.example/", "evil")
+
+
 def test_own_feed_finds_doi_arxiv_id_and_drops_citation_and_heading() -> None:
     doi, arxiv, editorial = parse_feed(JOURNAL, "https://journal.example.org/rss", "jir").papers
 

@@ -47,7 +47,8 @@ def _urn(name: str) -> str:
 
 
 def _add(parent: ET.Element, tag: str, text: str | None = None, **attributes: str) -> ET.Element:
-    element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attributes)
+    cleaned = {name: _text(value) for name, value in attributes.items()}
+    element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", cleaned)
     if text is not None:
         element.text = _text(text)
     return element
