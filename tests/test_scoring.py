@@ -9,7 +9,7 @@ import pytest
 from paperwire.models import Paper, Profile
 from paperwire.scoring import CorpusStats, ProfileError, Ranker, parse_query, rank_papers
 from paperwire.scoring.analysis import STOPWORDS, Analyzer, author_keys
-from paperwire.scoring.syntax import All, Any_, Leaf, Not
+from paperwire.syntax import All, Any_, Leaf, Not
 
 
 def _paper(arxiv_id: str, title: str, abstract: str = "", **fields: object) -> Paper:

@@ -241,8 +241,8 @@ class Paperwire:
         from paperwire.config import check_categories
         from paperwire.digest.kinds import OneOff, kind_named
         from paperwire.digest.select import DigestBuilder
-        from paperwire.scoring.syntax import check_profile, split_weight
         from paperwire.sources.base import FetchContext, FetchRequest
+        from paperwire.syntax import check_profile, split_weight
 
         if date and since:
             raise UsageError("give --date or --since, not both")

@@ -28,8 +28,8 @@ from pydantic import (
 from paperwire import __version__
 from paperwire.errors import ConfigError, ProfileError, UsageError, redact_url
 from paperwire.models import DEFAULT_CHANNELS, AnnounceType, Origin, Profile, Reader
-from paperwire.scoring.syntax import parse_query, split_weight
 from paperwire.sources.arxiv.ids import parse_arxiv_id
+from paperwire.syntax import parse_query, split_weight
 
 log = logging.getLogger(__name__)
 ENV_PREFIX = "PAPERWIRE_"

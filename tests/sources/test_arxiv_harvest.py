@@ -11,10 +11,10 @@ from conftest import PaperwireCLI, arxiv_settings, polite_session
 from fixtures_path import real_fixture, shared_fixtures
 from loopback import LoopbackServer, RecordedRequest, Reply
 
-from paperwire.scoring.syntax import in_categories
 from paperwire.sources.arxiv.calendar import EASTERN
 from paperwire.sources.arxiv.harvest import STATE, Harvest, oai_set
 from paperwire.store import Store, open_store
+from paperwire.syntax import in_categories
 
 NOW = dt.datetime(2026, 11, 27, 15, tzinfo=dt.UTC)  # a Friday; arXiv's latest: Fri 27 Nov
 SINCE = dt.date(2026, 11, 2)  # 25 days back: more than oai_after_days (7)

@@ -234,7 +234,7 @@ def _profile(base: Profile, categories: tuple[str, ...], keywords: tuple[str, ..
 
 def _checked_query(query: str) -> str:
     from paperwire.errors import ProfileError
-    from paperwire.scoring.syntax import parse_query
+    from paperwire.syntax import parse_query
 
     try:
         parse_query(query)

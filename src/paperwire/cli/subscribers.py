@@ -32,8 +32,8 @@ from paperwire.cli import (
 from paperwire.config import DigestSettings, Settings, SubscriberSettings, find_config_file
 from paperwire.errors import ProfileError, SubscriberExists, UsageError
 from paperwire.models import Origin, Reader
-from paperwire.scoring.syntax import split_weight
 from paperwire.store.subscribers import SubscriberBook
+from paperwire.syntax import split_weight
 
 CONFIG = Origin.CONFIG
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 from paperwire.errors import ProfileError
 from paperwire.models import Digest
-from paperwire.scoring.syntax import split_weight
+from paperwire.syntax import split_weight
 
 EN_DASH = "\u2013"
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")

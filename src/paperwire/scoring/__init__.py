@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from paperwire.scoring.ranker import Ranker, rank_papers
     from paperwire.scoring.settings import RankSettings
     from paperwire.scoring.stats import CorpusStats
-    from paperwire.scoring.syntax import in_categories, parse_query, split_weight
+    from paperwire.syntax import in_categories, parse_query, split_weight
 
 _HOMES = {
     "CompiledProfile": "paperwire.scoring.profiles",
@@ -29,10 +29,10 @@ _HOMES = {
     "ProfileError": "paperwire.errors",
     "RankSettings": "paperwire.scoring.settings",
     "Ranker": "paperwire.scoring.ranker",
-    "in_categories": "paperwire.scoring.syntax",
-    "parse_query": "paperwire.scoring.syntax",
+    "in_categories": "paperwire.syntax",
+    "parse_query": "paperwire.syntax",
     "rank_papers": "paperwire.scoring.ranker",
-    "split_weight": "paperwire.scoring.syntax",
+    "split_weight": "paperwire.syntax",
 }
 
 

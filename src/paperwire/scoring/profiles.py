@@ -26,7 +26,7 @@ from paperwire.scoring.analysis import (
     phrase_pairs,
 )
 from paperwire.scoring.stats import CorpusStats
-from paperwire.scoring.syntax import (
+from paperwire.syntax import (
     Node,
     parse_query,
     query_leaves,

@@ -37,7 +37,7 @@ from paperwire.scoring.analysis import (
 from paperwire.scoring.profiles import CompiledProfile, Term, all_terms, compile_profile
 from paperwire.scoring.settings import RankSettings
 from paperwire.scoring.stats import CorpusStats
-from paperwire.scoring.syntax import All, Leaf, Node, Not
+from paperwire.syntax import All, Leaf, Node, Not
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]

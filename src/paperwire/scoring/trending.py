@@ -12,7 +12,7 @@ import math
 from collections.abc import Collection, Sequence
 
 from paperwire.models import Paper, ScoredPaper
-from paperwire.scoring.syntax import has_topics
+from paperwire.syntax import has_topics
 
 __all__ = ["has_topics", "trending_order", "upvote_score"]
 

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 from paperwire.digest.kinds.base import DigestKind, DigestRequest, Limits, OneOff
 from paperwire.digest.words import day_month, display_term, format_window
 from paperwire.models import ARXIV, ARXIV_BACKED, Digest, Paper, ScoredPaper
-from paperwire.scoring.syntax import has_topics, in_categories
 from paperwire.sources.arxiv.calendar import latest_announcement_date, next_announcement_date
+from paperwire.syntax import has_topics, in_categories
 from paperwire.text import plural
 
 if TYPE_CHECKING:

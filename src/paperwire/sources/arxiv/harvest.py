@@ -20,12 +20,12 @@ from urllib.parse import urlencode
 from paperwire.config import ArxivSettings
 from paperwire.errors import OaiError
 from paperwire.models import AnnounceType, UpsertCounts
-from paperwire.scoring.syntax import in_categories
 from paperwire.sources.arxiv.calendar import latest_announcement_date
 from paperwire.sources.arxiv.fetch import date_estimate
 from paperwire.sources.arxiv.oai import parse_oai
 from paperwire.sources.base import FetchReport, Progress, RouteResult, RouteStatus
 from paperwire.store import Store
+from paperwire.syntax import in_categories
 
 if TYPE_CHECKING:
     from paperwire.http import PoliteSession

@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING
 from paperwire.config import ArxivSettings
 from paperwire.errors import PaperwireError, UsageError
 from paperwire.models import ARXIV
-from paperwire.scoring.syntax import split_weight
 from paperwire.sources.arxiv.calendar import announcement_days, latest_announcement_date
 from paperwire.sources.arxiv.ids import feed_key, parse_arxiv_id
 from paperwire.sources.base import FetchContext, FetchReport, FetchRequest, Probe, Source
 from paperwire.store import FeedDay, Store
+from paperwire.syntax import split_weight
 
 if TYPE_CHECKING:
     from paperwire.sources.arxiv.fetch import Ingestor

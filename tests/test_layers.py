@@ -1,0 +1,67 @@
+"""The pipeline's shape, checked from the source: imports point against the data's flow.
+
+docs/ARCHITECTURE.md states these rules; a change that breaks one fails here, naming the
+module and the import.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import paperwire
+
+PACKAGE = Path(paperwire.__file__).parent
+STAGES = ("sources", "store", "scoring", "digest", "delivery")
+
+
+def _imports(module: Path) -> list[tuple[int, str]]:
+    """Every `paperwire.*` module the file imports, at any depth (lazy imports count too)."""
+    found = []
+    for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names = [node.module]
+        elif isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        else:
+            continue
+        found += [(node.lineno, name) for name in names if name.startswith("paperwire.")]
+    return found
+
+
+def _offences(stage: str, allowed: set[str]) -> list[str]:
+    offences = []
+    for module in sorted((PACKAGE / stage).rglob("*.py")):
+        for line, name in _imports(module):
+            top = name.split(".")[1]
+            if top != stage and top not in allowed:
+                offences.append(f"{module.relative_to(PACKAGE)}:{line} imports {name}")
+    return offences
+
+
+def test_no_stage_imports_a_later_stage_or_what_drives_the_pipeline() -> None:
+    shared = {"models", "errors", "syntax", "text", "tex", "files", "http", "doi", "_lazy"}
+    offences = []
+    for position, stage in enumerate(STAGES):
+        earlier = set(STAGES[:position])
+        # A source writes what it fetched into the store it is handed.
+        if stage == "sources":
+            earlier.add("store")
+        configured = {"config"} if stage not in {"store", "scoring"} else set()
+        offences += _offences(stage, shared | earlier | configured)
+
+    assert offences == []
+
+
+def test_the_store_and_the_ranker_do_not_know_the_configuration_file() -> None:
+    shared = {"models", "errors", "syntax", "text", "tex", "files", "doi", "_lazy"}
+
+    assert _offences("store", shared) == []
+    assert _offences("scoring", shared | {"store"}) == []
+
+
+def test_the_rules_see_imports_at_any_depth(tmp_path: Path) -> None:
+    module = tmp_path / "m.py"
+    module.write_text("def f():\n    from paperwire.app import Paperwire\n")
+
+    assert _imports(module) == [(2, "paperwire.app")]
