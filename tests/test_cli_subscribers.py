@@ -656,3 +656,46 @@ def test_help_ends_with_an_example(paperwire: PaperwireCLI, subcommand: tuple[st
         i for i, line in enumerate(lines) if line.strip() in ("Example:", "Examples:")
     )
     assert all(line.startswith("    paperwire subscribers ") for line in lines[example_title + 1 :])
+
+
+FEED = '[[sources.feeds]]\nname = "biorxiv"\nurl = "http://127.0.0.1:9/biorxiv.xml"\n'
+
+
+def test_a_reader_may_only_name_a_configured_source(
+    paperwire: PaperwireCLI, sqlite_url: str, tmp_path: Path
+) -> None:
+    write_config(tmp_path, FEED)
+
+    unknown = paperwire("subscribers", "add", "ada@example.org", "--source", "medrxiv")
+    known = paperwire("subscribers", "add", "bob@example.org", "--source", "biorxiv")
+    edited = paperwire("subscribers", "edit", "bob@example.org", "--source", "nature")
+
+    assert unknown.exit_code == 2
+    assert unknown.stderr == (
+        "paperwire: error: --source: 'medrxiv' is not a configured source "
+        "(arxiv, huggingface, biorxiv)\n"
+    )
+    assert known.exit_code == 0, known.output
+    assert edited.exit_code == 2
+    assert edited.stderr.startswith("paperwire: error: --source: 'nature' is not a configured")
+    stored = readers(sqlite_url)
+    assert set(stored) == {"bob@example.org"}
+    assert stored["bob@example.org"].settings.sources == ["biorxiv"]
+
+
+def test_import_accepts_the_configured_feeds_and_refuses_others(
+    paperwire: PaperwireCLI, sqlite_url: str, tmp_path: Path
+) -> None:
+    write_config(tmp_path, FEED)
+    good, bad = tmp_path / "good.toml", tmp_path / "bad.toml"
+    good.write_text('[[subscribers]]\nemail = "ada@example.org"\nsources = ["biorxiv"]\n')
+    bad.write_text('[[subscribers]]\nemail = "bob@example.org"\nsources = ["nature"]\n')
+
+    refused = paperwire("subscribers", "import", str(bad))
+    imported = paperwire("subscribers", "import", str(good))
+
+    assert refused.exit_code == 2
+    [line] = refused.stderr.splitlines()
+    assert "'nature' is not a configured source" in line
+    assert imported.exit_code == 0, imported.output
+    assert set(readers(sqlite_url)) == {"ada@example.org"}

@@ -41,3 +41,41 @@ def test_a_program_fetches_builds_renders_and_sends_through_the_public_api(
     assert document["window"] == {"from": "2026-11-17", "to": "2026-11-17"}
     assert sent.summary.count("sent") == 1 and not sent.failed
     assert len(list((tmp_path / "outbox").glob("*.eml"))) == 1
+
+
+def test_a_program_manages_readers_without_the_command(sqlite_url: str) -> None:
+    settings = paperwire.Settings.model_validate(
+        {
+            "database": {"url": sqlite_url},
+            "sources": {"feeds": [{"name": "biorxiv", "url": "http://127.0.0.1:9/b.xml"}]},
+            "subscribers": [{"email": "file@example.org"}],
+        }
+    )
+    names = {"keywords": "Your keywords", "sources": "Sources"}
+
+    with paperwire.Paperwire(settings, clock=lambda: MONDAY) as pw:
+        readers = pw.subscriptions()
+        readers.sync()
+        readers.add({"email": "ada@example.org", "keywords": ["LoRA^2"]}, names=names)
+        edited = readers.edit(
+            "ADA@example.org", {"sources": ["biorxiv"]}, add_keywords=["lora", "MTL"]
+        )
+        problems = []
+        for change in ({"keywords": ["x^y"]}, {"sources": ["nature"]}):
+            try:
+                readers.edit("ada@example.org", change, names=names)
+            except paperwire.UsageError as exc:
+                problems.append(str(exc))
+        try:
+            readers.remove("file@example.org")
+        except paperwire.UsageError as exc:
+            problems.append(str(exc))
+        stored = {r.email: r for r in pw.readers()}
+
+    assert edited.changed == ["keywords", "sources"]
+    assert list(stored["ada@example.org"].profile.keywords) == ["lora", "MTL"]
+    assert list(stored["ada@example.org"].sources) == ["biorxiv"]
+    assert problems[0].startswith("Your keywords: term 'x^y'")
+    assert problems[1].startswith("Sources: 'nature' is not a configured source")
+    assert problems[2] == "file@example.org is in the configuration; remove it there"
+    assert "file@example.org" in stored

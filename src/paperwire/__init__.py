@@ -9,7 +9,8 @@ The library a program uses (the `paperwire` command is a thin shell over it):
         print(paperwire.render(result.digest, "markdown"))
         pw.send_due()
 
-- `Paperwire` — one configured paperwire: fetch, digest, send_due, tick, search, readers.
+- `Paperwire` — one configured paperwire: fetch, digest, send_due, tick, search, readers,
+  subscriptions (add, change, remove and import readers: `Subscriptions`).
 - `load_settings`, `Settings` — the configuration (TOML file and PAPERWIRE_* variables).
 - `open_store`, `Store` — the database (SQLite or PostgreSQL), migrated on open.
 - `DigestBuilder` — many digests at once, for benchmarks and batch jobs.
@@ -62,6 +63,7 @@ if TYPE_CHECKING:
     from paperwire.sources import parse
     from paperwire.sources.base import FetchReport, FetchRequest
     from paperwire.store import Store, open_store
+    from paperwire.subscriptions import Subscriptions
 
 _HOMES = {
     "AnnounceType": "paperwire.models",
@@ -88,6 +90,7 @@ _HOMES = {
     "Settings": "paperwire.config",
     "Store": "paperwire.store",
     "StoreError": "paperwire.errors",
+    "Subscriptions": "paperwire.subscriptions",
     "Trending": "paperwire.models",
     "UsageError": "paperwire.errors",
     "load_embedder": "paperwire.scoring.semantic",
@@ -125,6 +128,7 @@ __all__ = [
     "Settings",
     "Store",
     "StoreError",
+    "Subscriptions",
     "Trending",
     "UsageError",
     "__version__",

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from paperwire.scoring.semantic import Embedder
     from paperwire.sources.base import FetchReport, FetchRequest, ProgressFactory, Source
     from paperwire.store import Store
+    from paperwire.subscriptions import Subscriptions
 
 log = logging.getLogger(__name__)
 
@@ -158,6 +159,13 @@ class Paperwire:
         from paperwire.readers import find_reader
 
         return find_reader(self.store, self.settings, email)
+
+    def subscriptions(self) -> Subscriptions:
+        """The readers kept in the database, to add, change, remove, import and export
+        (what `paperwire subscribers` does)."""
+        from paperwire.subscriptions import Subscriptions
+
+        return Subscriptions(self.store, self.settings, self.now)
 
     def sources(self, readers: Sequence[Reader] = ()) -> list[Source]:
         """The configured sources (sources.configured), arXiv's categories widened to those

@@ -2,8 +2,8 @@
 in the database.
 
 Every subcommand first syncs the configuration file's `[[subscribers]]` into the database (the
-file wins for its readers), then works on the rows; the settings are checked by the same model
-as the file's, so an error names the option (or the entry) and what is wrong with it.
+file wins for its readers), then calls `paperwire.subscriptions` (which checks the settings
+with the file's model) and prints; an error names the option (or the entry) that was wrong.
 """
 
 from __future__ import annotations
@@ -12,13 +12,11 @@ import json
 import logging
 import re
 import sys
-import tomllib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
-from pydantic import ValidationError
 
 from paperwire.cli import (
     COMMANDS,
@@ -29,11 +27,18 @@ from paperwire.cli import (
     setup_logging,
     write_output,
 )
-from paperwire.config import DigestSettings, Settings, SubscriberSettings, find_config_file
-from paperwire.errors import ProfileError, SubscriberExists, UsageError
-from paperwire.models import Origin, Reader
-from paperwire.store.subscribers import SubscriberBook
-from paperwire.syntax import split_weight
+from paperwire.config import DigestSettings, SubscriberSettings
+from paperwire.errors import UsageError
+from paperwire.models import Origin
+from paperwire.subscriptions import (
+    CLEARABLE,
+    Subscriptions,
+    entry_location,
+    export_text,
+    read_entries,
+    settings_of,
+)
+from paperwire.text import plural
 
 CONFIG = Origin.CONFIG
 
@@ -64,12 +69,9 @@ OPTION_OF = {
     "paused": "--paused",
     "sources": "--source",
     "channels": "--channel",
+    "add_keywords": "--add-keyword",
+    "remove_keywords": "--remove-keyword",
 }
-CLEARABLE = sorted(set(SubscriberSettings.model_fields) - {"email"})
-EXPORT_HEADER = (
-    "# paperwire subscribers: read back with `paperwire subscribers import FILE`,\n"
-    "# or paste into a paperwire configuration file.\n\n"
-)
 
 
 def setting_options(function: F) -> F:
@@ -178,13 +180,11 @@ def command() -> None:
     """
 
 
-def _book(app: AppContext) -> SubscriberBook:
+def _subscriptions(app: AppContext) -> Subscriptions:
     """The database's subscribers, after bringing the file's readers up to date."""
-    from paperwire.readers import sync_readers
-
     setup_logging(app)
-    book = app.store.subscribers
-    report = sync_readers(app.store, app.settings, app.now())
+    subscriptions = app.paperwire.subscriptions()
+    report = subscriptions.sync()
     for verb, emails in (
         ("added", report.added),
         ("updated", report.updated),
@@ -192,57 +192,7 @@ def _book(app: AppContext) -> SubscriberBook:
     ):
         if emails:
             log.info("from the configuration file: %s %s", verb, ", ".join(emails))
-    return book
-
-
-def _configuration(app: AppContext) -> str:
-    path = find_config_file(app.config_path, app.env, Path.cwd())
-    return f"the configuration file {path}" if path else "the configuration"
-
-
-def _settings(reader: Reader) -> SubscriberSettings:
-    """A stored reader's settings, every one of them, as the file's model holds them."""
-    try:
-        return SubscriberSettings.model_validate(reader.settings())
-    except ValidationError:  # a row nobody can read: its address, paused
-        return SubscriberSettings(email=reader.email, paused=True)
-
-
-def _found(book: SubscriberBook, email: str) -> Reader:
-    found = book.get(email)
-    if found is None:
-        raise UsageError(f"{email.strip()} is not a subscriber (see paperwire subscribers list)")
-    return found
-
-
-def _changeable(app: AppContext, book: SubscriberBook, email: str, verb: str) -> Reader:
-    """A reader this command may change: not one of the configuration file's."""
-    found = _found(book, email)
-    if found.origin == CONFIG:
-        raise UsageError(f"{found.email} is in {_configuration(app)}; {verb} it there")
-    return found
-
-
-def _problems(exc: ValidationError, where: Callable[[tuple[int | str, ...]], str]) -> str:
-    """One line for what is wrong, each problem prefixed with `where` its value came from."""
-    errors = exc.errors()
-    parts = []
-    for error in errors[:3]:
-        message = error["msg"].removeprefix("Value error, ")
-        if error["type"] == "extra_forbidden":
-            message = "unknown key"
-        prefix = where(tuple(error["loc"]))
-        parts.append(f"{prefix}: {message}" if prefix else message)
-    more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
-    return "; ".join(parts) + more
-
-
-def _validated(data: Mapping[str, Any], option_of: Mapping[str, str]) -> SubscriberSettings:
-    try:
-        return SubscriberSettings.model_validate(data)
-    except ValidationError as exc:
-        message = _problems(exc, lambda loc: option_of.get(str(loc[0]), str(loc[0])) if loc else "")
-        raise UsageError(message) from None
+    return subscriptions
 
 
 def _given(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -277,20 +227,9 @@ def add(app: AppContext, email: str, paused: bool, **settings: Any) -> None:
 
     Settings left out take the defaults of the configuration file's [[subscribers]].
     """
-    book = _book(app)
     data = {"email": email, **_given(settings)} | ({"paused": True} if paused else {})
-    subscriber = _validated(data, OPTION_OF)
-    existing = book.get(subscriber.email)
-    if existing is not None and existing.origin == CONFIG:
-        raise UsageError(f"{existing.email} is already a subscriber, in {_configuration(app)}")
-    taken = f"{subscriber.email} is already a subscriber (use `paperwire subscribers edit`)"
-    if existing is not None:
-        raise UsageError(taken)
-    try:
-        book.add(subscriber.to_reader(Origin.CLI), app.now())
-    except SubscriberExists:  # added by someone else meanwhile
-        raise UsageError(taken) from None
-    _info(app, f"added {subscriber.email}")
+    reader = _subscriptions(app).add(data, names=OPTION_OF)
+    _info(app, f"added {reader.email}")
 
 
 def schedule(subscriber: SubscriberSettings, digest: DigestSettings) -> str:
@@ -317,7 +256,7 @@ def _topics(subscriber: SubscriberSettings) -> str:
     if subscriber.query:
         parts.append(f"query {subscriber.query}")
     if subscriber.like:
-        parts.append(f"{len(subscriber.like)} liked paper{'s' if len(subscriber.like) > 1 else ''}")
+        parts.append(plural(len(subscriber.like), "liked paper"))
     if subscriber.description:
         parts.append("a description")
     return "; ".join(parts)
@@ -340,10 +279,10 @@ def _topics(subscriber: SubscriberSettings) -> str:
 @pass_app
 def list_(app: AppContext, output_format: str) -> None:
     """List every subscriber: the configuration file's ("file") and the database's ("db")."""
-    stored = _book(app).all()
+    stored = _subscriptions(app).all()
     if output_format == "json":
         rows = [
-            _settings(s).model_dump(mode="json") | {"origin": ORIGIN_NAMES.get(s.origin, "db")}
+            settings_of(s).model_dump(mode="json") | {"origin": ORIGIN_NAMES.get(s.origin, "db")}
             for s in stored
         ]
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -355,7 +294,7 @@ def list_(app: AppContext, output_format: str) -> None:
         for column in ("email", "name", "origin", "schedule", "topics", "paused"):
             table.add_column(column, overflow="fold")
         for s in stored:
-            settings = _settings(s)
+            settings = settings_of(s)
             cells = (
                 s.email,
                 settings.name,
@@ -388,8 +327,9 @@ def _shown(value: Any, fallback: str = "(none)") -> str:
 @pass_app
 def show(app: AppContext, email: str) -> None:
     """Show every setting of the subscriber EMAIL, where it comes from, and the last digest."""
-    found = _found(_book(app), email)
-    subscriber, digest = _settings(found), app.settings.digest
+    subscriptions = _subscriptions(app)
+    found = subscriptions.find(email)
+    subscriber, digest = settings_of(found), app.settings.digest
     inherited = {
         "timezone": f"(digest default: {digest.timezone})",
         "send_at": f"(digest default: {digest.send_at or 'as announced'})",
@@ -402,22 +342,26 @@ def show(app: AppContext, email: str) -> None:
         (field, _shown(value, inherited.get(field, "(none)")))
         for field, value in subscriber.model_dump().items()
     ]
-    origin = _configuration(app) if found.origin == CONFIG else "added with paperwire subscribers"
+    file = app.settings.config_file
+    origin = (
+        f"the configuration file {file}"
+        if found.origin == CONFIG
+        else "added with paperwire subscribers"
+    )
     lines += [
         ("schedule", schedule(subscriber, digest)),
         ("origin", f"{ORIGIN_NAMES.get(found.origin, 'db')} ({origin})"),
         ("created", f"{found.created_at:%Y-%m-%d %H:%M} UTC"),
         ("updated", f"{found.updated_at:%Y-%m-%d %H:%M} UTC"),
     ]
-    deliveries = app.store.ledger.deliveries(subscriber.email)
+    latest = subscriptions.last_delivery(subscriber.email)
     last = "none yet"
-    if deliveries:
-        latest = deliveries[-1]
+    if latest is not None:
         window = str(latest.window_from)
         if latest.window_to != latest.window_from:
             window += f" to {latest.window_to}"
         when = latest.sent_at or latest.created_at
-        papers = f"{latest.papers} paper{'' if latest.papers == 1 else 's'}"
+        papers = plural(latest.papers, "paper")
         last = f"{window}: {latest.state} {when:%Y-%m-%d %H:%M} UTC ({papers})"
     lines.append(("last digest", last))
     for channel in app.paperwire.channels().values():
@@ -427,14 +371,6 @@ def show(app: AppContext, email: str) -> None:
     width = max(len(label) for label, _ in lines)
     for label, value in lines:
         click.echo(f"{label:<{width}} {value}")
-
-
-def _term(text: str) -> str:
-    """A keyword without its weight, for comparing: "LoRA^2" → "lora"."""
-    try:
-        return split_weight(text)[0].lower()
-    except ProfileError:
-        return text.strip().lower()
 
 
 @command.command(
@@ -480,39 +416,24 @@ def edit(
 
     Readers in the configuration file are changed there, not here.
     """
-    book = _book(app)
-    before = _settings(_changeable(app, book, email, "edit"))
     given = _given(settings) | ({} if pause is None else {"paused": pause})
     if not (given or add_keywords or remove_keywords or clear):
         raise UsageError(
             "nothing to change: give an option such as --keyword "
             "(see paperwire subscribers edit --help)"
         )
-    data = before.model_dump(mode="json")
-    for field in clear:
-        data[field] = SubscriberSettings.model_fields[field].get_default(call_default_factory=True)
-    data |= given
-    keywords = list(data["keywords"])
-    for text in remove_keywords:
-        kept = [k for k in keywords if _term(k) != _term(text)]
-        if len(kept) == len(keywords):
-            raise UsageError(f"--remove-keyword: {text!r} is not a keyword of {before.email}")
-        keywords = kept
-    for text in add_keywords:
-        keywords = [k for k in keywords if _term(k) != _term(text)] + [text]
-    data["keywords"] = keywords
-    option_of = dict(OPTION_OF, paused="--pause")
-    if add_keywords and "keywords" not in given:
-        option_of["keywords"] = "--add-keyword"
-    after = _validated(data, option_of)
-    old, new = before.model_dump(), after.model_dump()
-    changed = [field for field in new if new[field] != old[field]]
-    if not changed:
-        _info(app, f"{before.email}: nothing changed")
+    edited = _subscriptions(app).edit(
+        email,
+        given,
+        clear=clear,
+        add_keywords=add_keywords,
+        remove_keywords=remove_keywords,
+        names=dict(OPTION_OF, paused="--pause"),
+    )
+    if not edited.changed:
+        _info(app, f"{edited.settings.email}: nothing changed")
         return
-    if not book.replace(after.to_reader(Origin.CLI), app.now()):  # removed meanwhile
-        raise UsageError(f"{before.email} is not a subscriber (see paperwire subscribers list)")
-    _info(app, f"updated {after.email}: {', '.join(changed)}")
+    _info(app, f"updated {edited.settings.email}: {', '.join(edited.changed)}")
 
 
 @command.command(
@@ -526,47 +447,8 @@ def edit(
 def remove(app: AppContext, email: str) -> None:
     """Remove the subscriber EMAIL. Their delivery history is kept, so adding them again
     never resends what they already received."""
-    book = _book(app)
-    found = _changeable(app, book, email, "remove")
-    if not book.remove(found.email):
-        raise UsageError(f"{found.email} is not a subscriber (see paperwire subscribers list)")
+    found = _subscriptions(app).remove(email)
     _info(app, f"removed {found.email} (their delivery history is kept)")
-
-
-def _entries(name: str, text: str, as_json: bool) -> list[Any]:
-    """The subscriber entries of an import file: TOML [[subscribers]] or a JSON list."""
-    if as_json:
-        try:
-            data: Any = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise UsageError(f"{name}: invalid JSON: {exc}") from None
-        if isinstance(data, dict) and set(data) == {"subscribers"}:
-            data = data["subscribers"]
-        if not isinstance(data, list):
-            raise UsageError(f"{name}: not a JSON list of subscribers")
-        return data
-    try:
-        document = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise UsageError(f"{name}: invalid TOML: {exc}") from None
-    # Other sections of a configuration file are left alone; anything else is a typo.
-    unknown = sorted(set(document) - set(Settings.model_fields))
-    if unknown:
-        raise UsageError(f"{name}: {unknown[0]}: unknown key (only [[subscribers]] is imported)")
-    entries = document.get("subscribers")
-    if not isinstance(entries, list):
-        raise UsageError(f"{name}: no [[subscribers]] tables")
-    return entries
-
-
-def _location(name: str) -> Callable[[tuple[int | str, ...]], str]:
-    def where(loc: tuple[int | str, ...]) -> str:
-        key = ""
-        for part in loc:
-            key += f"[{part}]" if isinstance(part, int) else (f".{part}" if key else part)
-        return f"{name}: {key}" if key else name
-
-    return where
 
 
 @command.command(
@@ -588,7 +470,7 @@ def import_(app: AppContext, file: Path, replace: bool) -> None:
     Every entry is checked first: one bad entry and nothing is imported. Subscribers already
     in the database are skipped unless --replace; the configuration file's are never touched.
     """
-    book = _book(app)
+    subscriptions = _subscriptions(app)
     name = "<stdin>" if str(file) == "-" else str(file)
     try:
         text = sys.stdin.read() if str(file) == "-" else file.read_text(encoding="utf-8")
@@ -599,58 +481,22 @@ def import_(app: AppContext, file: Path, replace: bool) -> None:
     as_json = suffix == ".json" or (
         suffix != ".toml" and re.match(r"\s*(\[\s*[{\]]|\{)", text) is not None
     )
-    entries = _entries(name, text, as_json)
-    for entry in entries:
-        if isinstance(entry, dict):
-            entry.pop("origin", None)  # as `list --format json` writes it
-    try:
-        incoming = Settings.model_validate({"subscribers": entries}).subscribers
-    except ValidationError as exc:
-        raise UsageError(_problems(exc, _location(name))) from None
-    now = app.now()
-    imported, replaced, unchanged, present, configured = 0, 0, [], [], []
-    for subscriber in incoming:
-        existing = book.get(subscriber.email)
-        if existing is not None and existing.origin == CONFIG:
-            configured.append(subscriber.email)
-        elif existing is not None and not replace:
-            present.append(subscriber.email)
-        elif existing is not None and _settings(existing) == subscriber:
-            unchanged.append(subscriber.email)
-        elif existing is not None:
-            book.replace(subscriber.to_reader(Origin.CLI), now)
-            replaced += 1
-        else:
-            try:
-                book.add(subscriber.to_reader(Origin.CLI), now)
-                imported += 1
-            except SubscriberExists:  # added by someone else meanwhile
-                present.append(subscriber.email)
-    parts = [f"imported {imported}"] + ([f"replaced {replaced}"] if replaced else [])
+    entries = read_entries(name, text, as_json=as_json)
+    report = subscriptions.import_entries(entries, replace=replace, where=entry_location(name))
+    parts = [f"imported {report.imported}"]
+    parts += [f"replaced {report.replaced}"] if report.replaced else []
     reasons = [
         f"{why}: {', '.join(emails)}"
         for why, emails in (
-            ("already subscribed", present),
-            ("unchanged", unchanged),
-            ("in the configuration file", configured),
+            ("already subscribed", report.present),
+            ("unchanged", report.unchanged),
+            ("in the configuration file", report.configured),
         )
         if emails
     ]
-    skipped = len(present) + len(unchanged) + len(configured)
-    if skipped:
-        parts.append(f"skipped {skipped} ({'; '.join(reasons)})")
+    if report.skipped:
+        parts.append(f"skipped {report.skipped} ({'; '.join(reasons)})")
     _info(app, ", ".join(parts))
-
-
-def export_text(readers: Sequence[Reader], output_format: str) -> str:
-    """Readers as `import` reads them back: TOML [[subscribers]] tables (a valid
-    configuration fragment) or a JSON list; only settings that differ from the defaults."""
-    import tomli_w
-
-    entries = [r.settings() for r in readers]
-    if output_format == "json":
-        return json.dumps(entries, ensure_ascii=False, indent=2) + "\n"
-    return EXPORT_HEADER + tomli_w.dumps({"subscribers": entries})
 
 
 @command.command(
@@ -678,7 +524,7 @@ def export_text(readers: Sequence[Reader], output_format: str) -> str:
 @pass_app
 def export(app: AppContext, output: Path | None, output_format: str | None, only_db: bool) -> None:
     """Write every subscriber (the configuration file's too) in a form `import` reads back."""
-    stored = [s for s in _book(app).all() if not (only_db and s.origin == CONFIG)]
+    stored = [s for s in _subscriptions(app).all() if not (only_db and s.origin == CONFIG)]
     if output_format is None:
         output_format = (
             "json" if output is not None and output.suffix.lower() == ".json" else "toml"
@@ -691,5 +537,4 @@ def export(app: AppContext, output: Path | None, output_format: str | None, only
         return
     write_output(output, text)
     if not app.quiet:
-        noun = "subscriber" if len(stored) == 1 else "subscribers"
-        click.echo(f"wrote {len(stored)} {noun} to {output}", err=True)
+        click.echo(f"wrote {plural(len(stored), 'subscriber')} to {output}", err=True)
