@@ -66,6 +66,18 @@ def test_send_delivers_once_then_says_nothing_new(
     assert message["List-Unsubscribe"].startswith("<mailto:")
 
 
+def test_verbose_send_names_each_reader_and_counts_in_words(
+    paperwire: PaperwireCLI, stocked: str, smtp_server: SmtpTestServer
+) -> None:
+    config = write_config(paperwire.home, smtp_server, "ada@example.org")
+
+    result = paperwire("send", "-v", "--config", str(config))
+
+    assert result.exit_code == 0, result.output
+    assert "sent 1 digest (1 paper) via 127.0.0.1:" in result.stdout
+    assert "  ada@example.org: 1 paper, " in result.stdout
+
+
 def test_send_failure_exits_1_naming_the_reader_and_the_reply(
     paperwire: PaperwireCLI, stocked: str, smtp_server: SmtpTestServer
 ) -> None:

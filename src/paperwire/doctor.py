@@ -29,6 +29,7 @@ from paperwire.http import PoliteSession
 from paperwire.sources import configured
 from paperwire.store import open_store
 from paperwire.store.engine import short_error
+from paperwire.text import plural
 
 __all__ = [
     "SECTIONS",
@@ -124,7 +125,7 @@ def check_configuration(
     subscribers = len(settings.subscribers)
     parts = [
         where,
-        f"{subscribers} configured subscriber{'s' if subscribers != 1 else ''}",
+        plural(subscribers, "configured subscriber"),
         f"categories {', '.join(settings.sources.arxiv.categories)}",
     ]
     overrides = sorted(name for name in env if name.startswith(ENV_PREFIX) and "__" in name)
@@ -172,8 +173,8 @@ def check_database(url: str) -> Check:
         except SQLAlchemyError as exc:  # the connection dropped between two queries, …
             return Check("database", "fail", f"database {shown}: {short_error(exc)}")
     latest = f"newest announcement {newest}" if newest else "no announcements yet"
-    noun = "paper" if papers == 1 else "papers"
-    return Check("database", "ok", f"{shown}: revision {head}, {papers} {noun}, {latest}")
+    counted = plural(papers, "paper")
+    return Check("database", "ok", f"{shown}: revision {head}, {counted}, {latest}")
 
 
 def _missing_sqlite_file(url: str) -> Path | None:

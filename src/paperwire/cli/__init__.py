@@ -168,7 +168,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Fetch the latest papers from each source (a backfill, given days).",
     ),
     "digest": ("paperwire.cli.digest", "Print a ranked digest for a subscriber or for flags."),
-    "send": ("paperwire.cli.send", "Email every due digest."),
+    "send": ("paperwire.cli.send", "Deliver every due digest (email, private Atom feeds)."),
     "run": ("paperwire.cli.run", "One cron tick: fetch what is due, send what is due."),
     "serve": (
         "paperwire.cli.serve",
@@ -306,8 +306,9 @@ def examples(*lines: str) -> str:
 def cli(ctx: click.Context) -> None:
     """paperwire: each day's new research papers, stored locally and ranked for you.
 
-    Fetch arXiv's daily announcement (and Hugging Face's trending papers), search what is
-    stored, print a personal digest, and email each subscriber theirs.
+    Fetch arXiv's daily announcement (and Hugging Face's trending papers, and any journal's
+    or preprint server's RSS/Atom feed), search what is stored, print a personal digest, and
+    deliver each subscriber theirs: by email, or to their private Atom feed.
     """
     ctx.obj = _app(ctx)
 

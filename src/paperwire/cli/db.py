@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from paperwire.cli import COMMANDS, AppContext, common_options, examples, pass_app, setup_logging
+from paperwire.text import plural
 
 
 @click.group(
@@ -51,9 +52,9 @@ def status(app: AppContext) -> None:
     setup_logging(app)
     with open_store(app.settings.database.url, upgrade=False) as store:
         current, head = store.schema_revision()
-        papers = store.count_papers() if current == head else "?"
+        papers = plural(store.count_papers(), "paper") if current == head else "? papers"
         app.result_console.print(
-            f"{store.url}: revision {current or 'none'} (newest {head}), {papers} papers",
+            f"{store.url}: revision {current or 'none'} (newest {head}), {papers}",
             markup=False,
             soft_wrap=True,
         )

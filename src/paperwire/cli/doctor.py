@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from paperwire.cli import COMMANDS, AppContext, common_options, examples, pass_app, setup_logging
+from paperwire.text import plural
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -82,7 +83,7 @@ def _summary(failed: int, warned: int) -> str:
         return "all checks passed"
     parts = []
     if failed:
-        parts.append(f"{failed} check{'s' if failed != 1 else ''} failed")
+        parts.append(f"{plural(failed, 'check')} failed")
     if warned:
-        parts.append(f"{warned} warning{'s' if warned != 1 else ''}")
+        parts.append(plural(warned, "warning"))
     return ", ".join(parts)

@@ -33,7 +33,8 @@ from paperwire.cli import (
     metavar="NAME",
     default=None,
     help="Which source to fetch: arxiv, huggingface (Daily Papers), a [[sources.feeds]] "
-    "name, or all. Default: every source in use (arXiv; Hugging Face when enabled).",
+    "name, or all. Default: every source in use (arXiv; Hugging Face when enabled; each "
+    "configured feed).",
 )
 @click.option(
     "--route",
@@ -62,8 +63,9 @@ from paperwire.cli import (
     "--since",
     callback=parse_date,
     metavar="YYYY-MM-DD",
-    help="Backfill every announcement since this date from the arXiv API "
-    "(Hugging Face: every featured day since).",
+    help="Backfill every announcement since this date: from the arXiv API, or its OAI-PMH "
+    "harvest (resumable) beyond sources.arxiv.oai_after_days days; Hugging Face: every "
+    "featured day since.",
 )
 @click.option(
     "--id",
@@ -84,7 +86,8 @@ def command(
     ids: tuple[str, ...],
 ) -> None:
     """Fetch each source's latest papers (arXiv's announcement; Hugging Face's Daily Papers
-    when enabled) into the database and print what was added or updated.
+    when enabled; each [[sources.feeds]] feed) into the database and print what was added or
+    updated.
 
     Safe to repeat: a second fetch of the same day adds nothing (Hugging Face's upvotes are
     updated). Exit status 1 when a source could not be fetched or some papers are missing.

@@ -102,7 +102,7 @@ def show_summary(app: AppContext, summary: SendSummary, *, news_only: bool = Fal
     if app.verbosity and not app.quiet:
         for outcome in sent:
             click.echo(
-                f"  {outcome.subscriber}: {outcome.papers} papers, {window(outcome)}: "
+                f"  {outcome.subscriber}: {plural(outcome.papers, 'paper')}, {window(outcome)}: "
                 f"{outcome.detail}"
             )
     for status, label in ((Status.FAILED, "failed"), (Status.DEFERRED, "will retry")):

@@ -33,7 +33,8 @@ def run_once(
     short_help=COMMANDS["run"][1],
     epilog=examples(
         "paperwire run",
-        "*/5 * * * * paperwire run --config /etc/paperwire.toml   # crontab",
+        "*/5 * * * * /opt/paperwire/venv/bin/paperwire --config /etc/paperwire.toml run"
+        "   # crontab (a full path: cron's PATH is short)",
     ),
 )
 @click.option("--no-fetch", is_flag=True, help="Only send; fetch nothing.")
@@ -41,8 +42,9 @@ def run_once(
 @pass_app
 def command(app: AppContext, no_fetch: bool) -> None:
     """Fetch what each source's calendar says is due (arXiv's announcement; Hugging Face's
-    Daily Papers when enabled or a subscriber's mode is trending), then email each subscriber
-    whose digest is due in their time zone.
+    Daily Papers when enabled or a subscriber's mode is trending; each feed at its refresh),
+    then deliver each subscriber's digest that is due in their time zone, on their channels
+    (email, their Atom feed).
 
     Safe every few minutes: overlapping runs never double-send (a lock, and the ledger).
     Prints nothing unless something happened. Exit status 1 when a fetch or a delivery

@@ -33,6 +33,8 @@ from paperwire.cli import COMMANDS, AppContext, common_options, examples, pass_a
     type=click.Choice(["text", "json"]),
     default="text",
     show_default=True,
+    help="text: a table for people; json: each paper's id, source, title, authors, "
+    "category, date and links.",
 )
 @common_options
 @pass_app

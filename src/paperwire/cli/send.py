@@ -1,4 +1,5 @@
-"""`paperwire send`: email every due digest (or write it to an outbox), once and only once."""
+"""`paperwire send`: deliver every due digest (email or an outbox; Atom feeds), once and only
+once."""
 
 from __future__ import annotations
 
@@ -34,7 +35,8 @@ if TYPE_CHECKING:
 @common_options
 @pass_app
 def command(app: AppContext, dry_run: bool, outbox: Path | None) -> None:
-    """Build and email each subscriber's due digest: the papers announced since their last one.
+    """Build each subscriber's due digest (the papers announced since their last one) and
+    deliver it on their channels: email (SMTP, or the outbox), their private Atom feed.
 
     Safe to repeat: a subscriber never gets the same paper twice or two digests for one window.
     Digests refused for now (4xx) are retried by the next run; exit status 1 when any failed.

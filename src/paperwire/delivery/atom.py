@@ -24,7 +24,7 @@ from paperwire.models import Digest, Paper, Reader
 from paperwire.store import Store
 from paperwire.store.ledger import Delivery
 from paperwire.tex import tex_to_text
-from paperwire.text import clip, one_line, plain_url
+from paperwire.text import clip, one_line, plain_url, plural
 
 ATOM = "http://www.w3.org/2005/Atom"
 STATE = "atom"  # plugin_state: each reader's feed token, by address
@@ -122,8 +122,7 @@ class AtomChannel(Channel):
     def prepare(self, digest: Digest, reader: Reader, now: dt.datetime) -> Prepared:
         """Nothing to keep but the papers: the file is built from the ledger when delivered.
         The subject is the digest's first why, for `send --dry-run`."""
-        count = len(digest.papers)
-        subject = f"{count} paper{'' if count == 1 else 's'} for the feed"
+        subject = f"{plural(len(digest.papers), 'paper')} for the feed"
         if digest.papers and digest.papers[0].reasons:
             subject += f" ({why_items(digest.papers[0].reasons)[0].text})"
         return Prepared("", subject, None, digest)
@@ -143,7 +142,7 @@ class AtomChannel(Channel):
         except OSError as exc:
             reason = exc.strerror or type(exc).__name__
             raise DeliveryError(f"feeds folder {self.directory}: cannot write: {reason}") from None
-        return SendResult("sent", f"{count} papers in {path}")
+        return SendResult("sent", f"{plural(count, 'paper')} in {path}")
 
     def _document(self, delivery: Delivery, now: dt.datetime) -> tuple[bytes, int]:
         keys = self.store.ledger.delivered_papers(
