@@ -15,7 +15,7 @@ import pytest
 from smtpserver import TEST_CREDENTIALS, SmtpTestServer, smtp_settings
 
 from paperwire.config import SmtpSettings
-from paperwire.delivery.base import SendResult
+from paperwire.delivery.base import DeliveryResult
 from paperwire.delivery.email.message import Addressing, compose_message, message_bytes, message_id
 from paperwire.delivery.email.smtp import SmtpTransport
 from paperwire.errors import PaperwireError, SmtpUnavailable
@@ -188,7 +188,7 @@ def test_one_temporary_refusal_among_three_on_one_connection(smtp_server: SmtpTe
     with SmtpTransport(smtp_settings(smtp_server)) as transport:
         results = [transport.send(digest_message(r)) for r in recipients]
 
-    assert results[1] == SendResult("temporary", "451 4.3.0 Try again later", 451)
+    assert results[1] == DeliveryResult("temporary", "451 4.3.0 Try again later", 451)
     assert [r.status for r in results] == ["sent", "temporary", "sent"]
     delivered = [m.rcpt_tos for m in smtp_server.wait_for(2)]
     assert delivered == [("ada@example.org",), ("carol@example.org",)]
@@ -204,7 +204,7 @@ def test_permanent_refusal_is_permanent_and_the_next_message_goes(
         refused = transport.send(digest_message("gone@example.org"))
         sent = transport.send(digest_message("ada@example.org"))
 
-    assert refused == SendResult("permanent", "550 5.1.1 Mailbox unavailable", 550)
+    assert refused == DeliveryResult("permanent", "550 5.1.1 Mailbox unavailable", 550)
     assert sent.status == "sent"
     assert len(smtp_server.connections) == 1
 
@@ -216,7 +216,7 @@ def test_refusal_at_the_end_of_data_is_classified_too(smtp_server: SmtpTestServe
         first = transport.send(digest_message())
         second = transport.send(digest_message())
 
-    assert first == SendResult("temporary", "452 4.3.1 Insufficient storage", 452)
+    assert first == DeliveryResult("temporary", "452 4.3.1 Insufficient storage", 452)
     assert second.status == "sent"
     assert len(smtp_server.wait_for(1)) == 1 and len(smtp_server.connections) == 1
 
@@ -305,7 +305,7 @@ def test_tls_failure_against_a_plain_port_is_unavailable(smtp_server: SmtpTestSe
 
 def test_held_message_is_answered_only_once_released(smtp_server: SmtpTestServer) -> None:
     release = smtp_server.hold()
-    results: list[SendResult] = []
+    results: list[DeliveryResult] = []
     with SmtpTransport(smtp_settings(smtp_server)) as transport:
         sender = threading.Thread(target=lambda: results.append(transport.send(digest_message())))
         sender.start()

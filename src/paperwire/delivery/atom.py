@@ -16,7 +16,7 @@ import uuid
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from paperwire.delivery.base import Channel, Prepared, SendResult
+from paperwire.delivery.base import Channel, DeliveryResult, Prepared
 from paperwire.digest.view import why_items
 from paperwire.errors import DeliveryError
 from paperwire.files import turn, write_into
@@ -127,7 +127,9 @@ class AtomChannel(Channel):
             subject += f" ({why_items(digest.papers[0].reasons)[0].text})"
         return Prepared("", subject, None, digest)
 
-    def deliver(self, delivery: Delivery, payload: bytes | None, now: dt.datetime) -> SendResult:
+    def deliver(
+        self, delivery: Delivery, payload: bytes | None, now: dt.datetime
+    ) -> DeliveryResult:
         """Rebuild the reader's feed from the ledger, this delivery's papers included. Two
         processes delivering to one reader at once (`send` beside cron's `run`) take turns,
         and each counts the other's claimed delivery: neither writes the other's papers out."""
@@ -142,7 +144,7 @@ class AtomChannel(Channel):
         except OSError as exc:
             reason = exc.strerror or type(exc).__name__
             raise DeliveryError(f"feeds folder {self.directory}: cannot write: {reason}") from None
-        return SendResult("sent", f"{plural(count, 'paper')} in {path}")
+        return DeliveryResult("sent", f"{plural(count, 'paper')} in {path}")
 
     def _document(self, delivery: Delivery, now: dt.datetime) -> tuple[bytes, int]:
         keys = self.store.ledger.delivered_papers(

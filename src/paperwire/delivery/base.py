@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True, slots=True)
-class SendResult:
+class DeliveryResult:
     """What became of one delivery: sent, temporary (try again later), permanent (refused
     for good), or unknown (the whole message went out but no reply came back: it may have
     arrived, so it is not sent again at once)."""
@@ -51,7 +51,9 @@ class Channel(ABC):
         """Build what delivering `digest` to `reader` takes (an email: its bytes)."""
 
     @abstractmethod
-    def deliver(self, delivery: Delivery, payload: bytes | None, now: dt.datetime) -> SendResult:
+    def deliver(
+        self, delivery: Delivery, payload: bytes | None, now: dt.datetime
+    ) -> DeliveryResult:
         """Deliver a recorded digest. Raise DeliveryError when the channel cannot be used for
         any reader (a mail server that cannot be reached): the rest of its queue waits."""
 

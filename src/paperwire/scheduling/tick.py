@@ -49,10 +49,6 @@ class TickReport:
     due: DueReport | None = None
     sent: SendSummary | None = None
 
-    def report_of(self, name: str) -> FetchReport | None:
-        """What the source called `name` fetched (None: it was not due)."""
-        return next((f.report for f in self.fetched if f.source.name == name), None)
-
     @property
     def problems(self) -> list[str]:
         return [p for f in self.fetched for p in f.report.problems]

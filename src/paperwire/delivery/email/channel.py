@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Protocol
 
 from paperwire.config import DeliverySettings, Settings
-from paperwire.delivery.base import Channel, Prepared, SendResult
+from paperwire.delivery.base import Channel, DeliveryResult, Prepared
 from paperwire.delivery.email.compose import compose_digest
 from paperwire.models import Digest, Reader
 from paperwire.store.ledger import Delivery
@@ -22,7 +22,7 @@ class Transport(Protocol):
 
     kind: str  # "smtp" or "outbox", as the ledger records it
 
-    def send(self, message: EmailMessage) -> SendResult: ...
+    def send(self, message: EmailMessage) -> DeliveryResult: ...
 
     def close(self) -> None: ...
 
@@ -82,9 +82,11 @@ class EmailChannel(Channel):
         message, data, shown = compose_digest(digest, reader, self.sender, self.delivery, now)
         return Prepared(str(message["Message-ID"]), str(message["Subject"]), data, shown)
 
-    def deliver(self, delivery: Delivery, payload: bytes | None, now: dt.datetime) -> SendResult:
+    def deliver(
+        self, delivery: Delivery, payload: bytes | None, now: dt.datetime
+    ) -> DeliveryResult:
         if payload is None:  # cannot happen for a pending email; never send an empty message
-            return SendResult("permanent", "no message")
+            return DeliveryResult("permanent", "no message")
         message = email.message_from_bytes(payload, policy=email.policy.SMTP)
         assert isinstance(message, EmailMessage)
         return self.transport.send(message)

@@ -9,7 +9,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-from paperwire.delivery.base import SendResult
+from paperwire.delivery.base import DeliveryResult
 from paperwire.delivery.email.message import envelope, message_bytes
 from paperwire.errors import OutboxError
 from paperwire.files import write_into
@@ -35,7 +35,7 @@ class OutboxTransport:
         """The directory, e.g. 'outbox /path/to/dir'."""
         return f"outbox {self.directory}"
 
-    def send(self, message: EmailMessage) -> SendResult:
+    def send(self, message: EmailMessage) -> DeliveryResult:
         """Write the message (temp file, fsync, rename); an unwritable directory is an
         OutboxError."""
         try:
@@ -44,7 +44,7 @@ class OutboxTransport:
         except OSError as exc:
             reason = exc.strerror or type(exc).__name__
             raise OutboxError(f"outbox {self.directory}: cannot write: {reason}") from None
-        return SendResult("sent", f"written to {path}")
+        return DeliveryResult("sent", f"written to {path}")
 
     def close(self) -> None:
         """Nothing to release: every message is on disk when `send` returns."""

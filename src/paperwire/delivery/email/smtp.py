@@ -12,11 +12,11 @@ from types import TracebackType
 from typing import Literal, Self
 
 from paperwire.config import SmtpSettings
-from paperwire.delivery.base import SendResult
+from paperwire.delivery.base import DeliveryResult
 from paperwire.delivery.email.message import envelope, message_bytes
 from paperwire.errors import SmtpUnavailable
 
-__all__ = ["SendResult", "SmtpTransport", "SmtpUnavailable"]
+__all__ = ["DeliveryResult", "SmtpTransport", "SmtpUnavailable"]
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +56,8 @@ class SmtpTransport:
         """Host, port and security, e.g. 'smtp.example.org:587 (starttls)'."""
         return f"{self._where} ({self._settings.security})"
 
-    def send(self, message: EmailMessage) -> SendResult:
-        """Send one message; a refusal is a SendResult, an unusable server SmtpUnavailable."""
+    def send(self, message: EmailMessage) -> DeliveryResult:
+        """Send one message; a refusal is a DeliveryResult, an unusable server SmtpUnavailable."""
         sender, recipient = envelope(message)
         data = message_bytes(message)
         for attempt in (1, 2):
@@ -100,7 +100,7 @@ class SmtpTransport:
 
     def _transaction(
         self, connection: smtplib.SMTP, sender: str, recipient: str, data: bytes
-    ) -> SendResult:
+    ) -> DeliveryResult:
         """MAIL, RCPT, DATA: smtplib.sendmail's steps, keeping the server's final reply."""
         reply: bytes | str
         try:
@@ -126,16 +126,16 @@ class SmtpTransport:
                 # The message went out; whether the server kept it is unknown. Sending it
                 # again now could deliver it twice: the ledger keeps it for a later run.
                 self._discard()
-                return SendResult("unknown", f"no reply after the message was sent ({exc})")
+                return DeliveryResult("unknown", f"no reply after the message was sent ({exc})")
             if 200 <= code < 300:
-                return SendResult("sent", _reply(code, reply), code)
+                return DeliveryResult("sent", _reply(code, reply), code)
             return self._refused(connection, code, reply)
         except OSError as exc:
             # ConnectionError, socket timeouts, ssl.SSLError, and every smtplib.SMTPException
             # (SMTPServerDisconnected…: OSError's subclasses) half-way through a message.
             raise _ConnectionLost(_describe(exc)) from None
 
-    def _refused(self, connection: smtplib.SMTP, code: int, reply: bytes | str) -> SendResult:
+    def _refused(self, connection: smtplib.SMTP, code: int, reply: bytes | str) -> DeliveryResult:
         if code == _CLOSING:
             raise _ConnectionLost(_reply(code, reply))
         try:
@@ -145,7 +145,7 @@ class SmtpTransport:
         status: Literal["temporary", "permanent"] = (
             "temporary" if 400 <= code < 500 else "permanent"
         )
-        return SendResult(status, _reply(code, reply), code)
+        return DeliveryResult(status, _reply(code, reply), code)
 
     # -- the connection ------------------------------------------------------------------------
 
