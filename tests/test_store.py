@@ -309,6 +309,51 @@ def test_downgrading_below_0005_drops_trending_digests_and_keeps_the_rest(db_url
     store.close()
 
 
+def test_downgrading_below_0006_keeps_an_arxiv_paper_first_stored_from_a_journal(
+    db_url: str,
+) -> None:
+    from alembic import command
+    from sqlalchemy import text
+
+    from paperwire.store.engine import _alembic_config
+    from paperwire.store.ledger import PlannedDelivery
+
+    store = open_store(db_url)
+    journal = _paper(
+        key="doi:10.1000/ssm.2026",
+        source="nature",
+        doi="10.1000/SSM.2026",
+        categories=[],
+        primary_category=None,
+        route=None,
+        aliases=("doi:10.1000/ssm.2026",),
+    )
+    _upsert(store, journal, _paper(key="2611.00009", title="Another arXiv paper"))
+    _upsert(store, _paper(doi="10.1000/ssm.2026"))  # arXiv's copy: the same work
+    [merged] = [p for p in store.papers_announced(DAY, DAY) if p.arxiv_id == "2611.00001"]
+    assert merged.key == "doi:10.1000/ssm.2026"
+    planned = PlannedDelivery(
+        "a@example.org", DAY, DAY, "<m@x>", "s", b"x", [(merged.key, 1.0), ("2611.00009", 0.5)]
+    )
+    assert store.ledger.add(planned, NOW) is not None
+
+    with store.engine.begin() as connection:
+        command.downgrade(_alembic_config(connection), "0005")
+    with store.engine.connect() as connection:
+        papers = connection.execute(text("SELECT arxiv_id, title FROM papers")).all()
+        sent = connection.execute(text("SELECT arxiv_id FROM delivery_papers")).scalars().all()
+    store.upgrade()
+    received = store.ledger.received("a@example.org")
+    store.close()
+
+    assert sorted(papers) == [
+        ("2611.00001", "State Space Models for Long Sequences"),
+        ("2611.00009", "Another arXiv paper"),
+    ]
+    assert sorted(sent) == ["2611.00001", "2611.00009"]
+    assert received == {"2611.00001", "2611.00009"}
+
+
 def test_announcing_new_papers_only_leaves_a_paper_seen_before_on_its_day(store: Store) -> None:
     later = DAY + dt.timedelta(days=1)
     with store.transaction() as connection:

@@ -1,7 +1,9 @@
 """Which stored paper an incoming one is: by arXiv id, then by its other names (aliases).
 
-A paper's key is its arXiv id when it has one; a paper from elsewhere is keyed by its DOI or
-by its source's own id (see models.Paper). The same work can reach paperwire from several
+A paper's key is the name it was first stored under: its arXiv id, or for a paper from
+elsewhere its DOI or its source's own id (see models.Paper); a row keeps its key when another
+source's copy is merged onto it (a journal article stored first stays `doi:…`, with the
+preprint's arXiv id in papers.arxiv_id). The same work can reach paperwire from several
 sources — an arXiv preprint and its journal version with the DOI arXiv also lists, a bioRxiv
 paper in two subject feeds — so every name a source gives is kept in paper_aliases, and an
 incoming paper that shares one with a stored paper is merged onto that row. Two different

@@ -129,9 +129,42 @@ def _window_index(columns: list[str]) -> None:
     )
 
 
+def _rekey_arxiv_papers() -> None:
+    """A paper stored first from another source (keyed "doi:…") that arXiv listed later is an
+    arXiv paper to the older schema: its row moves to its arXiv id, with what points at it
+    (the papers a reader was sent, above all, so that nothing is sent again)."""
+    bind = op.get_bind()
+    kept = [
+        column["name"]
+        for column in sa.inspect(bind).get_columns("papers")
+        if column["name"] not in ("id", "arxiv_id") and not column.get("computed")
+    ]
+    rest = ", ".join(kept)
+    moved = bind.execute(
+        sa.text("SELECT id, arxiv_id FROM papers WHERE arxiv_id IS NOT NULL AND arxiv_id != id")
+    ).all()
+    for old, new in moved:
+        names = {"old": old, "new": new}
+        bind.execute(sa.text("UPDATE papers SET arxiv_id = NULL WHERE id = :old"), names)
+        bind.execute(
+            sa.text(
+                f"INSERT INTO papers (id, arxiv_id, {rest}) "
+                f"SELECT :new, :new, {rest} FROM papers WHERE id = :old"
+            ),
+            names,
+        )
+        for table in _POINTING:
+            bind.execute(
+                sa.text(f"UPDATE {table} SET paper_id = :new WHERE paper_id = :old"), names
+            )
+        bind.execute(sa.text("DELETE FROM papers WHERE id = :old"), names)
+
+
 def downgrade() -> None:
     # What the older schema cannot hold goes: papers that are not on arXiv (with what points
-    # at them, by cascade) and deliveries on other channels than email.
+    # at them, by cascade) and deliveries on other channels than email. An arXiv paper first
+    # stored from another source is kept, under its arXiv id.
+    _rekey_arxiv_papers()
     op.execute("DELETE FROM papers WHERE arxiv_id IS NULL OR arxiv_id != id")
     other = "SELECT id FROM deliveries WHERE channel != 'email'"
     op.execute(f"DELETE FROM delivery_papers WHERE delivery_id IN ({other})")
