@@ -11,11 +11,12 @@ import pytest
 import sqlalchemy as sa
 from click.testing import Result
 from conftest import PaperwireCLI, polite_session
+from fixtures_path import own_fixture, real_fixture, shared_fixtures
 from loopback import LoopbackServer, Reply
 from smtpserver import TEST_CREDENTIALS, SmtpTestServer, smtp_settings
 
 from paperwire.config import Settings
-from paperwire.doctor import check_database, check_smtp, check_sources, run_checks
+from paperwire.doctor import Check, check_database, check_smtp, check_sources, run_checks
 from paperwire.models import AnnounceType, Paper
 from paperwire.store import open_store
 
@@ -23,6 +24,14 @@ FEED = "/rss/cs.LG+cs.AI"
 LISTING = "/list/cs.LG/new"
 API = "/api/query"
 HUGGINGFACE = "/api/daily_papers"
+OAI = "/oai"
+IDENTIFY = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n'
+    b'<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/"><responseDate>2026-11-19T07:00:00Z'
+    b'</responseDate><request verb="Identify">https://oaipmh.arxiv.org/oai</request><Identify>'
+    b"<repositoryName>arXiv</repositoryName><baseURL>https://oaipmh.arxiv.org/oai</baseURL>"
+    b"<protocolVersion>2.0</protocolVersion></Identify></OAI-PMH>"
+)
 ANNOUNCED = dt.date(2026, 11, 19)
 NOW = dt.datetime(2026, 11, 19, 7, tzinfo=dt.UTC)
 WIDE = {"COLUMNS": "400"}  # one table row per line, so a row can be found by its words
@@ -54,9 +63,10 @@ def status(result: Result, name: str) -> str:
 @pytest.fixture
 def sources(arxiv: LoopbackServer) -> LoopbackServer:
     """Every source paperwire uses, answering 200 on the loopback server."""
-    arxiv.add(FEED, Reply(200, b"<rss version='2.0'><channel/></rss>"))
-    arxiv.add(LISTING, Reply(200, b"<html><body>listing</body></html>"))
-    arxiv.add(API, Reply(200, b"<feed xmlns='http://www.w3.org/2005/Atom'/>"))
+    arxiv.add(FEED, Reply(200, own_fixture("rss2_2026_3items.xml")))
+    arxiv.add(LISTING, Reply(200, own_fixture("listing_new_2entries.html")))
+    arxiv.add(API, Reply(200, own_fixture("api_2entries.xml")))
+    arxiv.add(OAI, Reply(200, IDENTIFY))
     arxiv.add(HUGGINGFACE, Reply(200, b"[]", {"Content-Type": "application/json"}))
     return arxiv
 
@@ -133,6 +143,7 @@ def test_everything_reachable_exits_0_with_one_row_per_check(
 
     assert result.exit_code == 0, result.output
     names = ["configuration", "database", "smtp", "arxiv rss", "arxiv listing", "arxiv api"]
+    names.append("arxiv oai")
     for name in [*names, "huggingface"]:
         assert status(result, name) == "ok", row(result, name)
     assert "built-in defaults; 0 configured subscribers; categories cs.LG, cs.AI" in row(
@@ -232,7 +243,9 @@ def test_each_source_gets_one_get_with_the_configured_user_agent(
     result = paperwire("doctor", "--skip", "smtp", env=doctor_env(sources))
 
     assert result.exit_code == 0, result.output
-    assert sorted(r.path for r in sources.requests) == sorted([FEED, LISTING, API, HUGGINGFACE])
+    assert sorted(r.path for r in sources.requests) == sorted(
+        [FEED, LISTING, API, OAI, HUGGINGFACE]
+    )
     assert {r.method for r in sources.requests} == {"GET"}
     assert {r.headers["User-Agent"] for r in sources.requests} == {
         "paperwire-doctor-test (mailto:t@example.org)"
@@ -462,12 +475,13 @@ def test_sources_refusing_connections_fail_naming_the_url(loopback: LoopbackServ
                     "rss_url": f"http://127.0.0.1:{closed_port()}",
                     "listing_url": loopback.url,
                     "api_url": loopback.url + API,
+                    "oai_url": loopback.url + OAI,
                 }
             }
         }
     )
-    loopback.add(LISTING, 200)
-    loopback.add(API, 200)
+    loopback.add(LISTING, Reply(200, own_fixture("listing_new_2entries.html")))
+    loopback.add(API, Reply(200, own_fixture("api_2entries.xml")))
     with polite_session() as http:
         checks = check_sources(settings, http)
 
@@ -481,3 +495,64 @@ def test_sources_refusing_connections_fail_naming_the_url(loopback: LoopbackServ
 def test_unknown_section_to_skip_is_an_error() -> None:
     with polite_session() as http, pytest.raises(ValueError, match="smpt"):
         run_checks(Settings(), None, {}, http, skip=["smpt"])
+
+
+CAPTCHA = b"<!DOCTYPE html>\n<html><head><title>Validate User</title></head><body>?</body></html>"
+
+
+def _probed(sources: dict[str, object]) -> dict[str, Check]:
+    settings = Settings.model_validate({"sources": sources})
+    with polite_session() as http:
+        return {c.name: c for c in check_sources(settings, http)}
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "detail"),
+    [
+        (own_fixture("feeds/journal_rss2_3items.xml"), "ok", "HTTP 200 in "),
+        (CAPTCHA, "fail", "returned an HTML page, not a feed"),
+        (b"Service temporarily overloaded", "fail", "not an RSS, RDF or Atom feed"),
+    ],
+)
+def test_a_feed_answering_200_is_ok_only_when_the_answer_is_a_feed(
+    loopback: LoopbackServer, body: bytes, status: str, detail: str
+) -> None:
+    loopback.add("/journal.rss", Reply(200, body, {"Content-Type": "application/rss+xml"}))
+    arxiv = {"rss_url": f"http://127.0.0.1:{closed_port()}", "oai_url": loopback.url + OAI}
+    feeds = [{"name": "journal", "url": loopback.url + "/journal.rss"}]
+
+    checks = _probed({"arxiv": arxiv, "feeds": feeds})
+
+    check = checks["feed journal"]
+    assert (check.status, detail in check.detail) == (status, True), check
+    assert loopback.url + "/journal.rss" in check.detail
+
+
+@shared_fixtures
+def test_the_real_captcha_page_served_as_a_feed_fails_its_row(loopback: LoopbackServer) -> None:
+    page = real_fixture("feeds/oup_zool-j-linn-soc_2021-11-24_NOT-A-FEED_captcha.html")
+    loopback.add("/zool.rss", Reply(200, page, {"Content-Type": "text/html"}))
+    arxiv = {"rss_url": f"http://127.0.0.1:{closed_port()}", "oai_url": loopback.url + OAI}
+
+    feeds = [{"name": "zool", "url": loopback.url + "/zool.rss"}]
+
+    checks = _probed({"arxiv": arxiv, "feeds": feeds})
+
+    assert checks["feed zool"].status == "fail"
+
+
+def test_arxiv_oai_is_asked_who_it_is_and_an_error_fails_its_row(
+    loopback: LoopbackServer,
+) -> None:
+    error = IDENTIFY.replace(
+        b"<Identify>", b'<error code="badVerb">Illegal verb</error><Identify_>'
+    ).replace(b"</Identify>", b"</Identify_>")
+    loopback.add(OAI, Reply(200, error))
+    arxiv = {"rss_url": f"http://127.0.0.1:{closed_port()}", "oai_url": loopback.url + OAI}
+
+    check = _probed({"arxiv": arxiv})["arxiv oai"]
+
+    assert check.status == "fail"
+    assert "OAI-PMH error: Illegal verb" in check.detail
+    [request] = loopback.requests_to(OAI)
+    assert request.params == {"verb": "Identify"}

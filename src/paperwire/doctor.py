@@ -27,6 +27,7 @@ from paperwire.delivery.email.smtp import SmtpTransport
 from paperwire.errors import FetchError, PaperwireError, SmtpUnavailable, redact_url
 from paperwire.http import PoliteSession
 from paperwire.sources import configured
+from paperwire.sources.base import Probe
 from paperwire.store import open_store
 from paperwire.store.engine import short_error
 from paperwire.text import plural
@@ -270,18 +271,20 @@ def check_sources(
         if not source.active:
             checks.append(Check(source.name, "skip", source.inactive_note))
             continue
-        checks += [_probe(probe.name, probe.url, http, clock) for probe in source.probes()]
+        checks += [_probe(probe, http, clock) for probe in source.probes()]
     return checks
 
 
-def _probe(name: str, url: str, http: PoliteSession, clock: Clock) -> Check:
+def _probe(probe: Probe, http: PoliteSession, clock: Clock) -> Check:
     started = clock()
     try:
-        response = http.get(url)
+        response = http.get(probe.url)
+        if probe.read is not None:  # answered, but with what? (a captcha page, an error)
+            probe.read(response.content, probe.url)
     except FetchError as exc:  # names the URL and the reason (status, refused, timed out…)
-        return Check(name, "fail", f"{exc} ({_took(clock() - started)})")
+        return Check(probe.name, "fail", f"{exc} ({_took(clock() - started)})")
     took = _took(clock() - started)
-    return Check(name, "ok", f"HTTP {response.status} in {took}: {redact_url(url)}")
+    return Check(probe.name, "ok", f"HTTP {response.status} in {took}: {redact_url(probe.url)}")
 
 
 # -- helpers ------------------------------------------------------------------------------------

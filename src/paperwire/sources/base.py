@@ -134,10 +134,13 @@ class FetchContext:
 
 @dataclass(frozen=True, slots=True)
 class Probe:
-    """One URL `paperwire doctor` asks, to see whether a source answers."""
+    """One URL `paperwire doctor` asks, to see whether a source answers, and how to read the
+    answer: `read(body, url)` raises FeedFormatError when it is not what the source serves
+    (a captcha page where a feed should be). None: any successful HTTP answer will do."""
 
     name: str  # "arxiv rss"
     url: str
+    read: Callable[[bytes, str], object] | None = None
 
 
 class Source(ABC):

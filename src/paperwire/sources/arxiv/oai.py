@@ -48,6 +48,27 @@ _A = _tags(OAI_ARXIV)
 _R = _tags(OAI_ARXIV_RAW)
 
 
+_IDENTIFY = qname(OAI_PMH, "Identify")
+
+
+def identify_url(base: str) -> str:
+    """The OAI-PMH request that asks a repository who it is: what `doctor` sends."""
+    return f"{base}?verb=Identify"
+
+
+def read_identify(body: bytes, url: str) -> None:
+    """Raise FeedFormatError unless `body` is an OAI-PMH answer to Identify."""
+    root = parse_xml(body, url)
+    if root.tag != _ROOT:
+        raise FeedFormatError(url, "not an OAI-PMH response")
+    error = root.find(_ERROR)
+    if error is not None:
+        reason = clean_field(element_text(error), FIELD_LIMIT)
+        raise OaiError(url, error.get("code", "unknown"), f"OAI-PMH error: {reason}")
+    if root.find(_IDENTIFY) is None:
+        raise FeedFormatError(url, "OAI-PMH response without Identify")
+
+
 def parse_oai(body: bytes, url: str) -> FeedBatch:
     """Parse one OAI-PMH page; `next_token` is "" on the last page, None when there is none."""
     root = parse_xml(body, url)

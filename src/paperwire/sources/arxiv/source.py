@@ -127,18 +127,25 @@ class ArxivSource(Source):
         return (latest - since).days > self.settings.oai_after_days
 
     def probes(self) -> list[Probe]:
-        """The RSS feed of the configured categories, the first category's listing page and a
-        one-record API query."""
-        from paperwire.sources.arxiv import api, listing, rss
+        """The RSS feed of the configured categories, the first category's listing page, a
+        one-record API query and the OAI-PMH repository's Identify; each answer is read as
+        what it should be."""
+        from paperwire.sources.arxiv import api, listing, oai, rss
 
         arxiv = self.settings
         return [
-            Probe("arxiv rss", rss.feed_url(arxiv.rss_url, arxiv.categories)),
-            Probe("arxiv listing", listing.listing_url(arxiv.listing_url, arxiv.categories[0])),
+            Probe("arxiv rss", rss.feed_url(arxiv.rss_url, arxiv.categories), rss.parse_feed),
+            Probe(
+                "arxiv listing",
+                listing.listing_url(arxiv.listing_url, arxiv.categories[0]),
+                listing.parse_listing,
+            ),
             Probe(
                 "arxiv api",
                 api.query_url(arxiv.api_url, id_list=[_API_PROBE_ID], max_results=1),
+                api.parse_api_response,
             ),
+            Probe("arxiv oai", oai.identify_url(arxiv.oai_url), oai.read_identify),
         ]
 
     # --- a tick ---------------------------------------------------------------------------------

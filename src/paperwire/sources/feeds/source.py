@@ -64,7 +64,10 @@ class FeedSource(Source):
         return self._poll(context)
 
     def probes(self) -> list[Probe]:
-        return [Probe(f"feed {self.name}", self.settings.url)]
+        return [Probe(f"feed {self.name}", self.settings.url, self._read)]
+
+    def _read(self, body: bytes, url: str) -> object:
+        return parse_feed(body, url, self.name)
 
     def _poll(self, context: FetchContext) -> FetchReport:
         store, now, url = context.store, context.now, self.settings.url

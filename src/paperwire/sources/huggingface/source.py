@@ -9,7 +9,7 @@ from paperwire.config import HuggingFaceSettings
 from paperwire.errors import UsageError
 from paperwire.sources.base import FetchContext, FetchReport, FetchRequest, Probe, Source
 from paperwire.sources.huggingface.fetch import TrendingIngestor, due_days, requested_days
-from paperwire.sources.huggingface.parse import SOURCE_NAME
+from paperwire.sources.huggingface.parse import SOURCE_NAME, parse_daily_papers
 
 
 @dataclass
@@ -65,4 +65,9 @@ class HuggingFaceSource(Source):
         return self.ingestor(context).fetch_days(days)
 
     def probes(self) -> list[Probe]:
-        return [Probe("huggingface", self.settings.api_url)]
+        return [Probe("huggingface", self.settings.api_url, _read_daily_papers)]
+
+
+def _read_daily_papers(body: bytes, url: str) -> object:
+    """`doctor`'s reading of the API's answer (the day only labels the papers)."""
+    return parse_daily_papers(body, url, dt.date(2000, 1, 1))
