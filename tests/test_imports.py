@@ -73,3 +73,25 @@ def test_a_configuration_without_addresses_does_not_load_the_address_checker(
     )
 
     assert "email_validator" not in _imported_after(code, tmp_path)
+
+
+def test_a_tick_with_nothing_to_send_does_not_load_the_ranker(tmp_path: Path) -> None:
+    # A new reader and an empty store (the first fetch has not come yet): nothing to plan.
+    config = tmp_path / "paperwire.toml"
+    config.write_text(
+        f'[database]\nurl = "sqlite:///{tmp_path / "paperwire.db"}"\n'
+        '[[subscribers]]\nemail = "ada@example.org"\nkeywords = ["diffusion"]\n'
+    )
+    code = (
+        "from paperwire.cli import main\n"
+        "try:\n"
+        f"    main(['--config', {str(config)!r}, 'run', '--no-fetch'])\n"
+        "except SystemExit as exit:\n"
+        "    assert not exit.code, exit.code\n"
+    )
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PAPERWIRE_CONFIG": ""}
+
+    modules = _imported_after(code, tmp_path, env)
+
+    assert "sqlalchemy" in modules  # it did look at the store
+    assert modules.isdisjoint({"numpy", "scipy", "jinja2", "bs4"})

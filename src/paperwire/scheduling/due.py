@@ -114,7 +114,7 @@ class DueReport:
     due: list[Reader]
     waiting: list[tuple[Reader, dt.datetime | None]]  # not yet: the next slot
     paused: list[Reader]
-    current: list[Reader] = field(default_factory=list)  # every day already covered
+    current: list[Reader] = field(default_factory=list)  # nothing announced to send them
 
 
 def due_readers(
@@ -139,8 +139,10 @@ def due_readers(
         schedule = SendSchedule.of(one, defaults)
         if one.paused:
             paused.append(one)
-        elif covered is not None and not later:
-            current.append(one)  # nothing announced since their last digest: nothing to plan
+        elif not later:
+            # Nothing announced since their last digest (or, before their first, nothing
+            # stored yet): nothing to plan, and an idle tick need not load the ranker.
+            current.append(one)
         elif schedule.is_due(now, when, later[0] if later else None, kind.latest_by):
             due.append(one)
         else:
