@@ -79,3 +79,16 @@ def test_a_program_manages_readers_without_the_command(sqlite_url: str) -> None:
     assert problems[1].startswith("Sources: 'nature' is not a configured source")
     assert problems[2] == "file@example.org is in the configuration; remove it there"
     assert "file@example.org" in stored
+
+
+def test_parse_reads_a_journal_feed_without_storing_it() -> None:
+    batch = paperwire.parse(
+        "feed", own_fixture("feeds/journal_rss2_3items.xml"), "https://j.example/rss", source="j"
+    )
+
+    assert {p.source for p in batch.papers} == {"j"}
+    assert [p.key for p in batch.papers] == [
+        "doi:10.5555/jir.2026.101",
+        "2609.01234",  # an item with arXiv's DOI is that arXiv paper
+        "j:https://journal.example.org/articles/editorial-7",
+    ]

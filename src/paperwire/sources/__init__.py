@@ -58,16 +58,25 @@ _PARSERS = {
     "arxiv-oai": ("paperwire.sources.arxiv.oai", "parse_oai"),
     "huggingface-api": ("paperwire.sources.huggingface.parse", "parse_daily_papers"),
     "huggingface-page": ("paperwire.sources.huggingface.parse", "parse_papers_page"),
+    "feed": ("paperwire.sources.feeds.parse", "parse_feed"),  # any RSS/RDF/Atom feed
 }
 PARSER_NAMES = tuple(_PARSERS)
 # Formats whose responses do not say which day they are for: `parse` needs `day`.
 _DAY_FORMATS = ("huggingface-api", "huggingface-page")
 
 
-def parse(format: str, body: bytes, url: str = "", *, day: dt.date | None = None) -> FeedBatch:
+def parse(
+    format: str,
+    body: bytes,
+    url: str = "",
+    *,
+    day: dt.date | None = None,
+    source: str = "feed",
+) -> FeedBatch:
     """Read one response of a source's format (PARSER_NAMES) into papers, without storing
-    them; Hugging Face's formats need the `day` asked for. Raises FeedFormatError when the
-    body is not what the format says."""
+    them; Hugging Face's formats need the `day` asked for; a feed's papers are keyed by the
+    `source` name (a [[sources.feeds]] name). Raises FeedFormatError when the body is not
+    what the format says."""
     if format not in _PARSERS:
         raise ValueError(f"{format!r} is not a format ({', '.join(PARSER_NAMES)})")
     module, function = _PARSERS[format]
@@ -76,6 +85,8 @@ def parse(format: str, body: bytes, url: str = "", *, day: dt.date | None = None
         if day is None:
             raise ValueError(f"parsing {format} needs the day it was asked for")
         batch: FeedBatch = parser(body, url or format, day)
+    elif format == "feed":
+        batch = parser(body, url or format, source)
     else:
         batch = parser(body, url or format)
     return batch
