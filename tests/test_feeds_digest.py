@@ -120,6 +120,16 @@ def test_a_journals_articles_reach_the_readers_who_want_them_with_the_next_annou
         ["2611.16001", "2611.16002", "2611.16003"],
         ["2611.17001", "2611.17002", "2611.17003"],
     ]
+    # A digest with a journal's articles is not called arXiv's, and says where they are from.
+    texts = {
+        m.rcpt_tos[0]: m.parsed().get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        for m in smtp_server.messages[:3]
+    }
+    assert texts["ada@example.org"].lstrip().startswith("Research digest · ")
+    assert (
+        "2 of 4 papers announced in cs.LG or published in jir matched." in texts["ada@example.org"]
+    )
+    assert texts["bob@example.org"].lstrip().startswith("arXiv digest · ")
 
 
 def test_a_one_off_digest_shows_an_article_fetched_today(

@@ -454,7 +454,7 @@ def digest_view(
     more = kind.more_note(digest.more) if digest.more > 0 else ""
     return DigestView(
         subject=render_subject(digest),
-        heading=kind.heading,
+        heading=kind.title(digest),
         preheader=preheader,
         dates=dates,
         summary=summary,

@@ -54,11 +54,15 @@ class DigestKind(ABC):
     """A kind of digest. `name` is what a reader's `mode` and the ledger call it."""
 
     name: str
-    heading: str  # the digest's title: "arXiv digest"
+    heading: str  # the digest's title: "arXiv digest" (see `title`)
     days_noun: str  # what happens on its days: "announced", "featured"
     as_published: str  # a schedule without a send time: "as announced"
     option: str = ""  # the `paperwire digest` option that asks for this kind
     fetch_hint: str = ""  # how to bring in days the store lacks
+
+    def title(self, digest: Digest) -> str:
+        """The digest's title, above its papers."""
+        return self.heading
 
     # --- days -------------------------------------------------------------------------------
 

@@ -27,6 +27,10 @@ if TYPE_CHECKING:
     from paperwire.store import Store
 
 
+def _from_arxiv(paper: Paper) -> bool:
+    return paper.source in ARXIV_BACKED or paper.arxiv_id is not None
+
+
 def takes(request: DigestRequest, paper: Paper) -> bool:
     """Whether the reader takes papers from this paper's source at all."""
     if paper.source in ARXIV_BACKED:
@@ -186,9 +190,19 @@ class TopicsKind(DigestKind):
 
     # --- words ------------------------------------------------------------------------------
 
+    def title(self, digest: Digest) -> str:
+        """ "arXiv digest", or "Research digest" when it lists a journal's or a preprint
+        server's papers too."""
+        if all(_from_arxiv(scored.paper) for scored in digest.papers):
+            return self.heading
+        return "Research digest"
+
     def summary(self, digest: Digest) -> str:
         categories = [display_term(c) for c in digest.profile.categories]
         where = f" in {', '.join(categories)}" if categories else ""
+        others = sorted({s.paper.source for s in digest.papers if not _from_arxiv(s.paper)})
+        if others:  # a journal's articles are in no arXiv category
+            where += f"{' or' if where else ''} published in {', '.join(others)}"
         announced = plural(digest.announced_count, "paper")
         return f"{digest.matched_count} of {announced} announced{where} matched."
 
