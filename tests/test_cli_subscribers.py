@@ -699,3 +699,10 @@ def test_import_accepts_the_configured_feeds_and_refuses_others(
     assert "'nature' is not a configured source" in line
     assert imported.exit_code == 0, imported.output
     assert set(readers(sqlite_url)) == {"ada@example.org"}
+
+
+def test_edit_clear_offers_every_setting_the_library_can_clear() -> None:
+    from paperwire.cli.subscribers import CLEARABLE
+    from paperwire.subscriptions import CLEARABLE as LIBRARY_CLEARABLE
+
+    assert CLEARABLE == LIBRARY_CLEARABLE

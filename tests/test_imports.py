@@ -37,6 +37,17 @@ def test_help_imports_neither_the_store_nor_the_configuration(tmp_path: Path) ->
     assert modules.isdisjoint({*HEAVY, "sqlalchemy", "pydantic", "rich"})
 
 
+def test_subcommand_help_imports_neither_the_store_nor_the_configuration(tmp_path: Path) -> None:
+    for command in (["subscribers", "edit"], ["fetch"], ["digest"], ["run"], ["doctor"]):
+        code = (
+            "from paperwire.cli import main\ntry:\n"
+            f"    main({[*command, '--help']!r})\nexcept SystemExit:\n    pass"
+        )
+        modules = _imported_after(code, tmp_path)
+
+        assert modules.isdisjoint({*HEAVY, "sqlalchemy", "pydantic"}), command
+
+
 def test_loading_a_configuration_imports_no_numpy_scipy_alembic_or_bs4(tmp_path: Path) -> None:
     config = tmp_path / "paperwire.toml"
     config.write_text(

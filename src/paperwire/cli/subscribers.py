@@ -14,7 +14,7 @@ import re
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -27,18 +27,13 @@ from paperwire.cli import (
     setup_logging,
     write_output,
 )
-from paperwire.config import DigestSettings, SubscriberSettings
 from paperwire.errors import UsageError
 from paperwire.models import Origin
-from paperwire.subscriptions import (
-    CLEARABLE,
-    Subscriptions,
-    entry_location,
-    export_text,
-    read_entries,
-    settings_of,
-)
 from paperwire.text import plural
+
+if TYPE_CHECKING:
+    from paperwire.config import DigestSettings, SubscriberSettings
+    from paperwire.subscriptions import Subscriptions
 
 CONFIG = Origin.CONFIG
 
@@ -72,6 +67,9 @@ OPTION_OF = {
     "add_keywords": "--add-keyword",
     "remove_keywords": "--remove-keyword",
 }
+# What `edit --clear` resets: every setting but the address (paperwire.subscriptions.CLEARABLE,
+# spelt out here so that `--help` loads neither the settings model nor the store).
+CLEARABLE = sorted(set(OPTION_OF) - {"email", "add_keywords", "remove_keywords"})
 
 
 def setting_options(function: F) -> F:
@@ -279,6 +277,8 @@ def _topics(subscriber: SubscriberSettings) -> str:
 @pass_app
 def list_(app: AppContext, output_format: str) -> None:
     """List every subscriber: the configuration file's ("file") and the database's ("db")."""
+    from paperwire.subscriptions import settings_of
+
     stored = _subscriptions(app).all()
     if output_format == "json":
         rows = [
@@ -327,6 +327,8 @@ def _shown(value: Any, fallback: str = "(none)") -> str:
 @pass_app
 def show(app: AppContext, email: str) -> None:
     """Show every setting of the subscriber EMAIL, where it comes from, and the last digest."""
+    from paperwire.subscriptions import settings_of
+
     subscriptions = _subscriptions(app)
     found = subscriptions.find(email)
     subscriber, digest = settings_of(found), app.settings.digest
@@ -470,6 +472,8 @@ def import_(app: AppContext, file: Path, replace: bool) -> None:
     Every entry is checked first: one bad entry and nothing is imported. Subscribers already
     in the database are skipped unless --replace; the configuration file's are never touched.
     """
+    from paperwire.subscriptions import entry_location, read_entries
+
     subscriptions = _subscriptions(app)
     name = "<stdin>" if str(file) == "-" else str(file)
     try:
@@ -529,6 +533,8 @@ def export(app: AppContext, output: Path | None, output_format: str | None, only
         output_format = (
             "json" if output is not None and output.suffix.lower() == ".json" else "toml"
         )
+    from paperwire.subscriptions import export_text
+
     text = export_text(stored, output_format)
     if not stored and not app.quiet:
         click.echo("no subscribers", err=True)
