@@ -706,3 +706,26 @@ def test_edit_clear_offers_every_setting_the_library_can_clear() -> None:
     from paperwire.subscriptions import CLEARABLE as LIBRARY_CLEARABLE
 
     assert CLEARABLE == LIBRARY_CLEARABLE
+
+
+def test_a_source_dropped_from_the_configuration_does_not_block_other_edits(
+    paperwire: PaperwireCLI, sqlite_url: str, tmp_path: Path
+) -> None:
+    write_config(tmp_path, FEED)
+    assert paperwire("subscribers", "add", "bob@example.org", "--source", "biorxiv").exit_code == 0
+    write_config(tmp_path, "")  # the feed is gone
+
+    paused = paperwire("subscribers", "edit", "bob@example.org", "--pause")
+    other = paperwire("subscribers", "edit", "bob@example.org", "--source", "medrxiv")
+
+    assert paused.exit_code == 0, paused.output
+    assert readers(sqlite_url)["bob@example.org"].settings.paused
+    assert other.exit_code == 2
+    assert "'medrxiv' is not a configured source" in other.stderr
+
+
+def test_edit_without_options_first_says_who_cannot_be_edited(paperwire: PaperwireCLI) -> None:
+    result = paperwire("subscribers", "edit", "nobody@example.org")
+
+    assert result.exit_code == 2
+    assert result.stderr.startswith("paperwire: error: nobody@example.org is not a subscriber")

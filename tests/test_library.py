@@ -92,3 +92,27 @@ def test_parse_reads_a_journal_feed_without_storing_it() -> None:
         "2609.01234",  # an item with arXiv's DOI is that arXiv paper
         "j:https://journal.example.org/articles/editorial-7",
     ]
+
+
+def test_editing_a_reader_never_reaches_another(sqlite_url: str) -> None:
+    settings = paperwire.Settings.model_validate({"database": {"url": sqlite_url}})
+
+    with paperwire.Paperwire(settings, clock=lambda: MONDAY) as pw:
+        readers = pw.subscriptions()
+        readers.add({"email": "ada@example.org", "keywords": ["LoRA"]})
+        readers.add({"email": "bob@example.org", "keywords": ["MTL"]})
+        try:
+            readers.edit("ada@example.org", {"email": "bob@example.org", "keywords": ["x"]})
+        except paperwire.UsageError as exc:
+            refused = str(exc)
+        same = readers.edit("ada@example.org", {"email": "ADA@example.org", "paused": True})
+        entries = [{"email": "cy@example.org", "origin": "db"}]
+        readers.import_entries(entries)
+        stored = {r.email: r for r in pw.readers()}
+
+    assert refused == "email: an address cannot be changed"
+    assert list(stored["bob@example.org"].profile.keywords) == ["MTL"]
+    assert list(stored["ada@example.org"].profile.keywords) == ["LoRA"]
+    assert same.changed == ["paused"] and stored["ada@example.org"].paused
+    assert entries == [{"email": "cy@example.org", "origin": "db"}]  # the caller's, unchanged
+    assert "cy@example.org" in stored

@@ -344,6 +344,8 @@ def test_downgrading_below_0006_keeps_an_arxiv_paper_first_stored_from_a_journal
         sent = connection.execute(text("SELECT arxiv_id FROM delivery_papers")).scalars().all()
     store.upgrade()
     received = store.ledger.received("a@example.org")
+    found = [p.key for p in store.search("long sequences")]  # the moved row is in the index
+    announced = [p.key for p in store.papers_announced(DAY, DAY)]
     store.close()
 
     assert sorted(papers) == [
@@ -352,6 +354,8 @@ def test_downgrading_below_0006_keeps_an_arxiv_paper_first_stored_from_a_journal
     ]
     assert sorted(sent) == ["2611.00001", "2611.00009"]
     assert received == {"2611.00001", "2611.00009"}
+    assert found == ["2611.00001"]
+    assert sorted(announced) == ["2611.00001", "2611.00009"]
 
 
 def test_announcing_new_papers_only_leaves_a_paper_seen_before_on_its_day(store: Store) -> None:

@@ -82,14 +82,15 @@ def problems(exc: ValidationError, where: Where) -> str:
     return "; ".join(parts) + more
 
 
-def entry_location(name: str) -> Where:
-    """Where a problem in an import file is: "readers.toml: [2].keywords"."""
+def entry_location(name: str = "") -> Where:
+    """Where a problem in an import file is: "readers.toml: subscribers[2].keywords" (without
+    a name: "subscribers[2].keywords")."""
 
     def where(loc: tuple[int | str, ...]) -> str:
         key = ""
         for part in loc:
             key += f"[{part}]" if isinstance(part, int) else (f".{part}" if key else part)
-        return f"{name}: {key}" if key else name
+        return f"{name}: {key}" if name and key else key or name
 
     return where
 
@@ -209,6 +210,9 @@ class Subscriptions:
         (by term, whatever their weight) and added (replacing the same term's)."""
         names = dict(names or {})
         before = settings_of(self._changeable(email, "edit"))
+        if "email" in changes and str(changes["email"]).strip().lower() != before.email.lower():
+            # A reader's address is who they are: changing it here would overwrite another.
+            raise UsageError(f"{names.get('email', 'email')}: an address cannot be changed")
         data = before.model_dump(mode="json")
         for setting in clear:
             if setting not in CLEARABLE:
@@ -216,6 +220,7 @@ class Subscriptions:
             default = SubscriberSettings.model_fields[setting]
             data[setting] = default.get_default(call_default_factory=True)
         data |= changes
+        data["email"] = before.email
         keywords = list(data["keywords"])
         for text in remove_keywords:
             kept = [k for k in keywords if _term(k) != _term(text)]
@@ -228,7 +233,8 @@ class Subscriptions:
         data["keywords"] = keywords
         if add_keywords and "keywords" not in changes and "add_keywords" in names:
             names["keywords"] = names["add_keywords"]
-        after = self._validated(data, names)
+        # A source no longer configured is kept until the reader changes their sources.
+        after = self._validated(data, names, kept=before.sources)
         old, new = before.model_dump(), after.model_dump()
         changed = [setting for setting in new if new[setting] != old[setting]]
         if changed and not self._store.subscribers.replace(
@@ -251,15 +257,17 @@ class Subscriptions:
         """Add readers from entries as `read_entries` returns them. Every entry is checked
         first: one bad entry and nothing is imported. Readers already in the database are
         skipped unless `replace`; the configuration file's are never touched."""
-        for entry in entries:
-            if isinstance(entry, dict):
-                entry.pop("origin", None)  # as `subscribers list --format json` writes it
+        # `origin`: as `subscribers list --format json` writes it; the caller's dicts stay.
+        entries = [
+            {k: v for k, v in entry.items() if k != "origin"} if isinstance(entry, dict) else entry
+            for entry in entries
+        ]
         # Checked as the file's entries are, against this configuration's sources.
         document = {"subscribers": entries, "sources": self._settings.sources}
         try:
             incoming = Settings.model_validate(document).subscribers
         except ValidationError as exc:
-            raise UsageError(problems(exc, where or entry_location("subscribers"))) from None
+            raise UsageError(problems(exc, where or entry_location())) from None
         now, book, report = self._now(), self._store.subscribers, ImportReport()
         for subscriber in incoming:
             existing = book.get(subscriber.email)
@@ -291,20 +299,25 @@ class Subscriptions:
             raise UsageError(f"{found.email} is in {self._file()}; {verb} it there")
         return found
 
-    def _validated(self, data: Mapping[str, Any], names: Mapping[str, str]) -> SubscriberSettings:
+    def _validated(
+        self, data: Mapping[str, Any], names: Mapping[str, str], kept: Iterable[str] = ()
+    ) -> SubscriberSettings:
         try:
             subscriber = SubscriberSettings.model_validate(data)
         except ValidationError as exc:
             message = problems(exc, lambda loc: names.get(str(loc[0]), str(loc[0])) if loc else "")
             raise UsageError(message) from None
-        self._check_sources(subscriber, lambda: names.get("sources", "sources"))
+        self._check_sources(subscriber, names.get("sources", "sources"), kept)
         return subscriber
 
-    def _check_sources(self, subscriber: SubscriberSettings, where: Callable[[], str]) -> None:
-        """A reader may only name sources this configuration fetches."""
-        known = self._settings.source_names()
+    def _check_sources(
+        self, subscriber: SubscriberSettings, where: str, kept: Iterable[str] = ()
+    ) -> None:
+        """A reader may only name sources this configuration fetches (`kept`: names they had
+        already, left alone)."""
+        known, kept = self._settings.source_names(), set(kept)
         for name in subscriber.sources:
-            if name not in known:
+            if name not in known and name not in kept:
                 raise UsageError(
-                    f"{where()}: {name!r} is not a configured source ({', '.join(known)})"
+                    f"{where}: {name!r} is not a configured source ({', '.join(known)})"
                 )

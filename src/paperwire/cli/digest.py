@@ -23,6 +23,7 @@ from paperwire.cli import (
     write_output,
 )
 from paperwire.errors import UsageError
+from paperwire.text import plural
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -292,8 +293,8 @@ def _table(digest: Digest) -> Table:
 
     kind = kind_named(digest.kind)
     table = Table(
-        title=f"{kind.heading}, {kind.days_noun} {_window(digest)}: "
-        f"{len(digest.papers)} of {digest.announced_count} papers",
+        title=f"{kind.title(digest)}, {kind.days_noun} {_window(digest)}: "
+        f"{len(digest.papers)} of {plural(digest.announced_count, 'paper')}",
         expand=False,
     )
     upvotes = digest.kind == "trending" or any(item.paper.trending for item in digest.papers)

@@ -419,12 +419,14 @@ def edit(
     Readers in the configuration file are changed there, not here.
     """
     given = _given(settings) | ({} if pause is None else {"paused": pause})
+    subscriptions = _subscriptions(app)
     if not (given or add_keywords or remove_keywords or clear):
+        subscriptions.edit(email, {})  # who they are, and whether they can be changed here
         raise UsageError(
             "nothing to change: give an option such as --keyword "
             "(see paperwire subscribers edit --help)"
         )
-    edited = _subscriptions(app).edit(
+    edited = subscriptions.edit(
         email,
         given,
         clear=clear,

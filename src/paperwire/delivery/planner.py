@@ -36,6 +36,7 @@ from paperwire.models import DeliveryState, Digest, Profile, Reader
 from paperwire.sources.arxiv.calendar import latest_announcement_date
 from paperwire.store import Store
 from paperwire.store.ledger import Delivery, PlannedDelivery
+from paperwire.text import plural
 
 if TYPE_CHECKING:
     from paperwire.scoring.semantic import Embedder
@@ -238,7 +239,7 @@ class DigestRun:
                 channel=channel.name,
                 state=SKIPPED,
             )
-            detail = f"nothing matched among {digest.announced_count} papers"
+            detail = f"nothing matched among {plural(digest.announced_count, 'paper')}"
             outcome = Outcome(reader.email, Status.SKIPPED, 0, window, detail, channel.name)
             if dry_run:
                 return outcome, None

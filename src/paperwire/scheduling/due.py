@@ -143,7 +143,7 @@ def due_readers(
             # Nothing announced since their last digest (or, before their first, nothing
             # stored yet): nothing to plan, and an idle tick need not load the ranker.
             current.append(one)
-        elif schedule.is_due(now, when, later[0] if later else None, kind.latest_by):
+        elif schedule.is_due(now, when, later[0], kind.latest_by):
             due.append(one)
         else:
             waiting.append((one, schedule.next_slot(now)))
