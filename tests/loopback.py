@@ -44,7 +44,9 @@ HOST = "127.0.0.1"
 
 @dataclass(frozen=True)
 class Reply:
-    """One scripted answer. `delay` waits before answering; `drop` closes without answering."""
+    """One scripted answer. `delay` waits before answering; `drop` closes without answering;
+    `drip` sends the body a byte at a time, this many seconds apart (a server that never
+    stalls long enough for a read timeout, and never finishes)."""
 
     status: int = 200
     body: bytes = b""
@@ -52,6 +54,7 @@ class Reply:
     delay: float = 0.0
     drop: bool = False
     reason: str | None = None
+    drip: float = 0.0
 
     @classmethod
     def dropped(cls, *, delay: float = 0.0) -> Reply:
@@ -255,6 +258,13 @@ class _Handler(BaseHTTPRequestHandler):
                 chunk = reply.body[start : start + 16 * 1024]
                 self.wfile.write(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
             self.wfile.write(b"0\r\n\r\n")
+        elif reply.drip:
+            stopping = self.server.owner._stopping  # type: ignore[attr-defined]
+            for index in range(len(reply.body)):
+                self.wfile.write(reply.body[index : index + 1])
+                self.wfile.flush()
+                if stopping.wait(reply.drip):
+                    return
         else:
             self.wfile.write(reply.body)
         self.wfile.flush()

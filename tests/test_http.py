@@ -333,6 +333,31 @@ def test_timeout_raises_fetch_error_mentioning_the_timeout(server, make_session)
     assert len(server.requests) == 2
 
 
+def test_a_server_dripping_its_body_is_cut_off_at_the_deadline(server, make_session):
+    # A byte every 0.1 s never trips a 5 s read timeout; the whole answer would take 100 s.
+    server.add("/drip", Reply(200, b"x" * 1000, drip=0.1))
+    session = real_clock_session(make_session, timeout=5.0, deadline=1.0, retries=3)
+
+    started = time.monotonic()
+    with pytest.raises(FetchError) as caught:
+        session.get(server.url_for("/drip"))
+
+    assert time.monotonic() - started < 3.0
+    assert "no complete answer within http.deadline (1 s)" in caught.value.reason
+    assert len(server.requests) == 1  # a deadline spent is not retried
+
+
+def test_retries_stop_before_they_would_pass_the_deadline(server, make_session, clock):
+    server.add("/busy", Reply(503))
+
+    with pytest.raises(FetchError) as caught:
+        make_session(retries=10, backoff=2.0, deadline=10.0).get(server.url_for("/busy"))
+
+    # Waits 2, 4 (t=6), then 8 would end at 14 > 10: three tries, not eleven.
+    assert len(server.requests) == 3
+    assert "no retry: http.deadline (10 s) would pass first (3 tries)" in caught.value.reason
+
+
 def test_each_retry_is_logged_at_info_with_the_wait(server, make_session, caplog):
     server.add("/a", Reply(503), Reply(200))
     with caplog.at_level(logging.INFO, logger="paperwire.http"):

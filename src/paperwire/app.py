@@ -128,6 +128,7 @@ class Paperwire:
                 timeout=http.timeout,
                 retries=http.retries,
                 max_wait=http.max_wait,
+                deadline=http.deadline,
             )
         return self._http
 
@@ -386,12 +387,22 @@ class Paperwire:
     def tick(self, *, fetch: bool = True, force_fetch: bool = False) -> TickReport | None:
         """One tick of `run`: fetch what is due, then send what is due, under the lock that
         keeps ticks apart. None when another tick holds the lock."""
-        from paperwire.scheduling.lock import run_lock
+        from paperwire.scheduling.lock import LONG_HOLD, held_since, run_lock
         from paperwire.scheduling.tick import tick
 
         with run_lock(self.store, self.settings, self.env) as holder:
             if holder is not None:
-                log.info("another paperwire run is at work (%s); nothing to do", holder)
+                since = held_since(holder)
+                if since is not None and self.now() - since > LONG_HOLD:
+                    minutes = int((self.now() - since).total_seconds() // 60)
+                    log.warning(
+                        "another paperwire run has held the lock for %d minutes (%s): it may "
+                        "be stuck; no digest goes out until it ends",
+                        minutes,
+                        holder,
+                    )
+                else:
+                    log.info("another paperwire run is at work (%s); nothing to do", holder)
                 return None
             return tick(
                 self.store,
@@ -425,5 +436,6 @@ class Paperwire:
             timeout=http.timeout,
             retries=0,
             max_wait=http.max_wait,
+            deadline=http.deadline,
         ) as session:
             return run_checks(self.settings, config_path, self.env, session, skip=skip)

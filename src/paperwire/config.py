@@ -274,6 +274,8 @@ class HttpSettings(_Section):
     timeout: float = Field(default=30.0, gt=0)
     retries: int = Field(default=4, ge=0, le=20)
     max_wait: float = Field(default=120.0, ge=0)
+    # Seconds one request may take in all (retries and the body included).
+    deadline: float = Field(default=120.0, gt=0)
 
 
 def _email_address(value: str) -> str:

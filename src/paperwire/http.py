@@ -138,6 +138,10 @@ class PoliteSession:
     """The longest wait before a retry. A longer Retry-After is not slept (a cron job should not
     hang for an hour): the request fails at once saying how long the server asked to wait. The
     computed backoff is capped at this value."""
+    deadline: float
+    """Seconds one `get` may take in all, retries, waits and the body included. `timeout` bounds
+    each wait for the next bytes; a server that keeps sending a byte a second never trips it,
+    and would hold a cron tick (and its lock) for ever without this."""
     max_bytes: int
     """The largest body accepted (after decompression). The body is streamed and the transfer
     stopped as soon as it is exceeded: a runaway response cannot exhaust memory."""
@@ -151,6 +155,7 @@ class PoliteSession:
         retries: int = 4,
         backoff: float = 2.0,
         max_wait: float = 120.0,
+        deadline: float = 120.0,
         max_bytes: int = 64 * 1024 * 1024,
         session: requests.Session | None = None,
         clock: Callable[[], float] = time.monotonic,
@@ -166,8 +171,8 @@ class PoliteSession:
             raise ValueError("user_agent must not be empty")
         if min_interval < 0 or backoff < 0 or max_wait < 0:
             raise ValueError("min_interval, backoff and max_wait must not be negative")
-        if timeout <= 0:
-            raise ValueError("timeout must be positive")
+        if timeout <= 0 or deadline <= 0:
+            raise ValueError("timeout and deadline must be positive")
         if retries < 0:
             raise ValueError("retries must not be negative")
         if max_bytes <= 0:
@@ -178,6 +183,7 @@ class PoliteSession:
         self.retries = retries
         self.backoff = backoff
         self.max_wait = max_wait
+        self.deadline = deadline
         self.max_bytes = max_bytes
         self._owns_session = session is None
         self._session = session if session is not None else requests.Session()
@@ -220,12 +226,13 @@ class PoliteSession:
             raise FetchError(url, f"invalid URL: {_short_reason(exc)}") from None
         shown_url = prepared.url or url
         conditional = bool(etag or last_modified)
+        ends = self._clock() + self.deadline
         failures = 0
         redirects = 0
         while True:
             hop_url = prepared.url or shown_url
             where = "" if hop_url == shown_url else f" (redirected to {hop_url})"
-            result, finished = self._attempt(prepared, shown_url)
+            result, finished = self._attempt(prepared, shown_url, ends)
             retry_after: float | None = None
             if isinstance(result, _Exchange):
                 resp = result.response
@@ -265,6 +272,12 @@ class PoliteSession:
             else:
                 wait = min(self.backoff * 2 ** (failures - 1) * (1 + self._jitter()), self.max_wait)
             wait = max(wait, self.min_interval)
+            if finished + wait >= ends:
+                raise FetchError(
+                    shown_url,
+                    f"{reason}{where}; no retry: http.deadline ({_seconds(self.deadline)} s) "
+                    f"would pass first ({failures} {'try' if failures == 1 else 'tries'})",
+                )
             self._defer(prepared.url or shown_url, finished + wait)
             log.info(
                 "%s%s: %s; retry %d of %d in %.1f s",
@@ -310,7 +323,7 @@ class PoliteSession:
                 slot.not_before = not_before
 
     def _attempt(
-        self, prepared: requests.PreparedRequest, shown_url: str
+        self, prepared: requests.PreparedRequest, shown_url: str, ends: float
     ) -> tuple[_Exchange | _Failure, float]:
         """One exchange with the host, alone on it and after its interval; returns when it ended."""
         url = prepared.url or shown_url
@@ -325,13 +338,15 @@ class PoliteSession:
                     self._sleep(wait)
             log.debug("GET %s", url)
             try:
-                result = self._send(prepared, shown_url)
+                result = self._send(prepared, shown_url, ends)
             finally:
                 finished = self._clock()
                 self._defer(url, finished + self.min_interval)
         return result, finished
 
-    def _send(self, prepared: requests.PreparedRequest, shown_url: str) -> _Exchange | _Failure:
+    def _send(
+        self, prepared: requests.PreparedRequest, shown_url: str, ends: float
+    ) -> _Exchange | _Failure:
         url = prepared.url or shown_url
         try:
             settings = self._session.merge_environment_settings(url, {}, True, None, None)
@@ -340,12 +355,13 @@ class PoliteSession:
             )
             with resp:
                 status = resp.status_code
+                chunks = self._chunks(resp, shown_url, ends)
                 if 200 <= status < 300:
-                    body = self._read_body(resp, shown_url)
+                    body = self._read_body(resp, shown_url, chunks)
                 elif status == HTTPStatus.NOT_MODIFIED or resp.is_redirect:
                     body = b""  # no body, or already consumed by requests for the redirect
                 else:
-                    body = _read_error_body(resp)
+                    body = _read_error_body(chunks)
             return _Exchange(resp, body)
         except FetchError:
             raise
@@ -355,14 +371,30 @@ class PoliteSession:
                 raise FetchError(shown_url, f"request failed: {_short_reason(exc)}") from None
             return failure
 
-    def _read_body(self, resp: requests.Response, shown_url: str) -> bytes:
+    def _chunks(self, resp: requests.Response, shown_url: str, ends: float) -> Iterator[bytes]:
+        """The body as it arrives (decoded), each read returning what one arrived; past `ends`
+        (the request's deadline) the transfer stops with a FetchError."""
+        raw = resp.raw
+        while True:
+            if self._clock() > ends:
+                raise FetchError(
+                    shown_url,
+                    f"no complete answer within http.deadline ({_seconds(self.deadline)} s): "
+                    "the server sends too slowly",
+                )
+            chunk = raw.read1(_CHUNK_SIZE, decode_content=True)
+            if not chunk:
+                return
+            yield chunk
+
+    def _read_body(self, resp: requests.Response, shown_url: str, chunks: Iterator[bytes]) -> bytes:
         too_large = f"response larger than {_size(self.max_bytes)}"
         declared = resp.headers.get("Content-Length", "")
         encoding = resp.headers.get("Content-Encoding", "identity").strip().lower()
         if declared.isdigit() and encoding == "identity" and int(declared) > self.max_bytes:
             raise FetchError(shown_url, too_large)
         body = bytearray()
-        for chunk in _chunks(resp):
+        for chunk in chunks:
             body += chunk
             if len(body) > self.max_bytes:
                 raise FetchError(shown_url, too_large)  # closing the response drops the transfer
@@ -397,13 +429,9 @@ def _host_key(url: str) -> str:
     return f"{host}:{port}"
 
 
-def _chunks(resp: requests.Response) -> Iterator[bytes]:
-    return resp.iter_content(chunk_size=_CHUNK_SIZE)
-
-
-def _read_error_body(resp: requests.Response) -> bytes:
+def _read_error_body(chunks: Iterator[bytes]) -> bytes:
     body = bytearray()
-    for chunk in _chunks(resp):
+    for chunk in chunks:
         body += chunk
         if len(body) >= ERROR_BODY_LIMIT:
             return bytes(body[:ERROR_BODY_LIMIT])

@@ -17,6 +17,7 @@ import contextlib
 import datetime as dt
 import fcntl
 import os
+import re
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -93,13 +94,31 @@ def advisory_lock(store: Store) -> Iterator[str | None]:
                 {"k": ADVISORY_KEY},
             ).first()
             connection.rollback()
-            yield f"database session {holder.pid}" if holder else "another database session"
+            if holder is None:
+                yield "another database session"
+            else:  # the session opened for the lock: its start is about when it was taken
+                since = holder.backend_start.astimezone(dt.UTC)
+                yield f"database session {holder.pid} since {since:%Y-%m-%d %H:%M:%S} UTC"
             return
         try:
             yield None
         finally:
             connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": ADVISORY_KEY})
             connection.commit()
+
+
+# A tick normally holds the lock for seconds, a big send for minutes; longer than this and the
+# holder is probably stuck (a server that never finishes an answer), which cron must hear of.
+LONG_HOLD = dt.timedelta(minutes=30)
+_SINCE = re.compile(r"since (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) UTC")
+
+
+def held_since(note: str) -> dt.datetime | None:
+    """When the holder named in `note` took the lock (None when the note does not say)."""
+    found = _SINCE.search(note)
+    if found is None:
+        return None
+    return dt.datetime.strptime(found.group(1), "%Y-%m-%d %H:%M:%S").replace(tzinfo=dt.UTC)
 
 
 def run_lock(
