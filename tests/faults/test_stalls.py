@@ -1,4 +1,4 @@
-"""Stalls: one bad server must not stop everyone's mail (issue 18, items 1–4).
+"""Stalls: one bad server must not stop everyone's mail (issue 18, items 1-4).
 
 Each case runs the real command against loopback servers that misbehave on purpose.
 """
