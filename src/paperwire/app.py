@@ -224,6 +224,13 @@ class Paperwire:
                 if len(chosen) == 1:
                     raise
                 report.problems.append(str(exc))  # the other sources are still worth it
+            except (RecursionError, MemoryError, ValueError, KeyError, TypeError) as exc:
+                # A parser beaten by a hostile answer: that source fails, in one line.
+                log.debug("%s failed", one.label, exc_info=True)
+                reason = f"unexpected error: {type(exc).__name__}: {exc}"[:300]
+                if len(chosen) == 1:
+                    raise FetchError(one.label, reason) from None
+                report.problems.append(f"{one.label}: {reason}")
         return report
 
     # --- digests -------------------------------------------------------------------------------

@@ -10,8 +10,10 @@ import time
 from pathlib import Path
 
 import time_machine
+from arxiv_world import ArxivWorld
 from conftest import PaperwireCLI
 from loopback import LoopbackServer, Reply
+from smtpserver import SmtpTestServer
 
 from paperwire.scheduling.lock import file_lock
 
@@ -57,3 +59,37 @@ def test_a_tick_finding_the_lock_held_for_long_says_so_on_stderr(
     [line] = late.stderr.splitlines()
     assert "another paperwire run has held the lock for 45 minutes" in line
     assert "it may be stuck" in line
+
+
+def test_a_hostile_hugging_face_answer_fails_alone_and_arxivs_digest_goes_out(
+    paperwire: PaperwireCLI, arxiv: LoopbackServer, smtp_server: SmtpTestServer
+) -> None:
+    ArxivWorld(arxiv)
+    arxiv.add("/api/daily_papers", Reply(200, b"[" * 100_000, {"Content-Type": "application/json"}))
+    (paperwire.home / "paperwire.toml").write_text(
+        f"""
+[sources.arxiv]
+categories = ["cs.LG"]
+[sources.huggingface]
+enabled = true
+api_url = "{arxiv.url}/api/daily_papers"
+page_url = ""
+[smtp]
+host = "127.0.0.1"
+port = {smtp_server.port}
+security = "none"
+[[subscribers]]
+email = "bob@example.org"
+keywords = ["diffusion"]
+"""
+    )
+
+    with time_machine.travel(dt.datetime(2026, 11, 17, 6, tzinfo=UTC), tick=False):
+        result = paperwire("run")
+
+    assert result.exit_code == 1, result.output
+    lines = result.stderr.splitlines()  # one line for each featured day asked for
+    assert lines and all("JSON nested too deeply to read" in line for line in lines)
+    assert all(line.startswith("paperwire: error: Hugging Face") for line in lines)
+    assert "Traceback" not in result.output
+    assert [list(m.rcpt_tos) for m in smtp_server.messages] == [["bob@example.org"]]

@@ -12,6 +12,7 @@ downtime a reader gets one catch-up digest covering every missed day (up to
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,10 +27,14 @@ from paperwire.scheduling.due import DueReport, due_readers
 from paperwire.sources import configured
 from paperwire.sources.base import FetchContext, FetchReport, Source
 from paperwire.store import Store
+from paperwire.text import one_line
 
 if TYPE_CHECKING:
     from paperwire.http import PoliteSession
     from paperwire.scoring.semantic import Embedder
+
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -122,6 +127,10 @@ def fetch_due(
             report = source.fetch_due(context, force=force)
         except PaperwireError as exc:
             report = FetchReport(problems=[f"{source.label}: {exc}"])
+        except Exception as exc:  # a bug or a hostile answer in one source: not the others'
+            log.debug("%s failed", source.label, exc_info=True)
+            reason = one_line(str(exc))[:200] or type(exc).__name__
+            report = FetchReport(problems=[f"{source.label}: unexpected error: {reason}"])
         if report is not None:
             fetched.append(FetchedSource(source, report))
     return fetched

@@ -49,6 +49,8 @@ def parse_daily_papers(content: bytes, url: str, day: dt.date) -> FeedBatch:
         document = json.loads(content)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise FeedFormatError(url, f"not JSON: {exc}") from None
+    except RecursionError:  # "[" x 100,000: hostile, or broken beyond use
+        raise FeedFormatError(url, "JSON nested too deeply to read") from None
     if isinstance(document, dict) and isinstance(document.get("error"), str):
         raise FeedFormatError(url, f"Hugging Face says: {clean_field(document['error'], 200)}")
     if not isinstance(document, list):
@@ -69,6 +71,8 @@ def parse_papers_page(content: bytes, url: str, day: dt.date) -> FeedBatch:
         document = json.loads(props)
     except json.JSONDecodeError as exc:
         raise FeedFormatError(url, f"the page's data-props is not JSON: {exc}") from None
+    except RecursionError:
+        raise FeedFormatError(url, "the page's data-props is nested too deeply to read") from None
     entries = document.get("dailyPapers") if isinstance(document, dict) else None
     if not isinstance(entries, list):
         raise FeedFormatError(url, "the page's data-props has no dailyPapers list")
