@@ -320,6 +320,9 @@ class SmtpSettings(_Section):
     password: SecretStr = SecretStr("")
     from_address: str = Field(default=DEFAULT_FROM, alias="from")
     timeout: float = Field(default=30.0, gt=0)
+    # Seconds to wait for the server's answer after a whole message: RFC 5321 (4.5.3.2.6)
+    # gives a server 10 minutes, and a message given up early may be sent twice.
+    reply_timeout: float = Field(default=600.0, gt=0)
     # Check the server's certificate and name (ssl, starttls). Turn off only for a test server.
     verify: bool = True
     # A PEM file of CAs to trust instead of the system's (a server with a private CA).

@@ -49,6 +49,9 @@ PENDING, SENT, FAILED, SKIPPED = (
     DeliveryState.FAILED,
     DeliveryState.SKIPPED,
 )
+# The reply kept for a digest that may have reached the reader (no answer after its message
+# was sent): it is sent once more at most, and never counted as failed.
+MAYBE_SENT = "fate unknown: "
 # A claim by a process on another machine is taken over after this long without news.
 CLAIM_LEASE = dt.timedelta(minutes=30)
 
@@ -345,10 +348,14 @@ class DigestRun:
         def outcome(status: Status, detail: str, papers: int = delivery.papers) -> Outcome:
             return Outcome(delivery.subscriber, status, papers, window, detail, channel.name)
 
+        maybe_sent = (delivery.reply or "").startswith(MAYBE_SENT)
         if delivery.attempts >= max_attempts:
             reply = f"gave up after {delivery.attempts} attempts: {delivery.reply or ''}".strip()
-            ledger.finish(delivery.id, FAILED, reply=reply, transport="", now=self.now)
-            return outcome(Status.FAILED, reply), None
+            # One that may have arrived counts as delivered: failed, its papers would go out
+            # again in the next digest.
+            state = SENT if maybe_sent else FAILED
+            ledger.finish(delivery.id, state, reply=reply, transport="", now=self.now)
+            return outcome(Status.SENT if maybe_sent else Status.FAILED, reply), None
         if not ledger.claim(delivery, self.owner, self.clock()):
             return None, None  # another run took it
         payload = ledger.payload(delivery.id)
@@ -368,21 +375,30 @@ class DigestRun:
         if result.status == "sent":
             finish(SENT, reply=result.reply)
             return outcome(Status.SENT, result.reply), None
+        if result.status == "unknown" and maybe_sent:
+            # Its fate unknown twice: it went out at least once, perhaps twice. A third copy
+            # is worse than none; it counts as delivered.
+            reply = f"{MAYBE_SENT}sent twice, no reply either time; counted as delivered"
+            finish(SENT, reply=f"{reply} ({result.reply})")
+            return outcome(Status.SENT, reply), None
         if result.status == "unknown" and attempts < max_attempts:
             # It may have arrived: never again in this run; the next run sends it once more.
-            finish(PENDING, reply=result.reply)
+            finish(PENDING, reply=MAYBE_SENT + result.reply)
             detail = f"{result.reply} (attempt {attempts} of {max_attempts}; next run)"
             return outcome(Status.DEFERRED, detail), None
         if result.status == "temporary" and attempts < max_attempts:
-            finish(PENDING, reply=result.reply)
-            again = dataclasses.replace(
-                delivery, attempts=attempts, claimed_by=None, reply=result.reply
-            )
+            # A digest that may have arrived keeps saying so (a second unknown ends it).
+            reply = (MAYBE_SENT if maybe_sent else "") + result.reply
+            finish(PENDING, reply=reply)
+            again = dataclasses.replace(delivery, attempts=attempts, claimed_by=None, reply=reply)
             detail = f"{result.reply} (attempt {attempts} of {max_attempts}; will retry)"
             return outcome(Status.DEFERRED, detail), again
         reply = result.reply
         if result.status in ("temporary", "unknown"):
             reply = f"gave up after {attempts} attempts: {reply}"
+        if maybe_sent or result.status == "unknown":
+            finish(SENT, reply=MAYBE_SENT + reply)  # it may have arrived: see above
+            return outcome(Status.SENT, MAYBE_SENT + reply), None
         finish(FAILED, reply=reply)
         return outcome(Status.FAILED, reply), None
 

@@ -29,7 +29,13 @@ _CLOSING = 421
 
 
 class _ConnectionLost(Exception):
-    """The connection dropped before the server answered the message (internal)."""
+    """The connection dropped before the server answered the message (internal). `stage`:
+    the command it dropped at; from RCPT on, the server had taken the sender and the session,
+    so the trouble is this message's, not every message's."""
+
+    def __init__(self, reason: str, stage: str = "mail") -> None:
+        super().__init__(reason)
+        self.stage = stage
 
 
 class SmtpTransport:
@@ -66,6 +72,14 @@ class SmtpTransport:
                 return self._transaction(connection, sender, recipient, data)
             except _ConnectionLost as exc:
                 self._discard()
+                if attempt == 2 and exc.stage != "mail":
+                    # A 421 or a drop at RCPT or DATA for this recipient, twice: the message
+                    # waits for the next run (the attempt counts), and the readers after it
+                    # are still served on a new connection.
+                    return DeliveryResult(
+                        "temporary",
+                        f"connection lost at {exc.stage.upper()} again after reconnecting ({exc})",
+                    )
                 if attempt == 2:
                     raise self._unavailable(
                         f"connection lost again after reconnecting ({exc})"
@@ -103,6 +117,7 @@ class SmtpTransport:
     ) -> DeliveryResult:
         """MAIL, RCPT, DATA: smtplib.sendmail's steps, keeping the server's final reply."""
         reply: bytes | str
+        stage = "mail"
         try:
             options = [f"SIZE={len(data)}"] if connection.has_extn("size") else []
             code, reply = connection.mail(sender, options)
@@ -113,15 +128,17 @@ class SmtpTransport:
                     "check smtp.username, smtp.password and smtp.security",
                 )
             if code != 250:
-                return self._refused(connection, code, reply)
+                return self._refused(connection, code, reply, stage)
+            stage = "rcpt"
             code, reply = connection.rcpt(recipient)
             if code not in (250, 251):
-                return self._refused(connection, code, reply)
+                return self._refused(connection, code, reply, stage)
+            stage = "data"
             code, reply = connection.docmd("data")
             if code != 354:  # DATA itself refused
-                return self._refused(connection, code, reply)
+                return self._refused(connection, code, reply, stage)
             try:
-                code, reply = _message_body(connection, data)
+                code, reply = _message_body(connection, data, self._settings.reply_timeout)
             except OSError as exc:
                 # The message went out; whether the server kept it is unknown. Sending it
                 # again now could deliver it twice: the ledger keeps it for a later run.
@@ -129,15 +146,17 @@ class SmtpTransport:
                 return DeliveryResult("unknown", f"no reply after the message was sent ({exc})")
             if 200 <= code < 300:
                 return DeliveryResult("sent", _reply(code, reply), code)
-            return self._refused(connection, code, reply)
+            return self._refused(connection, code, reply, stage)
         except OSError as exc:
             # ConnectionError, socket timeouts, ssl.SSLError, and every smtplib.SMTPException
             # (SMTPServerDisconnected…: OSError's subclasses) half-way through a message.
-            raise _ConnectionLost(_describe(exc)) from None
+            raise _ConnectionLost(_describe(exc), stage) from None
 
-    def _refused(self, connection: smtplib.SMTP, code: int, reply: bytes | str) -> DeliveryResult:
+    def _refused(
+        self, connection: smtplib.SMTP, code: int, reply: bytes | str, stage: str = "mail"
+    ) -> DeliveryResult:
         if code == _CLOSING:
-            raise _ConnectionLost(_reply(code, reply))
+            raise _ConnectionLost(_reply(code, reply), stage)
         try:
             connection.rset()  # end the transaction; the connection serves the next message
         except (smtplib.SMTPException, OSError):
@@ -252,14 +271,22 @@ class SmtpTransport:
             connection.close()
 
 
-def _message_body(connection: smtplib.SMTP, data: bytes) -> tuple[int, bytes]:
+def _message_body(connection: smtplib.SMTP, data: bytes, reply_timeout: float) -> tuple[int, bytes]:
     """After a 354: the message, dot-stuffed, then "." and the server's final reply (what
-    smtplib.SMTP.data does after its DATA command)."""
+    smtplib.SMTP.data does after its DATA command), waiting up to `reply_timeout` for it."""
     body = _LEADING_DOT.sub(b"..", data)
     if not body.endswith(b"\r\n"):
         body += b"\r\n"
     connection.send(body + b".\r\n")
-    return connection.getreply()
+    sock = connection.sock
+    before = sock.gettimeout() if sock is not None else None
+    if sock is not None:
+        sock.settimeout(reply_timeout)
+    try:
+        return connection.getreply()
+    finally:
+        if sock is not None:
+            sock.settimeout(before)
 
 
 _LEADING_DOT = re.compile(rb"(?m)^\.")
