@@ -24,6 +24,7 @@ import socket
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from paperwire.config import Settings
@@ -57,8 +58,22 @@ CLAIM_LEASE = dt.timedelta(minutes=30)
 
 
 def process_owner() -> str:
-    """Who holds a claim: "host:pid"."""
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """Who holds a claim: "host:pid", and where /proc tells, "@" when that process started
+    (the boot's id and the start time), so that another process given the same PID after a
+    crash or a reboot is not taken for the claimant."""
+    start = _process_start(os.getpid())
+    return f"{socket.gethostname()}:{os.getpid()}" + (f"@{start}" if start else "")
+
+
+def _process_start(pid: int) -> str | None:
+    """ "<boot id>.<start time in clock ticks>" of a process of this machine (None: unknown)."""
+    try:
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text(encoding="ascii").strip()
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    fields = stat.rpartition(")")[2].split()  # after the command name, which may hold spaces
+    return f"{boot[:8]}.{fields[19]}" if len(fields) > 19 else None
 
 
 def effective_profile(reader: Reader, categories: Sequence[str]) -> Profile:
@@ -436,9 +451,13 @@ def _claim_is_stale(delivery: Delivery, owner: str, now: dt.datetime) -> bool:
     machine longer than CLAIM_LEASE ago."""
     if delivery.claimed_by is None or delivery.claimed_by == owner:
         return True
-    host, _, pid = delivery.claimed_by.rpartition(":")
-    if host == owner.rpartition(":")[0] and pid.isdigit():
-        return not _process_alive(int(pid))
+    claimant, _, started = delivery.claimed_by.partition("@")
+    host, _, pid = claimant.rpartition(":")
+    if host == owner.partition("@")[0].rpartition(":")[0] and pid.isdigit():
+        if not _process_alive(int(pid)):
+            return True
+        # Alive: the claimant, or another process that was given its PID since.
+        return bool(started) and _process_start(int(pid)) != started
     return delivery.claimed_at is None or now - delivery.claimed_at > CLAIM_LEASE
 
 

@@ -188,7 +188,8 @@ LIVE_DELIVERY = "state != 'failed'"
 # One digest for one reader, kind and channel, for one window of days, and its fate. state:
 # "pending" (recorded, not yet delivered; `message` holds an email's bytes), "sent", "failed"
 # (a permanent refusal, or too many temporary ones) or "skipped" (nothing matched and empty
-# windows are skipped). A pending row claimed by a live process (`claimed_by` = "host:pid")
+# windows are skipped). A pending row claimed by a live process (`claimed_by` = "host:pid",
+# with "@" its start where known)
 # is being delivered right now.
 DELIVERIES = Table(
     "deliveries",
