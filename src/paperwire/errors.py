@@ -76,6 +76,16 @@ class StoreError(PaperwireError):
     """The database could not be opened, migrated or written (exit 1)."""
 
 
+def as_store_error(exc: BaseException) -> StoreError | None:
+    """A database driver's error anywhere (SQLAlchemy's, raised from a query the store did
+    not wrap) as one line; None for any other exception. Looked up by module, so that
+    nothing here imports SQLAlchemy."""
+    if not type(exc).__module__.startswith("sqlalchemy"):
+        return None
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return StoreError(f"database error: {reason[0] if reason else type(exc).__name__}")
+
+
 class SubscriberExists(StoreError):
     """A subscriber was added with an address the database already holds."""
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from paperwire import __version__
-from paperwire.errors import PaperwireError, UsageError
+from paperwire.errors import PaperwireError, UsageError, as_store_error
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -235,6 +235,12 @@ class PaperwireGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("paperwire: interrupted", err=True)
             ctx.exit(130)
+        except Exception as exc:
+            store_error = as_store_error(exc)  # locked, disk full, a connection killed, …
+            if store_error is None:
+                raise
+            click.echo(f"paperwire: error: {store_error}", err=True)
+            ctx.exit(store_error.exit_code)
         finally:
             obj = ctx.find_root().obj
             if isinstance(obj, AppContext):

@@ -8,7 +8,7 @@ import click
 
 from paperwire.cli import COMMANDS, AppContext, common_options, examples, pass_app, setup_logging
 from paperwire.cli.run import run_once
-from paperwire.errors import PaperwireError, UsageError
+from paperwire.errors import PaperwireError, UsageError, as_store_error
 
 log = logging.getLogger(__name__)
 
@@ -20,8 +20,12 @@ def job(app: AppContext, force_fetch: bool) -> None:
         run_once(app, force_fetch=force_fetch)
     except PaperwireError as exc:
         log.error("%s", exc)
-    except Exception:
-        log.exception("the tick failed; the schedule goes on")
+    except Exception as exc:
+        store_error = as_store_error(exc)
+        if store_error is not None:  # the next tick tries again
+            log.error("%s", store_error)
+        else:
+            log.exception("the tick failed; the schedule goes on")
 
 
 @click.command(

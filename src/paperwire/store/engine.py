@@ -56,6 +56,10 @@ def create_store_engine(url: str) -> Engine:
     elif parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         # A bare postgresql:// URL means psycopg 3, the driver paperwire installs.
         parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() == "postgresql":
+        # A connection the server closed (a restart, a killed session) is noticed when taken
+        # from the pool and replaced, instead of failing the next query.
+        kwargs["pool_pre_ping"] = True
     try:
         engine = create_engine(parsed, **kwargs)
     except (ArgumentError, ImportError) as exc:
