@@ -26,7 +26,7 @@ from pydantic import (
 )
 
 from paperwire import __version__
-from paperwire.errors import ConfigError, ProfileError, UsageError, redact_url
+from paperwire.errors import ConfigError, Masker, ProfileError, UsageError, redact_url
 from paperwire.models import DEFAULT_CHANNELS, AnnounceType, Origin, Profile, Reader
 from paperwire.sources.arxiv.ids import parse_arxiv_id
 from paperwire.syntax import parse_query, split_weight
@@ -610,6 +610,23 @@ class Settings(_Section):
     def config_file(self) -> Path | None:
         """The file these settings were read from; None for built-in defaults."""
         return self._file
+
+    def masker(self) -> Masker:
+        """What hides every configured secret (the SMTP password, delivery.secret, the
+        database URL's password) in anything printed or stored."""
+        from urllib.parse import unquote, urlsplit
+
+        try:
+            database = urlsplit(self.database.url).password or ""
+        except ValueError:
+            database = ""
+        secrets = [
+            self.smtp.password.get_secret_value(),
+            self.delivery.secret.get_secret_value(),
+            database,
+            unquote(database),
+        ]
+        return Masker(secrets, [self.smtp.username])
 
     def source_names(self) -> list[str]:
         """The names readers' `sources` may use: arXiv, Hugging Face, each configured feed."""

@@ -9,7 +9,6 @@ is replaced by "***" should a server's reply echo it.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import ssl
 import tempfile
@@ -50,9 +49,6 @@ Clock = Callable[[], float]
 
 # The parts a caller may leave out (`paperwire doctor --skip ...`).
 SECTIONS = ("database", "smtp", "sources")
-
-# Shorter secrets are not searched for in replies: they would mask ordinary words.
-_MIN_MASKED = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +105,8 @@ def run_checks(
         checks.append(_skipped("sources"))
     else:
         checks += check_sources(settings, http, clock=clock)
-    return _masked(checks, _secrets(settings))
+    mask = settings.masker()  # a reply or a driver's error may echo a secret
+    return [Check(c.name, c.status, mask(c.detail)) for c in checks]
 
 
 # -- configuration ------------------------------------------------------------------------------
@@ -296,24 +293,3 @@ def _skipped(name: str) -> Check:
 
 def _took(seconds: float) -> str:
     return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.1f} s"
-
-
-def _secrets(settings: Settings) -> list[str]:
-    secrets = [
-        settings.smtp.password.get_secret_value(),
-        settings.delivery.secret.get_secret_value(),
-    ]
-    with contextlib.suppress(ArgumentError, ValueError):  # open_store reports a bad URL
-        secrets.append(make_url(settings.database.url).password or "")
-    return [s for s in secrets if len(s) >= _MIN_MASKED]
-
-
-def _masked(checks: list[Check], secrets: list[str]) -> list[Check]:
-    """The rows with every secret replaced by *** (a reply or driver error may echo one)."""
-    masked = []
-    for check in checks:
-        detail = check.detail
-        for secret in secrets:
-            detail = detail.replace(secret, "***")
-        masked.append(Check(check.name, check.status, detail))
-    return masked

@@ -11,6 +11,7 @@ PaperwireError (1)
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 _USERINFO = re.compile(r"(?<=://)[^/@\s]*@")
 
@@ -74,6 +75,38 @@ class OaiError(FeedFormatError):
 
 class StoreError(PaperwireError):
     """The database could not be opened, migrated or written (exit 1)."""
+
+
+class Masker:
+    """Replaces secrets in a text with ***, in every form a server or a driver may echo them:
+    as typed, base64 (SMTP's AUTH LOGIN, and AUTH PLAIN with each username), percent-encoded.
+    A secret of six characters or more is masked wherever it appears; a shorter one where it
+    stands alone (inside a word it is not recognisable, and masking it there would mangle
+    ordinary words)."""
+
+    def __init__(self, secrets: Iterable[str], usernames: Iterable[str] = ()) -> None:
+        import base64
+        from urllib.parse import quote
+
+        def b64(text: str) -> list[str]:
+            encoded = base64.b64encode(text.encode("utf-8")).decode("ascii")
+            return [encoded, encoded.rstrip("=")]
+
+        long: set[str] = set()
+        short: set[str] = set()
+        for secret in filter(None, secrets):
+            forms = {secret, quote(secret, safe=""), *b64(secret)}
+            for user in usernames:
+                forms.update(b64(f"\0{user}\0{secret}") + b64(f"{user}\0{user}\0{secret}"))
+            for form in forms:
+                (long if len(form) >= 6 else short).add(form)
+        # Longest first: a form inside another is masked as part of the longer one.
+        alone = [rf"(?<![\w]){re.escape(f)}(?![\w])" for f in sorted(short, key=len, reverse=True)]
+        anywhere = [re.escape(f) for f in sorted(long, key=len, reverse=True)]
+        self._pattern = re.compile("|".join(anywhere + alone)) if long or short else None
+
+    def __call__(self, text: str) -> str:
+        return text if self._pattern is None else self._pattern.sub("***", text)
 
 
 def as_store_error(exc: BaseException) -> StoreError | None:

@@ -42,6 +42,7 @@ class AppContext:
     quiet: bool = False
     env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
     _paperwire: Paperwire | None = None
+    _masker: Callable[[str], str] | None = None
 
     @property
     def paperwire(self) -> Paperwire:
@@ -98,6 +99,14 @@ class AppContext:
 
     def now(self) -> dt.datetime:
         return dt.datetime.now(dt.UTC)
+
+    def mask(self, text: str) -> str:
+        """`text` with every configured secret hidden (once the settings are loaded)."""
+        if self._paperwire is None:
+            return text
+        if self._masker is None:
+            self._masker = self._paperwire.settings.masker()
+        return self._masker(text)
 
     def close(self) -> None:
         if self._paperwire is not None:
@@ -230,7 +239,7 @@ class PaperwireGroup(click.Group):
         try:
             return super().invoke(ctx)
         except PaperwireError as exc:
-            click.echo(f"paperwire: error: {exc}", err=True)
+            click.echo(f"paperwire: error: {_app(ctx).mask(str(exc))}", err=True)
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("paperwire: interrupted", err=True)
@@ -239,12 +248,27 @@ class PaperwireGroup(click.Group):
             store_error = as_store_error(exc)  # locked, disk full, a connection killed, …
             if store_error is None:
                 raise
-            click.echo(f"paperwire: error: {store_error}", err=True)
+            click.echo(f"paperwire: error: {_app(ctx).mask(str(store_error))}", err=True)
             ctx.exit(store_error.exit_code)
         finally:
             obj = ctx.find_root().obj
             if isinstance(obj, AppContext):
                 obj.close()
+
+
+class _Masking(logging.Filter):
+    """Hides the configured secrets in every line logged (a server's reply may echo one)."""
+
+    def __init__(self, app: AppContext) -> None:
+        super().__init__()
+        self.app = app
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = self.app.mask(message)
+        if masked != message:
+            record.msg, record.args = masked, ()
+        return True
 
 
 def setup_logging(app: AppContext) -> None:
@@ -262,6 +286,7 @@ def setup_logging(app: AppContext) -> None:
         handler = RichHandler(console=app.err_console, show_path=False, show_time=False)
     else:
         handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(_Masking(app))
     logging.basicConfig(level=level, format="%(message)s", handlers=[handler], force=True)
     # Alembic says "Context impl SQLiteImpl." on every run: only worth seeing with -vv.
     logging.getLogger("alembic").setLevel(level if app.verbosity >= 2 else logging.WARNING)

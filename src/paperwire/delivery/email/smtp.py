@@ -14,7 +14,7 @@ from typing import Literal, Self
 from paperwire.config import SmtpSettings
 from paperwire.delivery.base import DeliveryResult
 from paperwire.delivery.email.message import envelope, message_bytes
-from paperwire.errors import SmtpUnavailable
+from paperwire.errors import Masker, SmtpUnavailable
 
 __all__ = ["DeliveryResult", "SmtpTransport", "SmtpUnavailable"]
 
@@ -54,6 +54,9 @@ class SmtpTransport:
         self._settings = settings
         self._where = f"{settings.host}:{settings.port}"
         self._password = settings.password.get_secret_value()
+        # Every word a server says goes through this before it is shown or stored: a server
+        # may echo the password (in a 550 at MAIL, in a 421), or its base64 form.
+        self._mask = Masker([self._password], [settings.username])
         self._ssl_context = ssl_context
         self._connection: smtplib.SMTP | None = None
         self._local_hostname: str | None = None  # found once (socket.getfqdn), then reused
@@ -124,7 +127,7 @@ class SmtpTransport:
             if code == _SESSION_REFUSED:
                 self._discard()
                 raise self._unavailable(
-                    f"refused to take mail before login or STARTTLS ({_reply(code, reply)}); "
+                    f"refused to take mail before login or STARTTLS ({self._said(code, reply)}); "
                     "check smtp.username, smtp.password and smtp.security",
                 )
             if code != 250:
@@ -145,18 +148,18 @@ class SmtpTransport:
                 self._discard()
                 return DeliveryResult("unknown", f"no reply after the message was sent ({exc})")
             if 200 <= code < 300:
-                return DeliveryResult("sent", _reply(code, reply), code)
+                return DeliveryResult("sent", self._said(code, reply), code)
             return self._refused(connection, code, reply, stage)
         except OSError as exc:
             # ConnectionError, socket timeouts, ssl.SSLError, and every smtplib.SMTPException
             # (SMTPServerDisconnected…: OSError's subclasses) half-way through a message.
-            raise _ConnectionLost(_describe(exc), stage) from None
+            raise _ConnectionLost(self._mask(_describe(exc)), stage) from None
 
     def _refused(
         self, connection: smtplib.SMTP, code: int, reply: bytes | str, stage: str = "mail"
     ) -> DeliveryResult:
         if code == _CLOSING:
-            raise _ConnectionLost(_reply(code, reply), stage)
+            raise _ConnectionLost(self._said(code, reply), stage)
         try:
             connection.rset()  # end the transaction; the connection serves the next message
         except (smtplib.SMTPException, OSError):
@@ -164,7 +167,7 @@ class SmtpTransport:
         status: Literal["temporary", "permanent"] = (
             "temporary" if 400 <= code < 500 else "permanent"
         )
-        return DeliveryResult(status, _reply(code, reply), code)
+        return DeliveryResult(status, self._said(code, reply), code)
 
     # -- the connection ------------------------------------------------------------------------
 
@@ -189,12 +192,13 @@ class SmtpTransport:
             ) from None
         except smtplib.SMTPAuthenticationError as exc:
             raise self._unavailable(
-                f"login as {settings.username!r} refused: {_reply(exc.smtp_code, exc.smtp_error)}",
+                f"login as {settings.username!r} refused: "
+                + self._said(exc.smtp_code, exc.smtp_error),
             ) from None
         except smtplib.SMTPNotSupportedError:
             raise self._unavailable("the server offers no AUTH, but smtp.username is set") from None
         except smtplib.SMTPResponseException as exc:  # a refused greeting, EHLO or STARTTLS
-            raise self._unavailable(_reply(exc.smtp_code, exc.smtp_error)) from None
+            raise self._unavailable(self._said(exc.smtp_code, exc.smtp_error)) from None
         except ssl.SSLError as exc:
             raise self._unavailable(f"TLS failed: {exc.reason or exc}") from None
         except TimeoutError:
@@ -260,9 +264,11 @@ class SmtpTransport:
 
     def _unavailable(self, reason: str) -> SmtpUnavailable:
         """SmtpUnavailable for this server, with the password masked should a reply echo it."""
-        if len(self._password) >= 6:  # a short one would mask ordinary letters
-            reason = reason.replace(self._password, "***")
-        return SmtpUnavailable(self._where, reason)
+        return SmtpUnavailable(self._where, self._mask(reason))
+
+    def _said(self, code: int, text: bytes | str) -> str:
+        """A server's reply as one line, with the password masked."""
+        return self._mask(_reply(code, text))
 
     def _discard(self) -> None:
         """Drop the connection without QUIT (it is broken, or its state is unknown)."""
