@@ -359,3 +359,23 @@ def test_usage_errors_are_one_line_with_status_2(
     assert result.exit_code == 2
     [line] = result.stderr.strip().splitlines()
     assert line.startswith("paperwire: error: ") and named in line and "--help" in line
+
+
+def test_bare_paperwire_prints_its_help_and_exits_0(paperwire: PaperwireCLI) -> None:
+    bare = paperwire()
+    group = paperwire("subscribers")
+
+    assert bare.exit_code == 0 and bare.stderr == ""
+    assert bare.stdout.startswith("Usage: ") and "[OPTIONS] COMMAND" in bare.stdout
+    assert "Commands:" in bare.stdout
+    assert group.exit_code == 0 and "paperwire subscribers add" in group.stdout
+
+
+def test_search_with_a_word_to_leave_out_says_how_to_write_it(paperwire: PaperwireCLI) -> None:
+    result = paperwire("search", "diffusion", "-survey")
+
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "paperwire: error: No such option '-s'. (to leave out a word, quote the query: "
+        "paperwire search 'diffusion -survey'; or put -- before it)\n"
+    )

@@ -225,9 +225,21 @@ class PaperwireGroup(click.Group):
             return super().main(args, prog_name, complete_var, False, **extra)
         try:
             result = super().main(args, prog_name, complete_var, False, **extra)
+        except click.exceptions.NoArgsIsHelpError as exc:  # bare `paperwire`: its help
+            click.echo(exc.ctx.get_help())
+            sys.exit(0)
         except click.ClickException as exc:
             context = getattr(exc, "ctx", None)
             hint = f" (see {context.command_path} --help)" if context is not None else ""
+            if (
+                isinstance(exc, click.NoSuchOption)
+                and context is not None
+                and context.command.name == "search"
+            ):  # `search diffusion -survey`: a word to leave out, not an option
+                hint = (
+                    " (to leave out a word, quote the query: paperwire search "
+                    "'diffusion -survey'; or put -- before it)"
+                )
             click.echo(f"paperwire: error: {exc.format_message()}{hint}", err=True)
             sys.exit(exc.exit_code)
         except click.exceptions.Abort:
