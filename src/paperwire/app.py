@@ -290,6 +290,14 @@ class Paperwire:
         sources = self.sources()
         kind_object = kind_named(kind_name, sources)
         now = self.now()
+        # A day still to come has nothing to show (a trending day has papers while it runs).
+        newest_possible = now.date() if kind_name == "trending" else kind_object.latest_by(now)
+        for option, day in (("--date", date), ("--since", since)):
+            if day is not None and day > newest_possible:
+                raise UsageError(
+                    f"{option} {day} is after the latest {kind_object.days_noun} day, "
+                    f"{newest_possible}"
+                )
         context = FetchContext(self.store, self.http, now)
         categories = [split_weight(c)[0] for c in profile.categories]
         report, (newest_first, newest) = kind_object.prepare(

@@ -33,34 +33,7 @@ from paperwire.syntax import parse_query, split_weight
 
 log = logging.getLogger(__name__)
 ENV_PREFIX = "PAPERWIRE_"
-# arXiv archives ("cs", "astro-ph") and categories ("cs.LG", "physics.bio-ph", "q-bio.NC").
-_CATEGORY = re.compile(r"^(?P<archive>[a-z][a-z\-]*)(\.[A-Za-z][A-Za-z\-]*)?$")
-# arXiv's archives (https://arxiv.org/category_taxonomy). Subject classes change now and then;
-# archives almost never, so a typo in the archive part is caught here.
-ARXIV_ARCHIVES = frozenset(
-    [
-        "astro-ph",
-        "cond-mat",
-        "cs",
-        "econ",
-        "eess",
-        "gr-qc",
-        "hep-ex",
-        "hep-lat",
-        "hep-ph",
-        "hep-th",
-        "math",
-        "math-ph",
-        "nlin",
-        "nucl-ex",
-        "nucl-th",
-        "physics",
-        "q-bio",
-        "q-fin",
-        "quant-ph",
-        "stat",
-    ]
-)
+# Categories are checked against arXiv's taxonomy (sources/arxiv/taxonomy.py).
 
 
 class _Section(BaseModel):
@@ -84,10 +57,15 @@ def _http_url(value: str) -> str:
 
 
 def _categories(value: list[str]) -> list[str]:
+    from paperwire.sources.arxiv import taxonomy
+
     for category in value:
-        match = _CATEGORY.match(category)
-        if not match or match.group("archive") not in ARXIV_ARCHIVES:
-            raise ValueError(f"{category!r} is not an arXiv category such as 'cs.LG' or 'astro-ph'")
+        if not taxonomy.known(category):
+            near = taxonomy.suggestions(category)
+            hint = f" (did you mean {', '.join(near)}?)" if near else ""
+            raise ValueError(
+                f"{category!r} is not an arXiv category such as 'cs.LG' or 'astro-ph'{hint}"
+            )
     return value
 
 
