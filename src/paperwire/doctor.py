@@ -147,6 +147,9 @@ def check_database(url: str) -> Check:
     """Open the database without migrating it: its revision against the newest one, and what it
     holds. A missing SQLite file is not created (a warning: the first fetch makes it)."""
     shown = shown_database_url(url)
+    unwritable = _unwritable_sqlite(url)
+    if unwritable:
+        return Check("database", "fail", f"{shown}: {unwritable}")
     missing = _missing_sqlite_file(url)
     if missing is not None:
         return Check("database", "warn", f"{shown}: no such file yet; paperwire fetch creates it")
@@ -175,8 +178,8 @@ def check_database(url: str) -> Check:
     return Check("database", "ok", f"{shown}: revision {head}, {counted}, {latest}")
 
 
-def _missing_sqlite_file(url: str) -> Path | None:
-    """The file of a SQLite URL when it does not exist yet (opening it would create it)."""
+def _sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL (None: another database, or in memory)."""
     try:
         parsed = make_url(url)
     except (ArgumentError, ValueError):
@@ -186,8 +189,30 @@ def _missing_sqlite_file(url: str) -> Path | None:
         return None
     if database.startswith("file:"):
         return None
-    path = Path(database).expanduser()
-    return None if path.exists() else path
+    return Path(database).expanduser()
+
+
+def _missing_sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL when it does not exist yet (opening it would create it)."""
+    path = _sqlite_file(url)
+    return None if path is None or path.exists() else path
+
+
+def _unwritable_sqlite(url: str) -> str:
+    """Why paperwire could not write a SQLite database ("": it can, as far as one can tell).
+    SQLite needs the folder too: it writes its journal (WAL) and lock files beside the file."""
+    path = _sqlite_file(url)
+    if path is None:
+        return ""
+    folder = next((p for p in (path.parent, *path.parent.parents) if p.exists()), None)
+    if folder is not None and not os.access(folder, os.W_OK | os.X_OK):
+        return (
+            f"the folder {folder} is not writable by this user; SQLite writes its journal "
+            "beside the database file"
+        )
+    if path.exists() and not os.access(path, os.R_OK | os.W_OK):
+        return f"the file {path} is not writable by this user"
+    return ""
 
 
 # -- SMTP and the outbox -------------------------------------------------------------------------

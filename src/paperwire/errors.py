@@ -109,6 +109,20 @@ class Masker:
         return text if self._pattern is None else self._pattern.sub("***", text)
 
 
+# What SQLite says when it may not create or write its files; it never says why.
+_SQLITE_ACCESS = ("unable to open database file", "attempt to write a readonly database")
+
+
+def database_reason(message: str) -> str:
+    """A driver's message, with the likely cause where SQLite gives none."""
+    if any(words in message for words in _SQLITE_ACCESS):
+        return (
+            f"{message} (check that the database file and its folder exist and are writable "
+            "by this user: SQLite writes a journal beside the file)"
+        )
+    return message
+
+
 def as_store_error(exc: BaseException) -> StoreError | None:
     """A database driver's error anywhere (SQLAlchemy's, raised from a query the store did
     not wrap) as one line; None for any other exception. Looked up by module, so that
@@ -116,7 +130,9 @@ def as_store_error(exc: BaseException) -> StoreError | None:
     if not type(exc).__module__.startswith("sqlalchemy"):
         return None
     reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-    return StoreError(f"database error: {reason[0] if reason else type(exc).__name__}")
+    return StoreError(
+        f"database error: {database_reason(reason[0]) if reason else type(exc).__name__}"
+    )
 
 
 class SubscriberExists(StoreError):

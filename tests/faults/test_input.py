@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import time_machine
 from conftest import PaperwireCLI
@@ -61,3 +63,20 @@ def test_the_taxonomy_knows_the_categories_arxiv_lists_and_suggests_spellings() 
     assert taxonomy.suggestions("cs.lg") == ["cs.LG"]
     assert taxonomy.suggestions("stat.ml") == ["stat.ML"]
     assert "math" in taxonomy.suggestions("mathh")
+
+
+def test_a_database_sqlite_cannot_open_says_what_to_check(
+    paperwire: PaperwireCLI, tmp_path: Path
+) -> None:
+    # A folder where the file should be: SQLite says only "unable to open database file".
+    (tmp_path / "db.sqlite3").mkdir()
+    env = {"PAPERWIRE_DATABASE__URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
+
+    listed = paperwire("subscribers", "list", env=env)
+    checked = paperwire("doctor", "--skip", "smtp", "--skip", "sources", env=env)
+
+    assert listed.exit_code == 1
+    [line] = listed.stderr.splitlines()
+    assert "unable to open database file (check that the database file and its folder" in line
+    assert checked.exit_code == 1
+    assert "writable" in checked.stdout.replace("\n", " ")

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from paperwire.errors import ConfigError, StoreError
+from paperwire.errors import ConfigError, StoreError, database_reason
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 # The migrations this version knows, oldest first; the last is the schema it needs. Kept here
@@ -113,4 +113,4 @@ def upgrade_schema(engine: Engine) -> bool:
 
 
 def short_error(exc: SQLAlchemyError) -> str:
-    return str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    return database_reason(str(getattr(exc, "orig", None) or exc).strip().splitlines()[0])
