@@ -12,6 +12,7 @@ from pathlib import Path
 import time_machine
 from arxiv_world import ArxivWorld
 from conftest import PaperwireCLI
+from fixtures_path import own_fixture
 from loopback import LoopbackServer, Reply
 from smtpserver import SmtpTestServer
 
@@ -93,3 +94,24 @@ keywords = ["diffusion"]
     assert all(line.startswith("paperwire: error: Hugging Face") for line in lines)
     assert "Traceback" not in result.output
     assert [list(m.rcpt_tos) for m in smtp_server.messages] == [["bob@example.org"]]
+
+
+def test_a_stale_feed_with_failing_listing_pages_is_reported_by_cron(
+    paperwire: PaperwireCLI, arxiv: LoopbackServer
+) -> None:
+    # The feed still shows Thursday 24 September; the listing pages answer 503.
+    arxiv.add("/rss/cs.LG", Reply(200, own_fixture("rss2_2026_3items.xml")))
+    arxiv.add("/list/cs.LG/new", Reply(503))
+    (paperwire.home / "paperwire.toml").write_text(
+        '[sources.arxiv]\ncategories = ["cs.LG"]\n'
+        '[[subscribers]]\nemail = "ada@example.org"\nkeywords = ["graph"]\n'
+    )
+    env = {"PAPERWIRE_HTTP__RETRIES": "1"}
+
+    with time_machine.travel(dt.datetime(2026, 12, 1, 6, tzinfo=UTC), tick=False):
+        result = paperwire("run", env=env)
+
+    assert result.exit_code == 1, result.output
+    [line] = result.stderr.splitlines()
+    assert "the feed is behind and the listing pages failed" in line
+    assert "/list/cs.LG/new: HTTP 503" in line

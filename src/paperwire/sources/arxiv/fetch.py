@@ -167,7 +167,9 @@ class Ingestor:
         try:
             second = self._read_listing()
         except FetchError as exc:
-            report.warnings.append(f"the feed is behind and the listing pages failed: {exc}")
+            # Not a quiet day: the announcement may be out and no route could read it. A
+            # problem, so that cron's silent `run` says so (and exits 1).
+            report.problems.append(f"the feed is behind and the listing pages failed: {exc}")
             return
         second_day = self._day_of(second)
         if second_day is not None and (first.announced is None or second_day > first.announced):
