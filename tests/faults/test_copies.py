@@ -58,3 +58,43 @@ def test_a_message_never_answered_after_its_dot_goes_out_at_most_twice(
     # Counted as delivered, not failed: its papers are not put in the next digest again.
     assert _states(stocked)["ada@example.org"][0] == "sent"
     assert all("Traceback" not in r.output for r in runs)
+
+
+def test_an_unreachable_server_is_said_first_and_dry_run_lists_each_reader_once(
+    paperwire: PaperwireCLI, stocked: str, smtp_server: SmtpTestServer
+) -> None:
+    config = write_config(paperwire.home, smtp_server, *READERS)
+    config.write_text(config.read_text().replace(f"port = {smtp_server.port}", "port = 9"))
+
+    down = paperwire("send", "--config", str(config))
+    plan = paperwire("send", "--dry-run", "--config", str(config))
+
+    assert down.exit_code == 1
+    assert down.stderr.splitlines() == [
+        "paperwire: error: SMTP server 127.0.0.1:9: cannot connect: Connection refused",
+        "paperwire: will retry: 3 digests not tried "
+        "(ada@example.org, bob@example.org, cy@example.org): they wait for the next run",
+    ]
+    rows = [line for line in plan.stdout.splitlines() if "@example.org" in line]
+    assert len(rows) == 3 and all("retry" in row for row in rows)
+
+
+def test_a_refused_digest_says_how_to_send_it_once_fixed(
+    paperwire: PaperwireCLI, stocked: str, smtp_server: SmtpTestServer
+) -> None:
+    config = write_config(paperwire.home, smtp_server, "ada@example.org")
+    smtp_server.reject("ada@example.org", times=1)
+
+    refused = paperwire("send", "--config", str(config))
+    hint = refused.stderr.strip().rpartition("once fixed: ")[2].split()[1:]
+
+    again = paperwire(*hint, "--no-fetch", "--config", str(config))
+
+    assert refused.exit_code == 1
+    [line] = refused.stderr.splitlines()
+    assert line.startswith("paperwire: failed: ada@example.org (2026-11-19): 550 5.1.1")
+    assert line.endswith(
+        "once fixed: paperwire digest --subscriber ada@example.org --since 2026-11-19 --send"
+    )
+    assert again.exit_code == 0, again.output
+    assert [list(m.rcpt_tos) for m in smtp_server.messages] == [["ada@example.org"]]

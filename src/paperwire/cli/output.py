@@ -75,6 +75,7 @@ def show_summary(app: AppContext, summary: SendSummary, *, news_only: bool = Fal
     """The closing summary: one line of what went out on stdout (silent with -q); one line
     per failed or deferred digest, and a channel's problem, on stderr. With `news_only` (a
     cron tick), readers with nothing new are not mentioned."""
+    from paperwire.delivery.base import NOT_TRIED
     from paperwire.delivery.base import OutcomeStatus as Status
 
     sent = [o for o in summary.outcomes if o.status == Status.SENT]
@@ -105,14 +106,30 @@ def show_summary(app: AppContext, summary: SendSummary, *, news_only: bool = Fal
                 f"  {outcome.subscriber}: {plural(outcome.papers, 'paper')}, {window(outcome)}: "
                 f"{outcome.detail}"
             )
-    for status, label in ((Status.FAILED, "failed"), (Status.DEFERRED, "will retry")):
-        for outcome in (o for o in summary.outcomes if o.status == status):
-            click.echo(
-                f"paperwire: {label}: {outcome.subscriber} ({window(outcome)}): {outcome.detail}",
-                err=True,
-            )
-    for problem in summary.problems:
+    for problem in summary.problems:  # the cause first (a server that cannot be reached)
         click.echo(f"paperwire: error: {problem}", err=True)
+    for outcome in (o for o in summary.outcomes if o.status == Status.FAILED):
+        since = f" --since {outcome.window[0]}" if outcome.window else ""
+        click.echo(
+            f"paperwire: failed: {outcome.subscriber} ({window(outcome)}): {outcome.detail}; "
+            f"its papers go into their next digest, or now, once fixed: "
+            f"paperwire digest --subscriber {outcome.subscriber}{since} --send",
+            err=True,
+        )
+    deferred = [o for o in summary.outcomes if o.status == Status.DEFERRED]
+    untried = [o for o in deferred if o.detail == NOT_TRIED]
+    for outcome in (o for o in deferred if o.detail != NOT_TRIED):
+        click.echo(
+            f"paperwire: will retry: {outcome.subscriber} ({window(outcome)}): {outcome.detail}",
+            err=True,
+        )
+    if untried:
+        readers = ", ".join(dict.fromkeys(o.subscriber for o in untried))
+        click.echo(
+            f"paperwire: will retry: {plural(len(untried), 'digest')} not tried ({readers}): "
+            "they wait for the next run",
+            err=True,
+        )
 
 
 def _show_fetch(app: AppContext, report: FetchReport, *, news: bool) -> None:

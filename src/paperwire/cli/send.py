@@ -74,7 +74,13 @@ def command(app: AppContext, dry_run: bool, outbox: Path | None) -> None:
             Outcome(one.email, Status.WAITING, detail=slot_text(slot)) for one, slot in due.waiting
         ]
         paused = [Outcome(one.email, Status.PAUSED) for one in due.paused]
-        current = [Outcome(one.email, Status.NOTHING) for one in due.current]
+        # A reader whose digest waits for a retry has that row; "nothing new" would repeat them.
+        retrying = {o.subscriber.lower() for o in summary.outcomes}
+        current = [
+            Outcome(one.email, Status.NOTHING)
+            for one in due.current
+            if one.email.lower() not in retrying
+        ]
         app.result_console.print(_plan_table(summary.outcomes + current + waiting + paused))
         return
     summary.outcomes += [Outcome(one.email, Status.NOTHING) for one in due.current]

@@ -74,6 +74,10 @@ class Channel(ABC):
         return ""
 
 
+# The detail of a digest left waiting because its channel could not be used at all.
+NOT_TRIED = "not tried"
+
+
 class OutcomeStatus(StrEnum):
     """What one run did (or would do) for one reader's digest on one channel."""
 

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from paperwire.config import Settings
-from paperwire.delivery.base import Channel, Outcome, SendSummary
+from paperwire.delivery.base import NOT_TRIED, Channel, Outcome, SendSummary
 from paperwire.delivery.base import OutcomeStatus as Status
 from paperwire.digest.kinds import DigestRequest, Limits, kind_named
 from paperwire.digest.select import DigestBuilder
@@ -334,7 +334,7 @@ class DigestRun:
                             Status.DEFERRED,
                             d.papers,
                             _window(d),
-                            "not tried",
+                            NOT_TRIED,
                             d.channel,
                         )
                         for d in queue[position:]
