@@ -502,7 +502,11 @@ def test_subject_counts_the_papers_and_names_the_best() -> None:
     assert render_subject(_digest([MTL_PAPER])) == (
         "1 new paper for you: Multi-Task Learning with Shared Low-Rank Adapters"
     )
-    assert render_subject(_digest(matched=7)).startswith("7 new papers for you: Multi-Task")
+    # Seven matched, three listed: the subject counts what the digest holds, as the ledger
+    # and `send --dry-run` do; the summary inside says how many matched.
+    shown = len(_digest().papers)
+    assert render_subject(_digest(matched=7)).startswith(f"{shown} new papers for you: Multi")
+    assert "7 of 412 papers announced" in render_text(_digest(matched=7), FOOTER)
 
 
 def test_subject_of_a_hostile_title_stays_one_short_line() -> None:

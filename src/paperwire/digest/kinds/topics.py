@@ -212,9 +212,11 @@ class TopicsKind(DigestKind):
                 days = format_window(digest.window_from, digest.window_to, year=False)
                 return f"No new papers matched {days}"
             return f"No new papers matched on {day_month(digest.window_to)}"
-        head = f"{plural(digest.matched_count, 'new paper')} for you"
         if not digest.papers:
-            return head
+            return f"{plural(digest.matched_count, 'new paper')} for you"
+        # The papers it holds (as `send --dry-run` and the ledger count them); the summary
+        # inside says how many matched, and the rest are "N more papers matched".
+        head = f"{plural(len(digest.papers), 'new paper')} for you"
         return f"{head}: {digest.papers[0].paper.title}"
 
     def empty_note(self, digest: Digest, dates: str) -> str:
