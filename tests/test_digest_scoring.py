@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from conftest import OWN_FIXTURES, PaperwireCLI
+from fixtures_path import own_fixture
 from loopback import LoopbackServer, Reply
 
 from paperwire.digest.corpus import refresh_corpus_stats
@@ -159,6 +160,7 @@ def test_liked_paper_missing_from_the_store_is_fetched_by_id(
     paperwire: PaperwireCLI, arxiv: LoopbackServer
 ) -> None:
     arxiv.add("/rss/cs.LG", Reply(200, FEED))
+    arxiv.add("/list/cs.LG/new", Reply(200, own_fixture("routes/listing.html")))  # as behind
     arxiv.add("/api/query", Reply(200, LIKED))
 
     result = paperwire(

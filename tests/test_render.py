@@ -175,7 +175,9 @@ def test_html_has_no_script_and_feed_markup_stays_text() -> None:
 def test_template_syntax_in_feed_text_is_not_evaluated() -> None:
     html = render_html(_digest(), FOOTER)
     text = render_text(_digest(), FOOTER)
-    markdown = render_markdown(_digest())
+    from markdown_it import MarkdownIt
+
+    markdown = _soup(MarkdownIt().render(render_markdown(_digest()))).get_text()
 
     for output in (_soup(html).get_text(), text, markdown):
         output = " ".join(output.split())  # the text part wraps lines
@@ -189,6 +191,25 @@ def test_markdown_never_passes_feed_markup_through_as_html() -> None:
 
     assert "<script" not in markdown and "<img" not in markdown
     assert "&lt;script>alert(1)&lt;/script>" in markdown
+
+
+def test_markdown_shows_feed_text_as_written_whatever_its_punctuation() -> None:
+    from markdown_it import MarkdownIt
+
+    title = "A ![x](https://e.example/i.png) *star* [2] `code` A_B_C"
+    authors = ["J. *Star* Doe", "B_o_b"]
+    abstract = "- not a list\n1. nor this; `code` and **bold** and x < y & z, $a_1 * b_2$."
+    paper = _scored(_paper("2611.10098", title, abstract, authors=authors))
+
+    soup = _soup(MarkdownIt().render(render_markdown(_digest([paper]))))
+
+    link = next(a for a in soup.find_all("a") if a["href"].endswith("/abs/2611.10098"))
+    assert link.get_text() == title  # escaped once: the link is whole, its text as written
+    assert soup.find(["em", "code", "img", "ul", "ol"]) is None
+    shown = soup.get_text()
+    assert "J. *Star* Doe, B_o_b" in shown
+    assert "- not a list 1. nor this; `code` and **bold** and x < y & z" in " ".join(shown.split())
+    assert "$a_1 * b_2$" in shown  # TeX as written, for viewers that typeset it
 
 
 def test_markdown_never_turns_feed_text_into_links_or_images() -> None:

@@ -12,6 +12,7 @@ import functools
 import html
 import importlib.util
 import json
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -52,28 +53,51 @@ def _html_pieces(pieces: Iterable[Piece]) -> Markup:
     )
 
 
-# Markdown passes raw HTML through: "<" must not open a tag. An entity stays inert even after a
-# backslash, where "\<" would not ("\\<script>" is an escaped backslash, then a tag).
-_MARKDOWN_UNSAFE = str.maketrans({"<": "&lt;"})
+# Feed text in Markdown is text: every character Markdown would read as markup is escaped
+# once, here (CommonMark lets a backslash escape any ASCII punctuation). "<" and "&" become
+# entities: raw HTML passes through Markdown, and an entity stays inert even after a
+# backslash, where "\\<" would not ("\\<script>" is an escaped backslash, then a tag).
+_MARKDOWN_MARKUP = re.compile(r"([\\`*_\[\]|~])")  # links need "[": "(" and "!" are safe
+_MARKDOWN_LINE_START = re.compile(r"(?m)^([ \t]*)(\d+(?=[.)]))?([-+=#>.)])")
+_MARKDOWN_NEW_LINE = re.compile(r"(?<=\n)([ \t]*)(\d+(?=[.)]))?([-+=#>.)])")
+# TeX math is kept as written for viewers that typeset it: inside $…$ only what could make a
+# link, an image or a tag is escaped.
+_MATH = re.compile(r"(?<![\\$])\$(?=[^\s$])[^$\n]*?(?<=[^\s\\$])\$(?!\d)")
 
 
-def _markdown_text(text: str) -> str:
-    text = text.translate(_MARKDOWN_UNSAFE)
-    if "](" in text or "![" in text:
-        # Feed text must not become a link or a remote image: "[x](javascript:…)" stays text.
-        text = text.replace("](", "]\\(").replace("![", "!\\[")
-    return text
+def _markdown_escaped(text: str, at_line_start: bool) -> str:
+    text = text.replace("&", "&amp;").replace("<", "&lt;")
+    text = _MARKDOWN_MARKUP.sub(r"\\\1", text)
+    # A line starting "- ", "1. ", "# ", "> " would start a list, a heading or a quote (a
+    # piece of a title after a highlighted word starts no line).
+    starts = _MARKDOWN_LINE_START if at_line_start else _MARKDOWN_NEW_LINE
+    return starts.sub(lambda m: f"{m[1]}{m[2] or ''}\\{m[3]}", text)
+
+
+def _markdown_math(math: str) -> str:
+    return math.replace("<", "&lt;").replace("](", "]\\(").replace("![", "!\\[")
+
+
+def _markdown_text(text: str, at_line_start: bool = True) -> str:
+    parts, last = [], 0
+    for found in _MATH.finditer(text):
+        before = _markdown_escaped(text[last : found.start()], at_line_start and last == 0)
+        parts += [before, _markdown_math(found.group())]
+        last = found.end()
+    parts.append(_markdown_escaped(text[last:], at_line_start and last == 0))
+    return "".join(parts)
 
 
 def _markdown_pieces(pieces: Iterable[Piece]) -> str:
     return "".join(
-        f"**{_markdown_text(p.text)}**" if p.matched else _markdown_text(p.text) for p in pieces
+        f"**{_markdown_text(p.text, i == 0)}**" if p.matched else _markdown_text(p.text, i == 0)
+        for i, p in enumerate(pieces)
     )
 
 
 def _markdown_link_text(pieces: Iterable[Piece]) -> str:
-    # An unbalanced bracket in a title would end the link text early.
-    return _markdown_pieces(pieces).replace("[", "\\[").replace("]", "\\]")
+    # Brackets are escaped with the rest: an unbalanced one cannot end the link text early.
+    return _markdown_pieces(pieces)
 
 
 def _plain_pieces(pieces: Iterable[Piece]) -> str:
