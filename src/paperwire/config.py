@@ -33,6 +33,7 @@ from paperwire.syntax import parse_query, split_weight
 
 log = logging.getLogger(__name__)
 ENV_PREFIX = "PAPERWIRE_"
+MIN_SECRET = 32  # characters of delivery.secret, which signs the links in every digest
 # Categories are checked against arXiv's taxonomy (sources/arxiv/taxonomy.py).
 
 
@@ -370,10 +371,24 @@ class DeliverySettings(_Section):
             raise ValueError("must be one line of printable ASCII")
         return value
 
+    @field_validator("secret")
+    @classmethod
+    def _strong_secret(cls, value: SecretStr) -> SecretStr:
+        secret = value.get_secret_value()
+        if secret and (len(secret) < MIN_SECRET or len(set(secret)) < 8):
+            # Anyone who guesses it can unsubscribe or change any reader.
+            raise ValueError(
+                f"too weak ({len(secret)} characters): use {MIN_SECRET} or more random ones, "
+                "e.g. the output of: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
+        return value
+
     @model_validator(mode="after")
     def _secret_with_base_url(self) -> DeliverySettings:
-        if self.base_url and not self.secret.get_secret_value():
+        secret = self.secret.get_secret_value()
+        if self.base_url and not secret:
             raise ValueError("secret: needed when base_url is set (it signs the links)")
+
         return self
 
 

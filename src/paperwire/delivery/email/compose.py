@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
-import hmac
 from email.message import EmailMessage
 from urllib.parse import urlencode
 
+from paperwire import tokens
 from paperwire.config import DeliverySettings
 from paperwire.delivery.email.message import (
     Addressing,
@@ -26,24 +25,18 @@ from paperwire.models import Digest, Reader
 MESSAGE_BUDGET = 100_000
 
 
-def _token(secret: str, subscriber: str, purpose: str) -> str:
-    key = secret.encode()
-    return hmac.new(key, f"{purpose}:{subscriber.lower()}".encode(), hashlib.sha256).hexdigest()[
-        :32
-    ]
-
-
-def reader_links(delivery: DeliverySettings, subscriber: str) -> tuple[str, str]:
-    """(one-click unsubscribe URL, preferences URL), signed; empty without a base URL."""
+def reader_links(delivery: DeliverySettings, subscriber: str, now: dt.datetime) -> tuple[str, str]:
+    """(one-click unsubscribe URL, preferences URL), each with a token for its purpose
+    (paperwire.tokens: the preferences link expires); empty without a base URL."""
     if not delivery.base_url:
         return "", ""
     secret = delivery.secret.get_secret_value()
 
-    def link(path: str) -> str:
-        query = urlencode({"email": subscriber, "token": _token(secret, subscriber, path)})
-        return f"{delivery.base_url}/{path}?{query}"
+    def link(purpose: str) -> str:
+        token = tokens.sign(secret, purpose, subscriber, now)
+        return f"{delivery.base_url}/{purpose}?{urlencode({'email': subscriber, 'token': token})}"
 
-    return link("unsubscribe"), link("preferences")
+    return link(tokens.UNSUBSCRIBE), link(tokens.PREFERENCES)
 
 
 def more_hint(reader: Reader, digest: Digest) -> str:
@@ -67,7 +60,7 @@ def compose_digest(
 ) -> tuple[EmailMessage, bytes, Digest]:
     """The email for a digest, cut to the papers that fit in MESSAGE_BUDGET bytes (the rest
     are named as "N more papers"); returns the message, its bytes and the digest shown."""
-    unsubscribe_url, preferences_url = reader_links(delivery, reader.email)
+    unsubscribe_url, preferences_url = reader_links(delivery, reader.email, now)
     addressing = Addressing(
         sender=sender,
         recipient=reader.email,
