@@ -80,3 +80,15 @@ def test_a_database_sqlite_cannot_open_says_what_to_check(
     assert "unable to open database file (check that the database file and its folder" in line
     assert checked.exit_code == 1
     assert "writable" in checked.stdout.replace("\n", " ")
+
+
+def test_a_feed_that_trips_feedparser_is_refused_in_one_line() -> None:
+    body = b"<item<authors<a A</authors</author<"  # feedparser's loose parser: IndexError
+    # Found by fuzz/fuzz.py (minimised): the parser's own errors must not escape.
+    from paperwire.errors import FeedFormatError
+
+    with pytest.raises(FeedFormatError) as caught:
+        paperwire.parse("feed", body, "https://journal.example.org/rss")
+
+    assert "\n" not in str(caught.value)
+    assert str(caught.value).startswith("https://journal.example.org/rss: ")

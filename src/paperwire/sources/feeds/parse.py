@@ -257,7 +257,10 @@ def parse_feed(body: bytes, url: str, source: str) -> FeedBatch:
         raise FeedFormatError(url, "returned an HTML page, not a feed")
     import feedparser
 
-    document = feedparser.parse(body, sanitize_html=False, resolve_relative_uris=False)
+    try:
+        document = feedparser.parse(body, sanitize_html=False, resolve_relative_uris=False)
+    except Exception as exc:  # its lenient parsers trip over some broken bodies (fuzz/fuzz.py)
+        raise FeedFormatError(url, f"unreadable feed ({type(exc).__name__})") from None
     entries = document.get("entries") or []
     if not document.get("version") and not entries:
         reason = document.get("bozo_exception")
