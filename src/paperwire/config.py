@@ -251,10 +251,12 @@ class HttpSettings(_Section):
 
     min_interval: float = Field(default=3.0, ge=0)
     timeout: float = Field(default=30.0, gt=0)
-    retries: int = Field(default=4, ge=0, le=20)
+    # Few: a source that is down is reported at once (cron mails it) and tried again by a
+    # later tick; arXiv's 503s at announcement time pass within seconds.
+    retries: int = Field(default=2, ge=0, le=20)
     max_wait: float = Field(default=120.0, ge=0)
     # Seconds one request may take in all (retries and the body included).
-    deadline: float = Field(default=120.0, gt=0)
+    deadline: float = Field(default=60.0, gt=0)
 
 
 def _email_address(value: str) -> str:
