@@ -6,8 +6,6 @@ refused with the nearest ones as suggestions ("cs.XX" → "did you mean cs.AI, c
 
 from __future__ import annotations
 
-import difflib
-
 _SUBJECTS = {
     "astro-ph": "CO EP GA HE IM SR",
     "cond-mat": "dis-nn mes-hall mtrl-sci other quant-gas soft stat-mech str-el supr-con",
@@ -57,6 +55,8 @@ def known(name: str) -> bool:
 def suggestions(name: str, limit: int = 3) -> list[str]:
     """The known names nearest to `name`: its own spelling first ("cs.lg" → "cs.LG"), then
     the closest in the same archive, then anywhere."""
+    import difflib  # only for a name that is wrong: loading a configuration does not pay
+
     folded = name.strip().lower()
     if folded in _BY_FOLDED:
         return [_BY_FOLDED[folded]]
