@@ -290,8 +290,7 @@ class Paperwire:
         sources = self.sources()
         kind_object = kind_named(kind_name, sources)
         now = self.now()
-        # A day still to come has nothing to show (a trending day has papers while it runs).
-        newest_possible = now.date() if kind_name == "trending" else kind_object.latest_by(now)
+        newest_possible = kind_object.newest_asked(now)
         for option, day in (("--date", date), ("--since", since)):
             if day is not None and day > newest_possible:
                 raise UsageError(

@@ -78,6 +78,11 @@ class DigestKind(ABC):
     def latest_by(self, moment: dt.datetime) -> dt.date:
         """The newest day whose papers a digest sent at `moment` may cover (its calendar)."""
 
+    def newest_asked(self, now: dt.datetime) -> dt.date:
+        """The newest day a one-off digest may be asked for (`--date`, `--since`): a later
+        one has nothing to show yet."""
+        return self.latest_by(now)
+
     @abstractmethod
     def prepare(
         self, context: FetchContext, request: OneOff

@@ -58,6 +58,9 @@ class TrendingKind(DigestKind):
     def latest_by(self, moment: dt.datetime) -> dt.date:
         return latest_final_day(moment)
 
+    def newest_asked(self, now: dt.datetime) -> dt.date:
+        return now.date()  # a featured day has papers while it runs
+
     def published_days(self, store: Store, since: dt.date, now: dt.datetime) -> list[dt.date]:
         records = store.trending_days(since, now.date())
         return sorted(day for day, record in records.items() if record.final)
