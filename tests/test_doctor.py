@@ -553,6 +553,6 @@ def test_arxiv_oai_is_asked_who_it_is_and_an_error_fails_its_row(
     check = _probed({"arxiv": arxiv})["arxiv oai"]
 
     assert check.status == "fail"
-    assert "OAI-PMH error: Illegal verb" in check.detail
+    assert "OAI-PMH error badVerb: Illegal verb" in check.detail
     [request] = loopback.requests_to(OAI)
     assert request.params == {"verb": "Identify"}

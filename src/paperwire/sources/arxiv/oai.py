@@ -56,33 +56,37 @@ def identify_url(base: str) -> str:
     return f"{base}?verb=Identify"
 
 
-def read_identify(body: bytes, url: str) -> None:
-    """Raise FeedFormatError unless `body` is an OAI-PMH answer to Identify."""
+def _response(body: bytes, url: str) -> tuple[ET.Element, ET.Element | None]:
+    """An OAI-PMH response's root and its <error>, if any; FeedFormatError for anything else."""
     root = parse_xml(body, url)
     if root.tag != _ROOT:
         raise FeedFormatError(url, "not an OAI-PMH response")
-    error = root.find(_ERROR)
+    return root, root.find(_ERROR)
+
+
+def _error(url: str, error: ET.Element) -> OaiError:
+    code = error.get("code", "unknown")
+    message = clean_field(element_text(error), FIELD_LIMIT)
+    return OaiError(url, code, f"OAI-PMH error {code}: {message}".rstrip(": "))
+
+
+def read_identify(body: bytes, url: str) -> None:
+    """Raise FeedFormatError unless `body` is an OAI-PMH answer to Identify."""
+    root, error = _response(body, url)
     if error is not None:
-        reason = clean_field(element_text(error), FIELD_LIMIT)
-        raise OaiError(url, error.get("code", "unknown"), f"OAI-PMH error: {reason}")
+        raise _error(url, error)
     if root.find(_IDENTIFY) is None:
         raise FeedFormatError(url, "OAI-PMH response without Identify")
 
 
 def parse_oai(body: bytes, url: str) -> FeedBatch:
     """Parse one OAI-PMH page; `next_token` is "" on the last page, None when there is none."""
-    root = parse_xml(body, url)
-    if root.tag != _ROOT:
-        raise FeedFormatError(url, "not an OAI-PMH response")
-
-    error = root.find(_ERROR)
+    root, error = _response(body, url)
     if error is not None:
-        code = error.get("code", "unknown")
         # An empty harvest window (weekend, holiday, quiet set) is reported as an error.
-        if code == "noRecordsMatch":
+        if error.get("code") == "noRecordsMatch":
             return FeedBatch(papers=[], announced=None, url=url, total_results=0, next_token=None)
-        message = clean_field(element_text(error), FIELD_LIMIT)
-        raise OaiError(url, code, f"OAI-PMH error {code}: {message}".rstrip(": "))
+        raise _error(url, error)
 
     container = root.find(_LIST_RECORDS)
     if container is None:
