@@ -113,8 +113,11 @@ class Masker:
 _SQLITE_ACCESS = ("unable to open database file", "attempt to write a readonly database")
 
 
-def database_reason(message: str) -> str:
-    """A driver's message, with the likely cause where SQLite gives none."""
+def database_reason(exc: BaseException) -> str:
+    """A database error's first line (the driver's own words, under SQLAlchemy's wrapper), with
+    the likely cause where SQLite gives none."""
+    lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    message = lines[0] if lines else type(exc).__name__
     if any(words in message for words in _SQLITE_ACCESS):
         return (
             f"{message} (check that the database file and its folder exist and are writable "
@@ -129,10 +132,7 @@ def as_store_error(exc: BaseException) -> StoreError | None:
     nothing here imports SQLAlchemy."""
     if not type(exc).__module__.startswith("sqlalchemy"):
         return None
-    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-    return StoreError(
-        f"database error: {database_reason(reason[0]) if reason else type(exc).__name__}"
-    )
+    return StoreError(f"database error: {database_reason(exc)}")
 
 
 class SubscriberExists(StoreError):

@@ -113,4 +113,4 @@ def upgrade_schema(engine: Engine) -> bool:
 
 
 def short_error(exc: SQLAlchemyError) -> str:
-    return database_reason(str(getattr(exc, "orig", None) or exc).strip().splitlines()[0])
+    return database_reason(exc)
