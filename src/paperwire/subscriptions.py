@@ -209,7 +209,7 @@ class Subscriptions:
         `changes` replace settings (a list by the values given), then keywords are removed
         (by term, whatever their weight) and added (replacing the same term's)."""
         names = dict(names or {})
-        before = settings_of(self._changeable(email, "edit"))
+        before = settings_of(self.changeable(email, "edit"))
         if "email" in changes and str(changes["email"]).strip().lower() != before.email.lower():
             # A reader's address is who they are: changing it here would overwrite another.
             raise UsageError(f"{names.get('email', 'email')}: an address cannot be changed")
@@ -246,7 +246,7 @@ class Subscriptions:
     def remove(self, email: str) -> Reader:
         """Remove a reader; their delivery history is kept, so adding them again never
         resends what they already received."""
-        found = self._changeable(email, "remove")
+        found = self.changeable(email, "remove")
         if not self._store.subscribers.remove(found.email):
             raise _missing(found.email)  # removed meanwhile
         return found
@@ -292,7 +292,7 @@ class Subscriptions:
         path = self._settings.config_file
         return f"the configuration file {path}" if path else "the configuration"
 
-    def _changeable(self, email: str, verb: str) -> Reader:
+    def changeable(self, email: str, verb: str = "edit") -> Reader:
         """A reader a program may change: not one of the configuration file's."""
         found = self.find(email)
         if found.origin == Origin.CONFIG:

@@ -421,7 +421,7 @@ def edit(
     given = _given(settings) | ({} if pause is None else {"paused": pause})
     subscriptions = _subscriptions(app)
     if not (given or add_keywords or remove_keywords or clear):
-        subscriptions.edit(email, {})  # who they are, and whether they can be changed here
+        subscriptions.changeable(email)  # who they are, and whether they can be changed here
         raise UsageError(
             "nothing to change: give an option such as --keyword "
             "(see paperwire subscribers edit --help)"
