@@ -59,7 +59,6 @@ def _html_pieces(pieces: Iterable[Piece]) -> Markup:
 # backslash, where "\\<" would not ("\\<script>" is an escaped backslash, then a tag).
 _MARKDOWN_MARKUP = re.compile(r"([\\`*_\[\]|~])")  # links need "[": "(" and "!" are safe
 _MARKDOWN_LINE_START = re.compile(r"(?m)^([ \t]*)(\d+(?=[.)]))?([-+=#>.)])")
-_MARKDOWN_NEW_LINE = re.compile(r"(?<=\n)([ \t]*)(\d+(?=[.)]))?([-+=#>.)])")
 # TeX math is kept as written for viewers that typeset it: inside $…$ only what could make a
 # link, an image or a tag is escaped.
 _MATH = re.compile(r"(?<![\\$])\$(?=[^\s$])[^$\n]*?(?<=[^\s\\$])\$(?!\d)")
@@ -68,10 +67,15 @@ _MATH = re.compile(r"(?<![\\$])\$(?=[^\s$])[^$\n]*?(?<=[^\s\\$])\$(?!\d)")
 def _markdown_escaped(text: str, at_line_start: bool) -> str:
     text = text.replace("&", "&amp;").replace("<", "&lt;")
     text = _MARKDOWN_MARKUP.sub(r"\\\1", text)
+
     # A line starting "- ", "1. ", "# ", "> " would start a list, a heading or a quote (a
     # piece of a title after a highlighted word starts no line).
-    starts = _MARKDOWN_LINE_START if at_line_start else _MARKDOWN_NEW_LINE
-    return starts.sub(lambda m: f"{m[1]}{m[2] or ''}\\{m[3]}", text)
+    def marker(found: re.Match[str]) -> str:
+        if found.start() == 0 and not at_line_start:
+            return found[0]
+        return f"{found[1]}{found[2] or ''}\\{found[3]}"
+
+    return _MARKDOWN_LINE_START.sub(marker, text)
 
 
 def _markdown_math(math: str) -> str:
