@@ -188,7 +188,13 @@ class Paperwire:
         what `request` asks for. Every source checks the request before any is fetched; a
         source that fails is reported in the result and the others still go ahead."""
         from paperwire.sources import select
-        from paperwire.sources.base import FetchContext, FetchReport, FetchRequest, no_progress
+        from paperwire.sources.base import (
+            FetchContext,
+            FetchReport,
+            FetchRequest,
+            no_progress,
+            unexpected_failure,
+        )
 
         request = request or FetchRequest()
         if request.categories:
@@ -227,7 +233,7 @@ class Paperwire:
             except (RecursionError, MemoryError, ValueError, KeyError, TypeError) as exc:
                 # A parser beaten by a hostile answer: that source fails, in one line.
                 log.debug("%s failed", one.label, exc_info=True)
-                reason = f"unexpected error: {type(exc).__name__}: {exc}"[:300]
+                reason = unexpected_failure(exc)
                 if len(chosen) == 1:
                     raise FetchError(one.label, reason) from None
                 report.problems.append(f"{one.label}: {reason}")

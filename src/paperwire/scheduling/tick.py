@@ -25,9 +25,8 @@ from paperwire.models import Reader
 from paperwire.readers import all_readers
 from paperwire.scheduling.due import DueReport, due_readers
 from paperwire.sources import configured
-from paperwire.sources.base import FetchContext, FetchReport, Source
+from paperwire.sources.base import FetchContext, FetchReport, Source, unexpected_failure
 from paperwire.store import Store
-from paperwire.text import one_line
 
 if TYPE_CHECKING:
     from paperwire.http import PoliteSession
@@ -129,8 +128,7 @@ def fetch_due(
             report = FetchReport(problems=[f"{source.label}: {exc}"])
         except Exception as exc:  # a bug or a hostile answer in one source: not the others'
             log.debug("%s failed", source.label, exc_info=True)
-            reason = one_line(str(exc))[:200] or type(exc).__name__
-            report = FetchReport(problems=[f"{source.label}: unexpected error: {reason}"])
+            report = FetchReport(problems=[f"{source.label}: {unexpected_failure(exc)}"])
         if report is not None:
             fetched.append(FetchedSource(source, report))
     return fetched

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from paperwire.errors import UsageError
 from paperwire.models import UpsertCounts
+from paperwire.text import one_line
 
 if TYPE_CHECKING:
     from paperwire.http import PoliteSession
@@ -130,6 +131,13 @@ class FetchContext:
         if callable(self._http) and not hasattr(self._http, "get"):
             self._http = self._http()
         return self._http  # type: ignore[return-value]
+
+
+def unexpected_failure(exc: BaseException) -> str:
+    """One line for what a source raised that it should not have (a parser beaten by a
+    hostile answer, a bug): that source fails, the others go on."""
+    words = one_line(str(exc))[:200]
+    return f"unexpected error: {type(exc).__name__}" + (f": {words}" if words else "")
 
 
 @dataclass(frozen=True, slots=True)
