@@ -41,7 +41,7 @@ def _upsert(store: Store, *papers: Paper) -> tuple[int, int, int]:
 def test_new_database_is_migrated_to_the_newest_revision(store: Store) -> None:
     current, head = store.schema_revision()
 
-    assert current == head == "0006"
+    assert current == head == "0007"
 
 
 def test_database_at_0001_upgrades_keeping_its_papers(db_url: str) -> None:
@@ -68,7 +68,7 @@ def test_database_at_0001_upgrades_keeping_its_papers(db_url: str) -> None:
 
     assert old.upgrade() is True
 
-    assert old.schema_revision()[0] == "0006"
+    assert old.schema_revision()[0] == "0007"
     paper = old.get_paper("2611.00001")
     assert paper is not None and paper.title == "State Space Models"
     assert (paper.arxiv_id, paper.source) == ("2611.00001", "arxiv")

@@ -357,8 +357,16 @@ class DeliverySettings(_Section):
     @field_validator("base_url")
     @classmethod
     def _https(cls, value: str) -> str:
-        if value and urlsplit(value).scheme != "https":
-            raise ValueError("must be an https:// URL (one-click unsubscribe needs https)")
+        parts = urlsplit(value)
+        # http:// only on this machine, to try the pages before a proxy gives them TLS.
+        loopback = parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1")
+        if value and parts.scheme != "https" and not loopback:
+            raise ValueError(
+                "must be an https:// URL (one-click unsubscribe needs https; "
+                "http:// only for 127.0.0.1 or localhost)"
+            )
+        if value and (parts.query or parts.fragment):
+            raise ValueError("must not have a ?query or #fragment (pages are added to its path)")
         return _http_url(value) if value else value
 
     @field_validator("unsubscribe")

@@ -6,8 +6,10 @@ HMAC-SHA256 over the purpose, the reader's address and the expiry, keyed with
 nothing for Bob, and one past its expiry is refused.
 
 One-click unsubscribe links do not expire: a reader must be able to leave from any digest
-they still have (RFC 8058 links are followed months later). A preferences link opens a page
-that changes settings, so it lasts `PREFERENCES_LIFETIME`; a newer digest carries a fresh one.
+they still have (RFC 8058 links are followed months later), and neither do the links to a
+delivered digest's page and its 👍/👎 links. A preferences link opens a page that changes
+settings, so it lasts `PREFERENCES_LIFETIME`; a newer digest carries a fresh one. A
+subscription's confirmation link lasts two days; a form's CSRF token two hours.
 """
 
 from __future__ import annotations
@@ -19,15 +21,26 @@ import hmac
 
 UNSUBSCRIBE = "unsubscribe"
 PREFERENCES = "preferences"
+CONFIRM = "confirm"  # subject: the subscription asked for, as canonical JSON
+DIGEST = "digest"  # subject: "<address>\0<kind>\0<first day>"
+FEEDBACK = "feedback"  # subject: "<address>\0<paper key>"
+FORM = "form"  # subject: the form's cookie value (CSRF)
 PREFERENCES_LIFETIME = dt.timedelta(days=60)
+CONFIRM_LIFETIME = dt.timedelta(days=2)
 LIFETIMES: dict[str, dt.timedelta | None] = {
     UNSUBSCRIBE: None,
     PREFERENCES: PREFERENCES_LIFETIME,
+    CONFIRM: CONFIRM_LIFETIME,
+    DIGEST: None,
+    FEEDBACK: None,
+    FORM: dt.timedelta(hours=2),
 }
 
 
 def _signature(secret: str, purpose: str, subject: str, stamp: str) -> str:
-    message = f"{purpose}\0{subject.strip().lower()}\0{stamp}".encode()
+    if purpose in (UNSUBSCRIBE, PREFERENCES):  # an address, in any case
+        subject = subject.strip().lower()
+    message = f"{purpose}\0{subject}\0{stamp}".encode()
     digest = hmac.new(secret.encode(), message, hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest[:24]).decode("ascii")
 

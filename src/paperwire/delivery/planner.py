@@ -55,6 +55,12 @@ PENDING, SENT, FAILED, SKIPPED = (
 MAYBE_SENT = "fate unknown: "
 # A claim by a process on another machine is taken over after this long without news.
 CLAIM_LEASE = dt.timedelta(minutes=30)
+# How many matched papers beyond those an email shows a digest's page lists.
+PAGE_PAPERS = 200
+# A reader's 👍 papers count as their example papers from this many on (fewer are noise),
+# the newest LIKED_EXAMPLES of them.
+MIN_LIKES = 3
+LIKED_EXAMPLES = 30
 
 
 def process_owner() -> str:
@@ -76,10 +82,15 @@ def _process_start(pid: int) -> str | None:
     return f"{boot[:8]}.{fields[19]}" if len(fields) > 19 else None
 
 
-def effective_profile(reader: Reader, categories: Sequence[str]) -> Profile:
+def effective_profile(
+    reader: Reader, categories: Sequence[str], liked: Sequence[str] = ()
+) -> Profile:
     """The reader's profile with their categories, or the configured ones when they name
-    none."""
+    none; the papers they gave a 👍 join their example papers once there are MIN_LIKES."""
     profile = reader.profile
+    if len(liked) >= MIN_LIKES:
+        like = list(dict.fromkeys([*profile.like, *liked]))
+        profile = dataclasses.replace(profile, like=like)
     if profile.categories:
         return profile
     return dataclasses.replace(profile, categories=list(categories))
@@ -149,8 +160,10 @@ class DigestRun:
 
     def _builder(self) -> DigestBuilder:
         if self.builder is None:
+            # With readers' pages, a digest's page lists the matched papers the email leaves out.
+            keep = PAGE_PAPERS if self.settings.delivery.base_url else 0
             self.builder = DigestBuilder.from_settings(
-                self.store, self.settings, now=self.now, embedder=self.embedder
+                self.store, self.settings, now=self.now, embedder=self.embedder, keep_rest=keep
             )
         return self.builder
 
@@ -172,6 +185,9 @@ class DigestRun:
         outcomes: list[Outcome] = []
         due: list[_Due] = []
         waiting = {(d.subscriber, d.channel) for d in self.store.ledger.pending()}
+        unsubscribed = self.store.unsubscribed.all()
+        readers = [r for r in readers if r.email.lower() not in unsubscribed]
+        liked = self.store.feedback.liked([r.email for r in readers], LIKED_EXAMPLES)
         for reader in readers:
             bound = limits.get(reader.mode)
             for name in reader.channels:
@@ -196,7 +212,7 @@ class DigestRun:
                     outcomes.append(Outcome(reader.email, Status.NOTHING, channel=name))
                     continue
                 request = DigestRequest(
-                    effective_profile(reader, categories),
+                    effective_profile(reader, categories, liked.get(reader.email.lower(), ())),
                     *window,
                     self.store.ledger.received(reader.email, name),
                     reader.mode,
@@ -272,6 +288,7 @@ class DigestRun:
         )
         if dry_run:
             return outcome, None
+        unshown = digest.papers[len(shown.papers) :] + digest.rest
         planned = PlannedDelivery(
             reader.email,
             *window,
@@ -281,6 +298,8 @@ class DigestRun:
             papers=[(s.paper.key, s.score) for s in shown.papers],
             kind=digest.kind,
             channel=channel.name,
+            unshown=[(s.paper.key, s.score) for s in unshown],
+            reasons={s.paper.key: s.reasons for s in [*shown.papers, *unshown] if s.reasons},
         )
         delivery_id = self.store.ledger.add(planned, self.now)
         if delivery_id is None:
@@ -373,6 +392,10 @@ class DigestRun:
             return outcome(Status.SENT if maybe_sent else Status.FAILED, reply), None
         if not ledger.claim(delivery, self.owner, self.clock()):
             return None, None  # another run took it
+        if delivery.subscriber in self.store.unsubscribed:  # since it was planned
+            reply = "not sent: the reader unsubscribed"
+            ledger.finish(delivery.id, SKIPPED, reply=reply, transport="", now=self.clock())
+            return outcome(Status.SKIPPED, reply, 0), None
         payload = ledger.payload(delivery.id)
         try:
             result = channel.deliver(delivery, payload, self.clock())

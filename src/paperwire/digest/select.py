@@ -40,8 +40,11 @@ class DigestBuilder:
         settings: RankSettings | None = None,
         embedder: Embedder | None = None,
         kinds: Mapping[str, DigestKind] | None = None,
+        keep_rest: int = 0,
     ) -> None:
         self.store = store
+        # How many matched papers after those shown a digest keeps, explained (its page).
+        self.keep_rest = keep_rest
         self.now = now
         self.announce_types = list(announce_types) if announce_types else None
         self.partial_matches = partial_matches
@@ -61,6 +64,7 @@ class DigestBuilder:
         now: dt.datetime,
         embedder: Embedder | None = None,
         kinds: Mapping[str, DigestKind] | None = None,
+        keep_rest: int = 0,
     ) -> DigestBuilder:
         """A builder ranking as the configuration says: its announce types, partial matches
         and scoring weights."""
@@ -79,6 +83,7 @@ class DigestBuilder:
             ),
             embedder=embedder,
             kinds=kinds,
+            keep_rest=keep_rest,
         )
 
     def kind(self, name: str) -> DigestKind:

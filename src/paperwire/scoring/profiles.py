@@ -232,7 +232,9 @@ def compile_profile(
     for paper in liked:
         vectors.append(_topic_vector(analyzer, stats, paper.title, paper.abstract))
     if liked:
-        compiled.topic_label = "like " + ", ".join(p.arxiv_id or p.key for p in liked)
+        names = [p.arxiv_id or p.key for p in liked]
+        more = f" and {len(names) - 3} more" if len(names) > 3 else ""
+        compiled.topic_label = "like " + ", ".join(names[:3]) + more
     # The liked papers themselves are never listed: by their keys in the store, and by the
     # ids the reader wrote.
     compiled.liked = tuple(dict.fromkeys([*(p.key for p in liked), *profile.like]))

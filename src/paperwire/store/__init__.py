@@ -18,6 +18,7 @@ from paperwire.store.engine import (
     short_error,
     upgrade_schema,
 )
+from paperwire.store.feedback import Attempts, FeedbackBook, Unsubscribed
 from paperwire.store.identity import keys_for
 from paperwire.store.ledger import Ledger
 from paperwire.store.search import search_papers
@@ -115,6 +116,21 @@ class Store:
     def ledger(self) -> Ledger:
         """The delivery ledger kept in this database."""
         return Ledger(self.engine)
+
+    @property
+    def feedback(self) -> FeedbackBook:
+        """Readers' 👍/👎 on papers."""
+        return FeedbackBook(self.engine)
+
+    @property
+    def unsubscribed(self) -> Unsubscribed:
+        """Addresses never to be mailed again (until they subscribe again)."""
+        return Unsubscribed(self.engine)
+
+    @property
+    def attempts(self) -> Attempts:
+        """What the readers' pages count to limit abuse."""
+        return Attempts(self.engine)
 
     @property
     def subscribers(self) -> SubscriberBook:

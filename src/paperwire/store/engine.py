@@ -17,7 +17,7 @@ _MIGRATIONS = Path(__file__).parent / "migrations"
 # The migrations this version knows, oldest first; the last is the schema it needs. Kept here
 # so that opening an up-to-date database costs one query, not an import of Alembic (a tenth
 # of a second on every cron tick); a test checks it against migrations/versions.
-REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006")
+REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007")
 HEAD = REVISIONS[-1]
 
 

@@ -7,14 +7,15 @@ good leaves its days to the next email, whatever the reader's Atom feed got mean
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, true
 from sqlalchemy.exc import IntegrityError
 
-from paperwire.models import DeliveryState
+from paperwire.models import DeliveryState, Reason
 from paperwire.store.tables import DELIVERIES, DELIVERY_PAPERS
 
 PENDING, SENT, FAILED, SKIPPED = (
@@ -67,6 +68,38 @@ class PlannedDelivery:
     kind: str = "topics"  # or "trending": featured days, not announcement days
     channel: str = EMAIL
     state: DeliveryState = DeliveryState.PENDING
+    # Papers the digest lists that the channel does not show (beyond the reader's limit, or
+    # cut to fit an email): on the digest's page only, never "received".
+    unshown: Sequence[tuple[str, float]] = ()
+    reasons: Mapping[str, Sequence[Reason]] = dataclasses.field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ListedPaper:
+    """One paper of a recorded digest, as its page lists it."""
+
+    key: str
+    rank: int
+    score: float
+    shown: bool
+    reasons: tuple[Reason, ...]
+
+
+def _reasons_json(reasons: Sequence[Reason]) -> list[list[object]]:
+    return [[r.kind, r.term, list(r.where), list(r.forms)] for r in reasons]
+
+
+def _reasons(value: object) -> tuple[Reason, ...]:
+    if not isinstance(value, list):
+        return ()
+    found = []
+    for item in value:
+        if isinstance(item, list) and len(item) == 4:
+            kind, term, where, forms = item
+            found.append(
+                Reason(str(kind), str(term), tuple(map(str, where)), tuple(map(str, forms)))
+            )
+    return tuple(found)
 
 
 def _aware(value: dt.datetime | str) -> dt.datetime:
@@ -146,6 +179,7 @@ class Ledger:
                 DELIVERY_PAPERS.c.subscriber == subscriber.lower(),
                 DELIVERIES.c.channel == channel,
                 DELIVERIES.c.state.in_((PENDING, SENT)),
+                DELIVERY_PAPERS.c.shown == true(),
             )
         )
         with self.engine.connect() as connection:
@@ -174,6 +208,7 @@ class Ledger:
             .where(
                 DELIVERY_PAPERS.c.subscriber == subscriber.lower(),
                 DELIVERIES.c.channel == channel,
+                DELIVERY_PAPERS.c.shown == true(),
                 delivered,
             )
             .order_by(DELIVERIES.c.id.desc(), DELIVERY_PAPERS.c.rank)
@@ -212,7 +247,10 @@ class Ledger:
                         DELIVERIES.insert().values(**values).returning(DELIVERIES.c.id)
                     ).scalar_one()
                 )
-                if planned.papers:
+                listed = [(k, s, True) for k, s in planned.papers]
+                seen = {k for k, _ in planned.papers}
+                listed += [(k, s, False) for k, s in planned.unshown if k not in seen]
+                if listed:
                     connection.execute(
                         DELIVERY_PAPERS.insert(),
                         [
@@ -222,13 +260,49 @@ class Ledger:
                                 "subscriber": values["subscriber"],
                                 "rank": rank,
                                 "score": score,
+                                "shown": shown,
+                                "reasons": (
+                                    _reasons_json(planned.reasons[key])
+                                    if key in planned.reasons
+                                    else None
+                                ),
                             }
-                            for rank, (key, score) in enumerate(planned.papers, 1)
+                            for rank, (key, score, shown) in enumerate(listed, 1)
                         ],
                     )
         except IntegrityError:
             return None
         return delivery_id
+
+    def listed(
+        self, subscriber: str, kind: str, window_from: dt.date, channel: str = EMAIL
+    ) -> tuple[Delivery, list[ListedPaper]] | None:
+        """A reader's digest of one kind starting on `window_from` (pending or sent) and every
+        paper it lists, in rank order; None when there is none."""
+        query = select(*_COLUMNS).where(
+            DELIVERIES.c.subscriber == subscriber.strip().lower(),
+            DELIVERIES.c.kind == kind,
+            DELIVERIES.c.channel == channel,
+            DELIVERIES.c.window_from == window_from,
+            DELIVERIES.c.state.in_((PENDING, SENT)),
+        )
+        papers = select(
+            DELIVERY_PAPERS.c.paper_id,
+            DELIVERY_PAPERS.c.rank,
+            DELIVERY_PAPERS.c.score,
+            DELIVERY_PAPERS.c.shown,
+            DELIVERY_PAPERS.c.reasons,
+        ).order_by(DELIVERY_PAPERS.c.rank)
+        with self.engine.connect() as connection:
+            row = connection.execute(query).first()
+            if row is None:
+                return None
+            delivery = _delivery(row)
+            rows = connection.execute(papers.where(DELIVERY_PAPERS.c.delivery_id == delivery.id))
+            return delivery, [
+                ListedPaper(r.paper_id, r.rank, r.score, bool(r.shown), _reasons(r.reasons))
+                for r in rows
+            ]
 
     def pending(self, channels: Collection[str] | None = None) -> list[Delivery]:
         """Digests recorded but not yet delivered, oldest first (on `channels`, when given)."""
@@ -288,7 +362,7 @@ class Ledger:
         }
         if state == SENT:
             values["sent_at"] = now
-        if state in (SENT, FAILED):
+        if state in (SENT, FAILED, SKIPPED):
             values["message"] = None
         query = DELIVERIES.update().where(DELIVERIES.c.id == delivery_id)
         if owner is not None:

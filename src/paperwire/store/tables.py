@@ -26,6 +26,7 @@ from sqlalchemy import (
     Table,
     Text,
 )
+from sqlalchemy.sql.expression import true
 from sqlalchemy.types import TypeDecorator
 
 
@@ -235,6 +236,11 @@ DELIVERY_PAPERS = Table(
     _required("subscriber", String(320)),  # copied: "received by" in one lookup
     _required("rank", Integer),
     _required("score", Float),
+    # Whether the channel showed it: an email cut to its size or to the reader's max_papers
+    # shows the first papers; the rest are on the digest's page (paperwire web) only, and are
+    # not "received".
+    _required("shown", Boolean, server_default=true()),
+    Column("reasons", JSON),  # why it is listed: [[kind, term, [where…], [forms…]], …]
     Index("ix_delivery_papers_subscriber", "subscriber", "paper_id"),
 )
 
@@ -295,4 +301,37 @@ PLUGIN_STATE = Table(
     Column("key", String(512), primary_key=True),
     _required("value", JSON),
     _required("updated_at", UTCDateTime),
+)
+
+# A reader's 👍 (+1) or 👎 (-1) on a paper: one per reader and paper, the latest wins. `via`:
+# "email" (a link in a digest), "web" (the digest's page), "cli".
+FEEDBACK = Table(
+    "feedback",
+    metadata,
+    Column("subscriber", String(320), primary_key=True),  # lower-cased
+    Column("paper_id", String(KEY_LENGTH), primary_key=True),
+    _required("vote", Integer),
+    _required("via", String(16)),
+    _required("created_at", UTCDateTime),
+)
+
+# Addresses that unsubscribed: never mailed again, whether the reader was in the database or
+# in the configuration file, until they subscribe again (and confirm).
+UNSUBSCRIBED = Table(
+    "unsubscribed",
+    metadata,
+    Column("email", String(320), primary_key=True),  # lower-cased
+    _required("via", String(16)),  # "one-click", "web", "cli"
+    _required("created_at", UTCDateTime),
+)
+
+# What the readers' pages count to limit abuse: one row per attempt, by a hashed key (an
+# address or a client's, never stored in the clear), pruned once old.
+WEB_ATTEMPTS = Table(
+    "web_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _required("key", String(64)),
+    _required("at", UTCDateTime),
+    Index("ix_web_attempts_key_at", "key", "at"),
 )

@@ -175,6 +175,7 @@ class TrendingKind(DigestKind):
                     builder.now,
                     matched_count=len(ordered),
                     kind=self.name,
+                    rest=ordered[limit : limit + builder.keep_rest],
                 )
             )
         return digests

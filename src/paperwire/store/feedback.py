@@ -1,0 +1,150 @@
+"""What readers say back: 👍/👎 on papers, unsubscribed addresses, and the attempts the
+readers' pages count to limit abuse. Each method is one short transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, delete, func, select
+
+from paperwire.store.tables import FEEDBACK, UNSUBSCRIBED, WEB_ATTEMPTS
+from paperwire.store.upsert import dialect_insert
+
+UP, DOWN = 1, -1
+
+
+@dataclass(frozen=True, slots=True)
+class Vote:
+    """One reader's 👍 (+1) or 👎 (-1) on one paper."""
+
+    subscriber: str
+    paper: str
+    vote: int
+    via: str
+    at: dt.datetime
+
+
+class FeedbackBook:
+    """The feedback table: one vote per reader and paper, the latest wins."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def record(self, subscriber: str, paper: str, vote: int, via: str, now: dt.datetime) -> None:
+        """Set a reader's vote on a paper (+1 or -1), replacing an earlier one."""
+        if vote not in (UP, DOWN):
+            raise ValueError(f"a vote is +1 or -1, not {vote!r}")
+        values = {"vote": vote, "via": via, "created_at": now}
+        with self.engine.begin() as connection:
+            statement = dialect_insert(connection, FEEDBACK).values(
+                subscriber=subscriber.strip().lower(), paper_id=paper, **values
+            )
+            connection.execute(
+                statement.on_conflict_do_update(
+                    index_elements=["subscriber", "paper_id"], set_=values
+                )
+            )
+
+    def remove(self, subscriber: str, paper: str) -> bool:
+        """Forget a reader's vote on a paper; False when there was none."""
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                delete(FEEDBACK).where(
+                    FEEDBACK.c.subscriber == subscriber.strip().lower(),
+                    FEEDBACK.c.paper_id == paper,
+                )
+            )
+        return bool(result.rowcount)
+
+    def votes(self, subscriber: str) -> list[Vote]:
+        """A reader's votes, newest first."""
+        query = (
+            select(FEEDBACK)
+            .where(FEEDBACK.c.subscriber == subscriber.strip().lower())
+            .order_by(FEEDBACK.c.created_at.desc(), FEEDBACK.c.paper_id)
+        )
+        with self.engine.connect() as connection:
+            return [
+                Vote(row.subscriber, row.paper_id, row.vote, row.via, row.created_at)
+                for row in connection.execute(query)
+            ]
+
+    def liked(self, subscribers: list[str], limit: int) -> dict[str, list[str]]:
+        """Per reader, the papers they gave a 👍, newest first, at most `limit` each."""
+        wanted = [s.strip().lower() for s in subscribers]
+        found: dict[str, list[str]] = {}
+        query = (
+            select(FEEDBACK.c.subscriber, FEEDBACK.c.paper_id)
+            .where(FEEDBACK.c.vote == UP)
+            .order_by(FEEDBACK.c.subscriber, FEEDBACK.c.created_at.desc(), FEEDBACK.c.paper_id)
+        )
+        if len(wanted) <= 500:
+            query = query.where(FEEDBACK.c.subscriber.in_(wanted))
+        keep = set(wanted)
+        with self.engine.connect() as connection:
+            for subscriber, paper in connection.execute(query):
+                if subscriber in keep and len(found.setdefault(subscriber, [])) < limit:
+                    found[subscriber].append(paper)
+        return found
+
+
+class Unsubscribed:
+    """Addresses that asked to hear no more: never mailed again until they subscribe again."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def add(self, email: str, via: str, now: dt.datetime) -> bool:
+        """Record that an address unsubscribed; False when it already had."""
+        key = email.strip().lower()
+        with self.engine.begin() as connection:
+            statement = dialect_insert(connection, UNSUBSCRIBED).values(
+                email=key, via=via, created_at=now
+            )
+            result = connection.execute(statement.on_conflict_do_nothing())
+        return bool(result.rowcount)
+
+    def remove(self, email: str) -> bool:
+        """The address subscribed again; False when it had not unsubscribed."""
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                delete(UNSUBSCRIBED).where(UNSUBSCRIBED.c.email == email.strip().lower())
+            )
+        return bool(result.rowcount)
+
+    def __contains__(self, email: object) -> bool:
+        if not isinstance(email, str):
+            return False
+        query = select(UNSUBSCRIBED.c.email).where(UNSUBSCRIBED.c.email == email.strip().lower())
+        with self.engine.connect() as connection:
+            return connection.execute(query).first() is not None
+
+    def all(self) -> set[str]:
+        """Every unsubscribed address (lower-cased)."""
+        with self.engine.connect() as connection:
+            return set(connection.execute(select(UNSUBSCRIBED.c.email)).scalars())
+
+
+def attempt_key(kind: str, value: str) -> str:
+    """The key an attempt is counted under: a hash, so no address or client is kept."""
+    return hashlib.sha256(f"{kind}\0{value.strip().lower()}".encode()).hexdigest()
+
+
+class Attempts:
+    """Counts what the readers' pages limit (subscriptions per address, per client)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def count(self, key: str, since: dt.datetime) -> int:
+        query = select(func.count()).where(WEB_ATTEMPTS.c.key == key, WEB_ATTEMPTS.c.at >= since)
+        with self.engine.connect() as connection:
+            return int(connection.execute(query).scalar_one())
+
+    def add(self, keys: list[str], now: dt.datetime, *, forget_before: dt.datetime) -> None:
+        """Count one attempt under each key, and forget attempts older than `forget_before`."""
+        with self.engine.begin() as connection:
+            connection.execute(WEB_ATTEMPTS.insert(), [{"key": k, "at": now} for k in keys])
+            connection.execute(delete(WEB_ATTEMPTS).where(WEB_ATTEMPTS.c.at < forget_before))
