@@ -239,6 +239,7 @@ class Origin(StrEnum):
 
     CONFIG = "config"
     CLI = "cli"
+    WEB = "web"  # subscribed on the readers' pages (paperwire web)
 
 
 DEFAULT_CHANNELS = ("email",)

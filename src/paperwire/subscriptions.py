@@ -179,7 +179,19 @@ class Subscriptions:
         deliveries = self._store.ledger.deliveries(email)
         return deliveries[-1] if deliveries else None
 
-    def add(self, data: Mapping[str, Any], *, names: Mapping[str, str] | None = None) -> Reader:
+    def check(
+        self, data: Mapping[str, Any], *, names: Mapping[str, str] | None = None
+    ) -> SubscriberSettings:
+        """A reader's settings as `add` would store them; UsageError naming what is wrong."""
+        return self._validated(data, names or {})
+
+    def add(
+        self,
+        data: Mapping[str, Any],
+        *,
+        names: Mapping[str, str] | None = None,
+        origin: Origin = Origin.CLI,
+    ) -> Reader:
         """Add a reader with these settings (the others take the defaults)."""
         subscriber = self._validated(data, names or {})
         existing = self._store.subscribers.get(subscriber.email)
@@ -188,9 +200,9 @@ class Subscriptions:
         taken = f"{subscriber.email} is already a subscriber (use `paperwire subscribers edit`)"
         if existing is not None:
             raise UsageError(taken)
-        reader = subscriber.to_reader(Origin.CLI)
+        reader = subscriber.to_reader(origin)
         try:
-            self._store.subscribers.add(reader, self._now())
+            self._store.subscribers.add(reader, self._now(), origin)
         except SubscriberExists:  # added by someone else meanwhile
             raise UsageError(taken) from None
         return reader
@@ -209,7 +221,8 @@ class Subscriptions:
         `changes` replace settings (a list by the values given), then keywords are removed
         (by term, whatever their weight) and added (replacing the same term's)."""
         names = dict(names or {})
-        before = settings_of(self.changeable(email, "edit"))
+        found = self.changeable(email, "edit")
+        before = settings_of(found)
         if "email" in changes and str(changes["email"]).strip().lower() != before.email.lower():
             # A reader's address is who they are: changing it here would overwrite another.
             raise UsageError(f"{names.get('email', 'email')}: an address cannot be changed")
@@ -238,7 +251,7 @@ class Subscriptions:
         old, new = before.model_dump(), after.model_dump()
         changed = [setting for setting in new if new[setting] != old[setting]]
         if changed and not self._store.subscribers.replace(
-            after.to_reader(Origin.CLI), self._now()
+            after.to_reader(found.origin), self._now()
         ):
             raise UsageError(f"{before.email} is not a subscriber (see paperwire subscribers list)")
         return Edited(after, changed)

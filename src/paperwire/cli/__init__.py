@@ -185,6 +185,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "subscribers": ("paperwire.cli.subscribers", "Add, list, change and remove subscribers."),
     "search": ("paperwire.cli.search", "Search stored papers by title, abstract and authors."),
+    "web": (
+        "paperwire.cli.web",
+        "Serve the readers' pages: subscribe, preferences, unsubscribe, feedback.",
+    ),
     "db": ("paperwire.cli.db", "Inspect or upgrade the database schema."),
     "doctor": ("paperwire.cli.doctor", "Check configuration, database, SMTP login and sources."),
 }

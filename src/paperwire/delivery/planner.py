@@ -53,6 +53,8 @@ PENDING, SENT, FAILED, SKIPPED = (
 # The reply kept for a digest that may have reached the reader (no answer after its message
 # was sent): it is sent once more at most, and never counted as failed.
 MAYBE_SENT = "fate unknown: "
+# The reply kept for a digest planned before its reader unsubscribed: it is never sent.
+UNSUBSCRIBED = "not sent: the reader unsubscribed"
 # A claim by a process on another machine is taken over after this long without news.
 CLAIM_LEASE = dt.timedelta(minutes=30)
 # How many matched papers beyond those an email shows a digest's page lists.
@@ -324,10 +326,27 @@ class DigestRun:
         times, backing off); a channel that cannot be used at all stops its own queue and
         leaves the rest pending."""
         wanted = None if subscribers is None else {e.lower() for e in subscribers}
+        unsubscribed = self.store.unsubscribed.all()
         for name, channel in self.channels.items():
             queue = self._claimable(self.store.ledger.pending([name]))
             if only is not None:
                 queue = [d for d in queue if d.id in only]
+            for delivery in [d for d in queue if d.subscriber in unsubscribed]:
+                # Planned before the reader left: it is never sent.
+                self.store.ledger.finish(
+                    delivery.id, SKIPPED, reply=UNSUBSCRIBED, transport="", now=self.clock()
+                )
+                summary.outcomes.append(
+                    Outcome(
+                        delivery.subscriber,
+                        Status.SKIPPED,
+                        0,
+                        _window(delivery),
+                        UNSUBSCRIBED,
+                        delivery.channel,
+                    )
+                )
+            queue = [d for d in queue if d.subscriber not in unsubscribed]
             if wanted is not None:  # a reader removed from the configuration gets nothing
                 queue = [d for d in queue if d.subscriber in wanted]
             if not queue:
@@ -392,10 +411,9 @@ class DigestRun:
             return outcome(Status.SENT if maybe_sent else Status.FAILED, reply), None
         if not ledger.claim(delivery, self.owner, self.clock()):
             return None, None  # another run took it
-        if delivery.subscriber in self.store.unsubscribed:  # since it was planned
-            reply = "not sent: the reader unsubscribed"
-            ledger.finish(delivery.id, SKIPPED, reply=reply, transport="", now=self.clock())
-            return outcome(Status.SKIPPED, reply, 0), None
+        if delivery.subscriber in self.store.unsubscribed:  # a moment ago
+            ledger.finish(delivery.id, SKIPPED, reply=UNSUBSCRIBED, transport="", now=self.clock())
+            return outcome(Status.SKIPPED, UNSUBSCRIBED, 0), None
         payload = ledger.payload(delivery.id)
         try:
             result = channel.deliver(delivery, payload, self.clock())

@@ -1,0 +1,743 @@
+"""The readers' pages as a Starlette app: subscribe, confirm, preferences (and a preview),
+one-click unsubscribe, a delivered digest's whole list, 👍/👎 feedback, and readers' Atom feeds.
+
+No passwords: every page a reader reaches from a digest carries a token signed for that
+page and that reader (paperwire.tokens, built by delivery.links). Handlers read the request,
+call the library (paperwire.Subscriptions, the store) in a worker thread, and render a
+template from templates/web/; the templates hold no logic.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import dataclasses
+import datetime as dt
+import json
+import logging
+import re
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from paperwire import tokens
+from paperwire.config import Settings
+from paperwire.delivery.links import ReaderLinks, digest_subject, feedback_subject
+from paperwire.digest.formats import templates_dir
+from paperwire.digest.kinds import kind_named
+from paperwire.digest.view import PaperView, paper_view
+from paperwire.digest.words import format_window
+from paperwire.errors import PaperwireError, UsageError
+from paperwire.models import Origin, Reader, ScoredPaper
+from paperwire.store import Store
+from paperwire.store.feedback import DOWN, UP
+from paperwire.subscriptions import Subscriptions, settings_of
+from paperwire.web import forms, guard, mail
+
+log = logging.getLogger(__name__)
+
+VOTES = {"up": UP, "down": DOWN}
+BUTTONS = (("up", UP, "👍 More like this"), ("down", DOWN, "👎 Less like this"))
+NO_VOTE = ("none", 0, "Remove my vote")
+KINDS = ("topics", "trending")
+FEED_NAME = re.compile(r"[A-Za-z0-9_-]{16,64}\.xml")
+MAX_FORM_BYTES = 64_000
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+@dataclasses.dataclass(frozen=True)
+class VoteButton:
+    """A 👍/👎 button on a digest's page: what it sends, and whether it is the vote given."""
+
+    label: str
+    sends: str
+    pressed: bool
+
+
+@dataclasses.dataclass
+class Page:
+    """A rendered page: template, status and context."""
+
+    template: str
+    context: dict[str, Any]
+    status: int = 200
+
+
+class Pages:
+    """The handlers, with what they share: settings, store, clock, templates, limits."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        *,
+        clock: Callable[[], dt.datetime],
+        limits: guard.Limits,
+        templates: Path,
+    ) -> None:
+        from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+        self.settings = settings
+        self.store = store
+        self.clock = clock
+        self.base_url = settings.delivery.base_url
+        self.secret = settings.delivery.secret.get_secret_value()
+        self.limiter = guard.RateLimiter(store, limits)
+        self.static = templates / "web" / "paperwire.css"
+        self.env = Environment(
+            loader=FileSystemLoader(templates / "web"),
+            autoescape=select_autoescape(default=True),
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            auto_reload=False,
+        )
+        self.env.filters["pieces"] = _html_pieces
+
+    # --- plumbing -------------------------------------------------------------------------------
+
+    def subscriptions(self) -> Subscriptions:
+        return Subscriptions(self.store, self.settings, self.clock)
+
+    def render(self, page: Page, request: Request, cookie: str | None = None) -> Response:
+        context = {"base_url": self.base_url, "archives": forms.archives, **page.context}
+        body = self.env.get_template(page.template).render(**context)
+        response = HTMLResponse(body, status_code=page.status)
+        if cookie is not None:
+            response.set_cookie(
+                guard.CSRF_COOKIE,
+                cookie,
+                httponly=True,
+                samesite="strict",
+                secure=self.base_url.startswith("https://"),
+                path="/",
+            )
+        return response
+
+    def form_cookie(self, request: Request) -> tuple[str, bool]:
+        """The request's CSRF cookie, or a new one (True: set it on the response)."""
+        cookie = request.cookies.get(guard.CSRF_COOKIE, "")
+        if re.fullmatch(r"[A-Za-z0-9_-]{24}", cookie):
+            return cookie, False
+        return guard.new_form_cookie(), True
+
+    def csrf_ok(self, request: Request, form: FormData, bound: str) -> bool:
+        if not guard.same_origin(request.headers.get("origin"), self.base_url):
+            return False
+        token = form.get(guard.CSRF_FIELD)
+        return guard.form_token_ok(
+            self.secret,
+            request.cookies.get(guard.CSRF_COOKIE),
+            token if isinstance(token, str) else "",
+            bound,
+            self.clock(),
+        )
+
+    def page_url(self, path: str, **query: str) -> str:
+        return f"{self.base_url}/{path}?{urlencode(query)}"
+
+    def links(self, email: str) -> ReaderLinks:
+        return ReaderLinks(self.base_url, self.secret, email, self.clock())
+
+    @staticmethod
+    def bad_link(what: str = "This link") -> Page:
+        return Page(
+            "message.html.j2",
+            {
+                "title": "This link does not work",
+                "lines": [
+                    f"{what} is not valid, or it has expired.",
+                    "Use the links in your newest digest, or subscribe again.",
+                ],
+            },
+            403,
+        )
+
+    # --- subscribe ------------------------------------------------------------------------------
+
+    def subscribe_form(self, cookie: str, values: forms.FormValues, error: str = "") -> Page:
+        return Page(
+            "subscribe.html.j2",
+            {
+                "values": values,
+                "error": error,
+                "csrf": guard.form_token(self.secret, cookie, "subscribe", self.clock()),
+                "timezones": forms.timezones(),
+                "weekdays": forms.WEEKDAYS,
+            },
+            400 if error else 200,
+        )
+
+    def subscribe(self, client: str, form: FormData, cookie: str) -> Page:
+        categories = [c for c in form.getlist("categories") if isinstance(c, str)]
+        values = forms.FormValues.submitted(form, categories)
+        now = self.clock()
+        if not self.limiter.allow_client(client, now):
+            page = self.subscribe_form(cookie, values, "Too many attempts from your network.")
+            page.status = 429
+            return page
+        data = forms.settings_from_form(form, categories) | {"email": values.email}
+        try:
+            checked = self.subscriptions().check(data, names=forms.NAMES)
+        except UsageError as exc:
+            return self.subscribe_form(cookie, values, str(exc))
+        email = checked.email
+        answer = Page(
+            "message.html.j2",
+            {
+                "title": "Check your inbox",
+                "lines": [
+                    f"We sent a mail to {email}. Open the link in it to confirm.",
+                    "Nothing is sent to an address until it confirms.",
+                ],
+            },
+        )
+        # The same answer whatever happens next: the page never tells who is subscribed.
+        if not self.limiter.allow_address(email, now):
+            log.info("subscribe: confirmation mails to one address limited")
+            return answer
+        existing = self.store.subscribers.get(email)
+        if existing is not None and email.lower() not in self.store.unsubscribed:
+            message = mail.already_subscribed(
+                self.settings, email, self.links(email).preferences, now
+            )
+        else:
+            payload = _b64(json.dumps(checked.model_dump(mode="json"), sort_keys=True).encode())
+            token = tokens.sign(self.secret, tokens.CONFIRM, payload, now)
+            url = f"{self.base_url}/confirm?{urlencode({'data': payload, 'token': token})}"
+            message = mail.confirmation(self.settings, email, url, tokens.CONFIRM_LIFETIME, now)
+        try:
+            result = mail.send(self.settings, message)
+        except PaperwireError as exc:
+            log.error("subscribe: the mail could not be sent: %s", exc)
+            return Page(
+                "message.html.j2",
+                {
+                    "title": "Please try again later",
+                    "lines": ["The confirmation mail could not be sent just now."],
+                },
+                503,
+            )
+        if result.status != "sent":
+            log.error("subscribe: the mail was not accepted: %s", result.reply)
+        return answer
+
+    def confirm_data(self, data: str, token: str) -> dict[str, Any] | None:
+        """The subscription a confirmation link asks for, or None when its token is bad."""
+        if not tokens.verify(self.secret, token, tokens.CONFIRM, data, self.clock()):
+            return None
+        try:
+            decoded = json.loads(_unb64(data))
+        except (binascii.Error, ValueError):
+            return None
+        return decoded if isinstance(decoded, dict) else None
+
+    def confirm_page(self, data: str, token: str) -> Page:
+        asked = self.confirm_data(data, token)
+        if asked is None:
+            return self.bad_link("This confirmation link")
+        return Page(
+            "confirm.html.j2", {"email": asked.get("email", ""), "data": data, "token": token}
+        )
+
+    def confirm(self, data: str, token: str) -> Page:
+        asked = self.confirm_data(data, token)
+        if asked is None:
+            return self.bad_link("This confirmation link")
+        subscriptions = self.subscriptions()
+        email = str(asked.get("email", ""))
+        try:
+            existing = self.store.subscribers.get(email)
+            if existing is None:
+                subscriptions.add(asked, names=forms.NAMES, origin=Origin.WEB)
+            elif existing.origin != Origin.CONFIG:
+                changes = {k: v for k, v in asked.items() if k != "email"} | {"paused": False}
+                subscriptions.edit(email, changes, names=forms.NAMES)
+        except UsageError as exc:
+            return Page("message.html.j2", {"title": "Not subscribed", "lines": [str(exc)]}, 400)
+        self.store.unsubscribed.remove(email)
+        return Page(
+            "message.html.j2",
+            {
+                "title": "You are subscribed",
+                "lines": [f"{email} will receive paperwire's digests."],
+                "link": (self.links(email).preferences, "Change your preferences"),
+            },
+        )
+
+    # --- preferences ----------------------------------------------------------------------------
+
+    def reader_for(self, email: str, token: str, purpose: str) -> Reader | None:
+        if not tokens.verify(self.secret, token, purpose, email, self.clock()):
+            return None
+        reader = self.store.subscribers.get(email)
+        if reader is None or email.lower() in self.store.unsubscribed:
+            return None
+        return reader
+
+    def preferences_form(
+        self,
+        reader: Reader,
+        token: str,
+        cookie: str,
+        values: forms.FormValues | None = None,
+        *,
+        error: str = "",
+        saved: list[str] | None = None,
+    ) -> Page:
+        links = self.links(reader.email)
+        return Page(
+            "preferences.html.j2",
+            {
+                "values": values or forms.FormValues.of(settings_of(reader)),
+                "email": reader.email,
+                "token": token,
+                "configured": reader.origin == Origin.CONFIG,
+                "error": error,
+                "saved": saved,
+                "csrf": guard.form_token(self.secret, cookie, reader.email.lower(), self.clock()),
+                "timezones": forms.timezones(),
+                "weekdays": forms.WEEKDAYS,
+                "unsubscribe_url": links.unsubscribe,
+                "preview_url": self.page_url("preview", email=reader.email, token=token),
+                "feed_url": self.feed_url(reader),
+            },
+            400 if error else 200,
+        )
+
+    def feed_url(self, reader: Reader) -> str:
+        if "atom" not in reader.channels:
+            return ""
+        name = self.store.state("atom").get(reader.email.lower())
+        return f"{self.base_url}/feeds/{name}.xml" if isinstance(name, str) else ""
+
+    def save_preferences(self, reader: Reader, token: str, form: FormData, cookie: str) -> Page:
+        categories = [c for c in form.getlist("categories") if isinstance(c, str)]
+        values = dataclasses.replace(
+            forms.FormValues.submitted(form, categories), email=reader.email
+        )
+        if reader.origin == Origin.CONFIG:
+            return self.preferences_form(
+                reader,
+                token,
+                cookie,
+                values,
+                error="Your settings are kept in the site's configuration file: "
+                "ask its operator to change them.",
+            )
+        changes = forms.settings_from_form(form, categories) | {"paused": values.paused}
+        # A setting the form does not show stays as it is; those it shows may be emptied.
+        for name in ("max_papers",):
+            if name not in changes:
+                changes[name] = None
+        try:
+            edited = self.subscriptions().edit(reader.email, changes, names=forms.NAMES)
+        except UsageError as exc:
+            return self.preferences_form(reader, token, cookie, values, error=str(exc))
+        fresh = self.store.subscribers.get(reader.email) or reader
+        return self.preferences_form(fresh, token, cookie, saved=edited.changed or ["nothing"])
+
+    def preview(self, reader: Reader) -> Page:
+        from paperwire.app import Paperwire
+
+        wire = Paperwire(self.settings, store=self.store, clock=self.clock)
+        try:
+            result = wire.digest(reader, fetch=False, limit=10)
+        except PaperwireError as exc:
+            return Page("message.html.j2", {"title": "No preview", "lines": [str(exc)]})
+        digest = result.digest
+        views = [paper_view(s, rank) for rank, s in enumerate(digest.papers, 1)]
+        kind = kind_named(digest.kind)
+        return Page(
+            "preview.html.j2",
+            {
+                "email": reader.email,
+                "dates": format_window(digest.window_from, digest.window_to),
+                "summary": kind.summary(digest),
+                "papers": views,
+            },
+        )
+
+    # --- unsubscribe ----------------------------------------------------------------------------
+
+    def unsubscribe(self, email: str, token: str, via: str) -> Page:
+        if not tokens.verify(self.secret, token, tokens.UNSUBSCRIBE, email, self.clock()):
+            return self.bad_link("This unsubscribe link")
+        self.store.unsubscribed.add(email, via, self.clock())
+        reader = self.store.subscribers.get(email)
+        if reader is not None and reader.origin != Origin.CONFIG:
+            self.store.subscribers.remove(email)  # their settings go; the ledger stays
+        return Page(
+            "message.html.j2",
+            {
+                "title": "You are unsubscribed",
+                "lines": [
+                    f"{email.strip()} will receive no more digests.",
+                    "Changed your mind? Subscribe again from the subscription page.",
+                ],
+                "link": (f"{self.base_url}/subscribe", "Subscribe again"),
+            },
+        )
+
+    # --- a delivered digest, and feedback ---------------------------------------------------------
+
+    def digest(self, email: str, kind: str, day: str, token: str, cookie: str) -> Page:
+        try:
+            first = dt.date.fromisoformat(day)
+        except ValueError:
+            return self.bad_link()
+        subject = digest_subject(email, kind, first)
+        if kind not in KINDS or not tokens.verify(
+            self.secret, token, tokens.DIGEST, subject, self.clock()
+        ):
+            return self.bad_link()
+        found = self.store.ledger.listed(email, kind, first)
+        if found is None:
+            return Page(
+                "message.html.j2",
+                {"title": "No such digest", "lines": ["This digest is no longer kept."]},
+                404,
+            )
+        delivery, listed = found
+        papers = self.store.get_papers([p.key for p in listed])
+        votes = {v.paper: v.vote for v in self.store.feedback.votes(email)}
+        links = self.links(email)
+        items = []
+        for rank, item in enumerate(listed, 1):
+            paper = papers.get(item.key)
+            if paper is None:
+                continue
+            view = paper_view(ScoredPaper(paper, item.score, [], list(item.reasons)), rank)
+            vote = votes.get(paper.key, 0)
+            items.append(
+                {
+                    "view": view,
+                    "shown": item.shown,
+                    # Each button sets its vote, or takes it back when it is the one given.
+                    "buttons": [
+                        VoteButton(label, "none" if vote == value else name, vote == value)
+                        for name, value, label in BUTTONS
+                    ],
+                    "feedback_token": tokens.sign(
+                        self.secret,
+                        tokens.FEEDBACK,
+                        feedback_subject(email, paper.key),
+                        self.clock(),
+                    ),
+                }
+            )
+        return Page(
+            "digest.html.j2",
+            {
+                "email": delivery.subscriber,
+                "kind": kind,
+                "day": first.isoformat(),
+                "token": token,
+                "heading": kind_named(kind).heading,
+                "dates": format_window(delivery.window_from, delivery.window_to),
+                "subject": delivery.subject,
+                "items": items,
+                "in_email": sum(1 for i in items if i["shown"]),
+                "csrf": guard.form_token(self.secret, cookie, email.lower(), self.clock()),
+                "preferences_url": links.preferences,
+            },
+        )
+
+    def feedback(self, email: str, paper_key: str, vote: str, token: str, via: str) -> Page:
+        subject = feedback_subject(email, paper_key)
+        if vote not in VOTES and vote != "none":
+            return self.bad_link()
+        if not tokens.verify(self.secret, token, tokens.FEEDBACK, subject, self.clock()):
+            return self.bad_link()
+        paper = self.store.get_paper(paper_key)
+        if paper is None:
+            return Page("message.html.j2", {"title": "No such paper", "lines": []}, 404)
+        if vote == "none":
+            self.store.feedback.remove(email, paper.key)
+        else:
+            self.store.feedback.record(email, paper.key, VOTES[vote], via, self.clock())
+        return Page(
+            "feedback.html.j2",
+            {
+                "title": paper.title,
+                "vote": vote,
+                "others": [(n, label) for n, _, label in [*BUTTONS, NO_VOTE] if n != vote],
+                "email": email,
+                "paper": paper.key,
+                "token": token,
+            },
+        )
+
+
+def _html_pieces(pieces: Any) -> Any:
+    from paperwire.digest.formats import _html_pieces as pieces_to_html
+
+    return pieces_to_html(pieces)
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _param(values: Mapping[str, Any], name: str) -> str:
+    value = values.get(name, "")
+    return value if isinstance(value, str) else ""
+
+
+def create_app(
+    settings: Settings,
+    store: Store,
+    *,
+    clock: Callable[[], dt.datetime] | None = None,
+    limits: guard.Limits | None = None,
+    templates: Path | None = None,
+) -> Starlette:
+    """The readers' pages for one configured paperwire. Needs `delivery.base_url` and
+    `delivery.secret` (UsageError naming the key otherwise)."""
+    delivery = settings.delivery
+    if not delivery.base_url:
+        raise UsageError(
+            "delivery.base_url: needed by paperwire web (the public https:// address of the "
+            "pages, e.g. https://papers.example.org)"
+        )
+    if not delivery.secret.get_secret_value():
+        raise UsageError(
+            "delivery.secret: needed by paperwire web (it signs every link; better set "
+            "PAPERWIRE_DELIVERY__SECRET)"
+        )
+    pages = Pages(
+        settings,
+        store,
+        clock=clock or (lambda: dt.datetime.now(dt.UTC)),
+        limits=limits or guard.Limits(),
+        templates=templates or templates_dir(),
+    )
+
+    async def form_of(request: Request) -> FormData | None:
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > MAX_FORM_BYTES):
+            return None
+        return await request.form(max_files=0, max_fields=400)
+
+    async def show(page: Page, request: Request, cookie: str | None = None) -> Response:
+        return pages.render(page, request, cookie)
+
+    async def subscribe(request: Request) -> Response:
+        cookie, new = pages.form_cookie(request)
+        if request.method == "GET":
+            page = pages.subscribe_form(cookie, forms.FormValues())
+            return await show(page, request, cookie if new else None)
+        form = await form_of(request)
+        if form is None:
+            return Response("form too large", 413)
+        if new or not pages.csrf_ok(request, form, "subscribe"):
+            page = pages.subscribe_form(
+                cookie,
+                forms.FormValues.submitted(form, form.getlist("categories")),  # type: ignore[arg-type]
+                "The form had expired: please send it again.",
+            )
+            page.status = 403
+            return await show(page, request, cookie)
+        page = await run_in_threadpool(pages.subscribe, _client(request), form, cookie)
+        return await show(page, request)
+
+    async def confirm(request: Request) -> Response:
+        if request.method == "GET":
+            query = request.query_params
+            page = await run_in_threadpool(
+                pages.confirm_page, _param(query, "data"), _param(query, "token")
+            )
+            return await show(page, request)
+        form = await form_of(request)
+        if form is None:
+            return Response("form too large", 413)
+        # The link's token is what authorises it; the Origin must still be ours.
+        if not guard.same_origin(request.headers.get("origin"), pages.base_url):
+            return await show(pages.bad_link("This form"), request)
+        page = await run_in_threadpool(pages.confirm, _param(form, "data"), _param(form, "token"))
+        return await show(page, request)
+
+    async def preferences(request: Request) -> Response:
+        cookie, new = pages.form_cookie(request)
+        if request.method == "GET":
+            email, token = (
+                _param(request.query_params, "email"),
+                _param(request.query_params, "token"),
+            )
+            reader = await run_in_threadpool(pages.reader_for, email, token, tokens.PREFERENCES)
+            if reader is None:
+                return await show(pages.bad_link("This preferences link"), request)
+            page = pages.preferences_form(reader, token, cookie)
+            return await show(page, request, cookie if new else None)
+        form = await form_of(request)
+        if form is None:
+            return Response("form too large", 413)
+        email, token = _param(form, "email"), _param(form, "token")
+        reader = await run_in_threadpool(pages.reader_for, email, token, tokens.PREFERENCES)
+        if reader is None:
+            return await show(pages.bad_link("This preferences link"), request)
+        if new or not pages.csrf_ok(request, form, reader.email.lower()):
+            page = pages.preferences_form(
+                reader, token, cookie, error="The form had expired: please send it again."
+            )
+            page.status = 403
+            return await show(page, request, cookie)
+        page = await run_in_threadpool(pages.save_preferences, reader, token, form, cookie)
+        return await show(page, request)
+
+    async def preview(request: Request) -> Response:
+        email, token = _param(request.query_params, "email"), _param(request.query_params, "token")
+        reader = await run_in_threadpool(pages.reader_for, email, token, tokens.PREFERENCES)
+        if reader is None:
+            return await show(pages.bad_link("This preferences link"), request)
+        page = await run_in_threadpool(pages.preview, reader)
+        return await show(page, request)
+
+    async def unsubscribe(request: Request) -> Response:
+        query = request.query_params
+        email, token = _param(query, "email"), _param(query, "token")
+        if request.method == "GET":
+            if not tokens.verify(pages.secret, token, tokens.UNSUBSCRIBE, email, pages.clock()):
+                return await show(pages.bad_link("This unsubscribe link"), request)
+            page = Page("unsubscribe.html.j2", {"email": email.strip(), "token": token})
+            return await show(page, request)
+        # RFC 8058: a POST to the List-Unsubscribe URL (body "List-Unsubscribe=One-Click")
+        # unsubscribes at once; the page's button posts the same. The URL's token is the
+        # authority: no cookie, no CSRF token, any Origin (mail providers post it).
+        form = await form_of(request)
+        if form is None:
+            return Response("form too large", 413)
+        one_click = _param(form, "List-Unsubscribe") == "One-Click"
+        email = email or _param(form, "email")
+        token = token or _param(form, "token")
+        page = await run_in_threadpool(
+            pages.unsubscribe, email, token, "one-click" if one_click else "web"
+        )
+        return await show(page, request)
+
+    async def digest(request: Request) -> Response:
+        cookie, new = pages.form_cookie(request)
+        query = request.query_params
+        page = await run_in_threadpool(
+            pages.digest,
+            _param(query, "email"),
+            _param(query, "kind"),
+            _param(query, "day"),
+            _param(query, "token"),
+            cookie,
+        )
+        return await show(page, request, cookie if new else None)
+
+    async def feedback(request: Request) -> Response:
+        if request.method == "GET":  # the 👍/👎 link in an email: one click records it
+            query = request.query_params
+            page = await run_in_threadpool(
+                pages.feedback,
+                _param(query, "email"),
+                _param(query, "paper"),
+                _param(query, "vote"),
+                _param(query, "token"),
+                "email",
+            )
+            return await show(page, request)
+        form = await form_of(request)
+        if form is None:
+            return Response("form too large", 413)
+        email = _param(form, "email")
+        if not pages.csrf_ok(request, form, email.strip().lower()):
+            return await show(pages.bad_link("This form"), request)
+        page = await run_in_threadpool(
+            pages.feedback,
+            email,
+            _param(form, "paper"),
+            _param(form, "vote"),
+            _param(form, "token"),
+            "web",
+        )
+        back = _param(form, "back")
+        if page.status == 200 and back == "digest":
+            # Back to the digest's page, built here from its signed parts: never a URL the
+            # request names (no open redirect).
+            kind, day, digest_token = (
+                _param(form, "kind"),
+                _param(form, "day"),
+                _param(form, "digest_token"),
+            )
+            back_to = urlencode({"email": email, "kind": kind, "day": day, "token": digest_token})
+            anchor = re.sub(r"[^0-9]", "", _param(form, "rank"))
+            path = urlsplit(pages.base_url).path
+            return RedirectResponse(
+                f"{path}/digest?{back_to}" + (f"#p{anchor}" if anchor else ""), status_code=303
+            )
+        return await show(page, request)
+
+    async def feed(request: Request) -> Response:
+        name = request.path_params["name"]
+        if not FEED_NAME.fullmatch(name):
+            return Response("not found", 404, media_type="text/plain")
+        path = Path(settings.delivery.feeds_dir) / name
+        if not path.is_file():
+            return Response("not found", 404, media_type="text/plain")
+        return FileResponse(
+            path,
+            media_type="application/atom+xml",
+            headers={"cache-control": "private, max-age=300"},
+        )
+
+    async def stylesheet(request: Request) -> Response:
+        return FileResponse(
+            pages.static, media_type="text/css", headers={"cache-control": "public, max-age=3600"}
+        )
+
+    async def home(request: Request) -> Response:
+        return RedirectResponse(f"{urlsplit(pages.base_url).path}/subscribe", status_code=303)
+
+    async def health(request: Request) -> Response:
+        return Response("ok\n", media_type="text/plain")
+
+    routes = [
+        Route("/", home),
+        Route("/subscribe", subscribe, methods=["GET", "POST"]),
+        Route("/confirm", confirm, methods=["GET", "POST"]),
+        Route("/preferences", preferences, methods=["GET", "POST"]),
+        Route("/preview", preview),
+        Route("/unsubscribe", unsubscribe, methods=["GET", "POST"]),
+        Route("/digest", digest),
+        Route("/feedback", feedback, methods=["GET", "POST"]),
+        Route("/feeds/{name}", feed),
+        Route("/static/paperwire.css", stylesheet),
+        Route("/healthz", health),
+    ]
+    https = delivery.base_url.startswith("https://")
+    return Starlette(routes=routes, middleware=[Middleware(guard.SecurityHeaders, https=https)])
+
+
+def app_from_environment() -> Starlette:
+    """The app for `uvicorn --factory` worker processes: the configuration named by
+    $PAPERWIRE_CONFIG (as `paperwire web` sets it), read as every command reads it."""
+    import os
+
+    from paperwire.config import load_settings
+    from paperwire.store import open_store
+
+    settings = load_settings(None, os.environ)
+    return create_app(settings, open_store(settings.database.url))
+
+
+__all__ = ["PaperView", "create_app"]
