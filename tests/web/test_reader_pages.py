@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from conftest import Site, announce, paper
+from sitekit import Site, announce, paper
 
 from paperwire import tokens
 from paperwire.delivery.links import ReaderLinks

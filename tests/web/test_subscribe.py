@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 import pytest
-from conftest import Site
+from sitekit import Site
 
 from paperwire.models import Origin
 from paperwire.web.guard import Limits
