@@ -356,13 +356,13 @@ def test_a_readers_atom_feed_is_served_by_its_secret_name(site: Site) -> None:
     assert site.http.get(f"{site.url}/feeds/..%2Fpaperwire.sqlite3").status_code == 404
 
 
-def test_every_page_forbids_scripts_framing_and_referrers(site: Site) -> None:
+def test_every_page_forbids_scripts_framing_and_referrers_elsewhere(site: Site) -> None:
     for path in ("/subscribe", "/preferences?email=x&token=y", "/static/paperwire.css"):
         headers = site.http.get(site.url + path).headers
 
         assert "default-src 'none'" in headers["content-security-policy"]
         assert "frame-ancestors 'none'" in headers["content-security-policy"]
-        assert headers["referrer-policy"] == "no-referrer"
+        assert headers["referrer-policy"] == "same-origin"
         assert headers["x-content-type-options"] == "nosniff"
     assert site.http.get(site.url + "/subscribe").headers["cache-control"] == "no-store"
 

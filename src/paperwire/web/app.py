@@ -32,6 +32,7 @@ from starlette.routing import Route
 from paperwire import tokens
 from paperwire.config import Settings
 from paperwire.delivery.links import ReaderLinks, digest_subject, feedback_subject
+from paperwire.delivery.planner import default_limits
 from paperwire.digest.formats import templates_dir
 from paperwire.digest.kinds import kind_named
 from paperwire.digest.view import PaperView, paper_view
@@ -357,8 +358,15 @@ class Pages:
         from paperwire.app import Paperwire
 
         wire = Paperwire(self.settings, store=self.store, clock=self.clock)
+        # The newest day the next digest can end on: what is stored, not today.
+        newest = default_limits(self.store, self.clock(), {reader.mode})[reader.mode].newest
+        if newest is None:
+            return Page(
+                "message.html.j2",
+                {"title": "No preview yet", "lines": ["No papers have been fetched yet."]},
+            )
         try:
-            result = wire.digest(reader, fetch=False, limit=10)
+            result = wire.digest(reader, date=newest, fetch=False, limit=10)
         except PaperwireError as exc:
             return Page("message.html.j2", {"title": "No preview", "lines": [str(exc)]})
         digest = result.digest
@@ -371,6 +379,7 @@ class Pages:
                 "dates": format_window(digest.window_from, digest.window_to),
                 "summary": kind.summary(digest),
                 "papers": views,
+                "preferences_url": self.links(reader.email).preferences,
             },
         )
 

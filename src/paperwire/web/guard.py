@@ -1,7 +1,8 @@
 """What keeps the readers' pages safe: response headers, CSRF tokens, and rate limits.
 
 - Every response carries a strict Content-Security-Policy (no scripts at all; styles from
-  this site only), no-referrer (links carry tokens), no framing, and `no-store` for pages.
+  this site only), referrers only to this site (links carry tokens; a browser then
+  sends the Origin header the forms are checked against), no framing, and `no-store` for pages.
 - A form carries a CSRF token signed for a random cookie value (double submit, signed): a
   page elsewhere cannot read the cookie, so it cannot make the token. A form that also carries
   a reader's link token is bound to that token as well. The Origin header, when a browser
@@ -34,7 +35,7 @@ CONTENT_SECURITY_POLICY = (
 HEADERS = [
     (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
     (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"no-referrer"),
+    (b"referrer-policy", b"same-origin"),
     (b"x-frame-options", b"DENY"),
     (b"cross-origin-opener-policy", b"same-origin"),
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), interest-cohort=()"),
