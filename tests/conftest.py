@@ -13,6 +13,7 @@ import requests
 import sqlalchemy as sa
 from click.testing import CliRunner, Result
 from loopback import LoopbackServer, loopback, loopback_factory  # noqa: F401 (fixtures)
+from sitekit import make_site, site  # noqa: F401 (fixtures)
 from smtpserver import smtp_server, smtp_ssl_server, smtp_tls_server  # noqa: F401 (fixtures)
 
 from paperwire.cli import cli

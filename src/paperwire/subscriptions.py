@@ -53,10 +53,13 @@ class ImportReport:
     present: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     configured: list[str] = field(default_factory=list)
+    unsubscribed: list[str] = field(default_factory=list)
 
     @property
     def skipped(self) -> int:
-        return len(self.present) + len(self.unchanged) + len(self.configured)
+        return (
+            len(self.present) + len(self.unchanged) + len(self.configured) + len(self.unsubscribed)
+        )
 
 
 def settings_of(reader: Reader) -> SubscriberSettings:
@@ -197,6 +200,12 @@ class Subscriptions:
         existing = self._store.subscribers.get(subscriber.email)
         if existing is not None and existing.origin == Origin.CONFIG:
             raise UsageError(f"{existing.email} is already a subscriber, in {self._file()}")
+        if origin != Origin.WEB and subscriber.email in self._store.unsubscribed:
+            # They asked to hear no more: only they can undo it (the subscribe page).
+            raise UsageError(
+                f"{subscriber.email} unsubscribed; only they can subscribe again "
+                "(paperwire web's subscribe page)"
+            )
         taken = f"{subscriber.email} is already a subscriber (use `paperwire subscribers edit`)"
         if existing is not None:
             raise UsageError(taken)
@@ -282,9 +291,12 @@ class Subscriptions:
         except ValidationError as exc:
             raise UsageError(problems(exc, where or entry_location())) from None
         now, book, report = self._now(), self._store.subscribers, ImportReport()
+        unsubscribed = self._store.unsubscribed.all()
         for subscriber in incoming:
             existing = book.get(subscriber.email)
-            if existing is not None and existing.origin == Origin.CONFIG:
+            if subscriber.email.lower() in unsubscribed:
+                report.unsubscribed.append(subscriber.email)
+            elif existing is not None and existing.origin == Origin.CONFIG:
                 report.configured.append(subscriber.email)
             elif existing is not None and not replace:
                 report.present.append(subscriber.email)

@@ -11,11 +11,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from sitekit import Site, announce, paper
 
 from paperwire import tokens
 from paperwire.delivery.links import ReaderLinks
 from paperwire.delivery.planner import DigestRun
+from paperwire.errors import UsageError
 from paperwire.models import Reason
 
 
@@ -375,3 +377,16 @@ def test_tokens_are_bound_to_their_purpose() -> None:
     assert tokens.verify(secret, token, tokens.FEEDBACK, "ada@example.org\0p1", now)
     assert not tokens.verify(secret, token, tokens.DIGEST, "ada@example.org\0p1", now)
     assert not tokens.verify(secret, token, tokens.FEEDBACK, "ada@example.org\0p2", now)
+
+
+def test_the_operator_cannot_add_back_a_reader_who_unsubscribed(site: Site) -> None:
+    _reader(site)
+    site.http.post(_links(site).unsubscribe, data={"List-Unsubscribe": "One-Click"})
+    subscriptions = site.wire().subscriptions()
+
+    with pytest.raises(UsageError, match=r"ada@example\.org unsubscribed; only they can"):
+        subscriptions.add({"email": "ada@example.org", "keywords": ["x"]})
+    report = subscriptions.import_entries([{"email": "ada@example.org"}, {"email": "b@x.org"}])
+
+    assert (report.imported, report.unsubscribed) == (1, ["ada@example.org"])
+    assert site.store.subscribers.get("ada@example.org") is None

@@ -497,6 +497,7 @@ def import_(app: AppContext, file: Path, replace: bool) -> None:
             ("already subscribed", report.present),
             ("unchanged", report.unchanged),
             ("in the configuration file", report.configured),
+            ("unsubscribed", report.unsubscribed),
         )
         if emails
     ]

@@ -1,23 +1,30 @@
-"""What tests of the readers' pages share: papers to announce, the settings of a site, and
-`Site`, the running pages with their store, SMTP server and clock."""
+"""What tests of the readers' pages share: papers to announce, the settings of a site,
+`Site` (the running pages with their store, SMTP server and clock), and the fixtures that
+start one over a real store (SQLite and PostgreSQL) with a real SMTP server catching its
+mails (`make_site`, `site`: tests/conftest.py imports them).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
+import pytest
 import requests
 from smtpserver import SmtpTestServer, smtp_settings
-from webserver import SECRET, Clock
+from webserver import SECRET, Clock, PagesServer, free_socket, server_url
 
 from paperwire.app import Paperwire
 from paperwire.config import Settings
 from paperwire.models import AnnounceType, Paper
 from paperwire.sources.arxiv.ids import arxiv_links
-from paperwire.store import Store
+from paperwire.store import Store, open_store
+from paperwire.web.guard import Limits
 
 NOW = dt.datetime(2026, 11, 24, 9, tzinfo=dt.UTC)
 DAY = dt.date(2026, 11, 24)
@@ -87,3 +94,33 @@ def site_settings(url: str, smtp: SmtpTestServer, db_url: str, **extra: Any) -> 
     for key, value in extra.items():
         values[key] = values.get(key, {}) | value if isinstance(value, dict) else value
     return Settings.model_validate(values)
+
+
+@pytest.fixture
+def make_site(db_url: str, smtp_server: SmtpTestServer, tmp_path: Path) -> Iterator[Any]:
+    """Starts the pages for a configuration (extra settings by section), once per test."""
+    running: list[tuple[PagesServer, Store, requests.Session]] = []
+
+    def make(limits: Limits | None = None, **extra: Any) -> Site:
+        sock = free_socket()
+        url = server_url(sock)
+        feeds = {"feeds_dir": str(tmp_path / "feeds")}
+        extra["delivery"] = feeds | extra.get("delivery", {})
+        settings = site_settings(url, smtp_server, db_url, **extra)
+        store = open_store(db_url)
+        server = PagesServer(settings, store, sock, clock=Clock(NOW), limits=limits).__enter__()
+        http = requests.Session()
+        running.append((server, store, http))
+        return Site(url, settings, store, smtp_server, server.clock, http)
+
+    yield make
+    for server, store, http in running:
+        http.close()
+        server.__exit__(None, None, None)
+        store.close()
+
+
+@pytest.fixture
+def site(make_site: Any) -> Site:
+    site: Site = make_site()
+    return site
