@@ -211,8 +211,9 @@ class Digest:
     generated_at: dt.datetime
     matched_count: int = -1  # papers that matched, shown or not; -1: as many as shown
     kind: str = "topics"
-    # Matched papers after those shown, explained too, for the digest's page (paperwire web);
-    # empty unless the builder was asked to keep them.
+    # Matched papers after those shown, for the digest's page (paperwire web): ranked, not
+    # explained (DigestBuilder.explain does that when the page is first opened); empty
+    # unless the builder was asked to keep them.
     rest: list[ScoredPaper] = field(default_factory=list)
 
     def __post_init__(self) -> None:

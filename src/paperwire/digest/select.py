@@ -43,7 +43,7 @@ class DigestBuilder:
         keep_rest: int = 0,
     ) -> None:
         self.store = store
-        # How many matched papers after those shown a digest keeps, explained (its page).
+        # How many matched papers after those shown a digest keeps (for its page).
         self.keep_rest = keep_rest
         self.now = now
         self.announce_types = list(announce_types) if announce_types else None
@@ -153,6 +153,16 @@ class DigestBuilder:
             skip=list(skips),
             boost=boost,
         )
+
+    def explain(self, profile: Profile, listed: Sequence[ScoredPaper]) -> None:
+        """Fill in why each paper is listed for `profile` (papers ranked but not explained,
+        such as a digest's papers beyond those its email shows)."""
+        if not listed:
+            return
+        ranker = self.ranker()
+        compiled = ranker.compile(profile, self.liked([profile]))
+        for scored in listed:
+            scored.reasons = ranker.explain(scored, compiled)
 
     def upvote_boost(self, papers: Sequence[Paper]) -> dict[str, float] | None:
         """Hugging Face's upvotes as a signal (scoring.trending_weight; off when 0)."""

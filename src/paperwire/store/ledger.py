@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, func, select, true
+from sqlalchemy import Engine, bindparam, func, select, true
 from sqlalchemy.exc import IntegrityError
 
 from paperwire.models import DeliveryState, Reason
@@ -303,6 +303,25 @@ class Ledger:
                 ListedPaper(r.paper_id, r.rank, r.score, bool(r.shown), _reasons(r.reasons))
                 for r in rows
             ]
+
+    def add_reasons(self, delivery_id: int, reasons: Mapping[str, Sequence[Reason]]) -> None:
+        """Keep why each of a recorded digest's papers is listed (explained after the fact)."""
+        if not reasons:
+            return
+        statement = (
+            DELIVERY_PAPERS.update()
+            .where(
+                DELIVERY_PAPERS.c.delivery_id == bindparam("delivery"),
+                DELIVERY_PAPERS.c.paper_id == bindparam("paper"),
+            )
+            .values(reasons=bindparam("why"))
+        )
+        rows = [
+            {"delivery": delivery_id, "paper": key, "why": _reasons_json(why)}
+            for key, why in reasons.items()
+        ]
+        with self.engine.begin() as connection:
+            connection.execute(statement, rows)
 
     def pending(self, channels: Collection[str] | None = None) -> list[Delivery]:
         """Digests recorded but not yet delivered, oldest first (on `channels`, when given)."""

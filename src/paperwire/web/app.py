@@ -32,7 +32,7 @@ from starlette.routing import Route
 from paperwire import tokens
 from paperwire.config import Settings
 from paperwire.delivery.links import ReaderLinks, digest_subject, feedback_subject
-from paperwire.delivery.planner import default_limits
+from paperwire.delivery.planner import LIKED_EXAMPLES, default_limits, effective_profile
 from paperwire.digest.formats import templates_dir
 from paperwire.digest.kinds import kind_named
 from paperwire.digest.view import PaperView, paper_view
@@ -427,12 +427,16 @@ class Pages:
         papers = self.store.get_papers([p.key for p in listed])
         votes = {v.paper: v.vote for v in self.store.feedback.votes(email)}
         links = self.links(email)
+        scored = [
+            (item, ScoredPaper(papers[item.key], item.score, [], list(item.reasons)))
+            for item in listed
+            if item.key in papers
+        ]
+        self.explain(delivery.id, email, [s for item, s in scored if not item.reasons])
         items = []
-        for rank, item in enumerate(listed, 1):
-            paper = papers.get(item.key)
-            if paper is None:
-                continue
-            view = paper_view(ScoredPaper(paper, item.score, [], list(item.reasons)), rank)
+        for rank, (item, one) in enumerate(scored, 1):
+            paper = one.paper
+            view = paper_view(one, rank)
             vote = votes.get(paper.key, 0)
             items.append(
                 {
@@ -466,6 +470,24 @@ class Pages:
                 "csrf": guard.form_token(self.secret, cookie, email.lower(), self.clock()),
                 "preferences_url": links.preferences,
             },
+        )
+
+    def explain(self, delivery_id: int, email: str, unexplained: list[ScoredPaper]) -> None:
+        """Why lines for a digest's papers its email did not show: worked out when its page is
+        first opened (planning thousands of digests does not pay for pages nobody opens), with
+        the reader's profile, and kept."""
+        reader = self.store.subscribers.get(email)
+        if not unexplained or reader is None:
+            return
+        from paperwire.digest.select import DigestBuilder
+
+        builder = DigestBuilder.from_settings(self.store, self.settings, now=self.clock())
+        liked = self.store.feedback.liked([reader.email], LIKED_EXAMPLES)
+        categories = self.settings.sources.arxiv.categories
+        profile = effective_profile(reader, categories, liked.get(reader.email.lower(), ()))
+        builder.explain(profile, unexplained)
+        self.store.ledger.add_reasons(
+            delivery_id, {s.paper.key: s.reasons for s in unexplained if s.reasons}
         )
 
     def feedback(self, email: str, paper_key: str, vote: str, token: str, via: str) -> Page:

@@ -129,10 +129,9 @@ class TopicsKind(DigestKind):
             batch = [requests[i] for i in indexes]
             arxiv = [p for p in papers if p.source in ARXIV_BACKED]
             others = [p for p in papers if p.source not in ARXIV_BACKED]
-            explained = limit + builder.keep_rest
-            rankings = self._rank(builder, arxiv, batch, explained, min_score, categories=True)
+            rankings = self._rank(builder, arxiv, batch, limit, min_score, categories=True)
             if others:
-                more = self._rank(builder, others, batch, explained, min_score, categories=False)
+                more = self._rank(builder, others, batch, limit, min_score, categories=False)
                 rankings = [
                     sorted(a + b, key=lambda s: (-s.score, s.paper.key))
                     for a, b in zip(rankings, more, strict=True)
@@ -157,7 +156,7 @@ class TopicsKind(DigestKind):
                     builder.now,
                     matched_count=len(ranked),
                     kind=self.name,
-                    rest=ranked[limit:explained],
+                    rest=ranked[limit : limit + builder.keep_rest],
                 )
         return [d for d in digests if d is not None]
 
