@@ -17,6 +17,7 @@ from paperwire.digest.formats import digest_json, render_html, render_markdown, 
 from paperwire.digest.view import Footer, paper_view, render_subject
 from paperwire.models import AnnounceType, Digest, Paper, Profile, Reason, ScoredPaper
 from paperwire.sources.arxiv.ids import arxiv_links
+from paperwire.tex import tex_to_text
 
 DAY = dt.date(2026, 11, 23)
 NOW = dt.datetime(2026, 11, 23, 6, tzinfo=dt.UTC)
@@ -409,6 +410,36 @@ def test_tex_is_shown_as_text_in_html_and_text() -> None:
         assert f"{SCRIPT_O}(n^2)" in output and "near-linear cost" in output
         assert f"{SCRIPT_O}(n log n) Time" in output
         assert "95% of the accuracy & more survives" in output  # % and & are not TeX here
+
+
+@pytest.mark.parametrize(
+    ("tex", "text"),
+    [
+        (r"$n^{-1/2}$", "n^{-1/2}"),
+        (r"$x_{ij}$", "x_{ij}"),
+        (r"$n^2$", "n^2"),
+        (r"$n^{2}$", "n^2"),
+        (r"$n^{\alpha}$", "n^\u03b1"),
+        (r"$e^{-x^{2}}$", "e^{-x^2}"),
+        (r"$\sum_{i=1}^{n} a_i$", "\u2211_{i=1}^n a_i"),
+        (r"{B}ayesian", "{B}ayesian"),  # not TeX math: left as written
+    ],
+)
+def test_a_longer_super_or_subscript_keeps_its_braces(tex: str, text: str) -> None:
+    assert tex_to_text(tex) == text
+
+
+def test_grouped_exponents_read_right_in_html_text_and_markdown() -> None:
+    paper = _scored(_paper("2611.10017", r"Rates of $n^{-1/2}$ for $x_{ij}$ and $n^2$", "x"))
+    digest = _digest([paper])
+
+    html_title = _soup(render_html(digest, FOOTER)).find("p", class_="t").get_text()
+    text = render_text(digest, FOOTER)
+
+    assert html_title == "1. Rates of n^{-1/2} for x_{ij} and n^2"
+    assert " 1. Rates of n^{-1/2} for x_{ij} and n^2\n" in text
+    assert r"Rates of $n^{-1/2}$ for $x_{ij}$ and $n^2$" in render_markdown(digest)
+    assert render_subject(digest) == "1 new paper for you: Rates of n^{-1/2} for x_{ij} and n^2"
 
 
 def test_markdown_keeps_tex_for_viewers_that_typeset_it() -> None:

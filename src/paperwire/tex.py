@@ -24,11 +24,33 @@ _NAME_SEPARATOR = "\u2063"
 @functools.lru_cache(maxsize=1)
 def _converter() -> tuple[Any, Any]:
     from pylatexenc.latex2text import LatexNodes2Text
-    from pylatexenc.latexwalker import get_default_latex_context_db
+    from pylatexenc.latexwalker import LatexCharsNode, LatexGroupNode, get_default_latex_context_db
+
+    class Converter(LatexNodes2Text):
+        """pylatexenc, except that a super- or subscript of more than one character keeps its
+        braces: `n^{-1/2}` would read `n^-1/2`, which is (n^-1)/2; `n^{2}` is still `n^2`."""
+
+        def nodelist_to_text(self, nodelist: list[Any]) -> str:
+            previous = None
+            for node in nodelist:
+                if (
+                    isinstance(node, LatexGroupNode)
+                    and isinstance(previous, LatexCharsNode)
+                    and previous.chars.rstrip().endswith(("^", "_"))
+                ):
+                    node.paperwire_script = True
+                previous = node
+            return str(super().nodelist_to_text(nodelist))
+
+        def group_node_to_text(self, node: Any) -> str:
+            text = str(super().group_node_to_text(node))
+            if getattr(node, "paperwire_script", False) and len(text.strip()) > 1:
+                return "{" + text + "}"
+            return text
 
     # The context is built once: pylatexenc otherwise rebuilds its macro table on every call
     # (a quarter of the cost).
-    return LatexNodes2Text(), get_default_latex_context_db()
+    return Converter(), get_default_latex_context_db()
 
 
 def latex_to_text(text: str) -> str | None:
@@ -122,7 +144,8 @@ def _island_to_text(island: str) -> str:
 
 
 def tex_to_text(text: str) -> str:
-    """`text` with its TeX shown as text: `$\\mathcal{O}(n^2)$` → script O(n^2), `\\emph{x}` → x.
+    """`text` with its TeX shown as text: `$\\mathcal{O}(n^2)$` → script O(n^2), `\\emph{x}` → x;
+    a longer super- or subscript keeps its braces, `$n^{-1/2}$` → n^{-1/2}.
 
     Only the TeX stretches go through pylatexenc (a whole abstract would take ~15 ms); each
     falls back to its raw text when pylatexenc fails.
