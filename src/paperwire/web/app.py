@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+from markupsafe import Markup
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
@@ -110,6 +111,14 @@ class Pages:
             auto_reload=False,
         )
         self.env.filters["pieces"] = _html_pieces
+        fragments = self.env.get_template("fragments.html.j2").module
+        self.fragments = {
+            "zone_options": Markup(fragments.zone_options(forms.timezones())),  # type: ignore[attr-defined]
+            "unticked": {
+                a.name: Markup(fragments.archive_block(a, ()))  # type: ignore[attr-defined]
+                for a in forms.archives()
+            },
+        }
 
     # --- plumbing -------------------------------------------------------------------------------
 
@@ -179,8 +188,9 @@ class Pages:
                 "values": values,
                 "error": error,
                 "csrf": guard.form_token(self.secret, cookie, "subscribe", self.clock()),
-                "timezones": forms.timezones(),
                 "weekdays": forms.WEEKDAYS,
+                "chosen_archives": forms.archives_of(values.categories),
+                **self.fragments,
             },
             400 if error else 200,
         )
@@ -303,18 +313,20 @@ class Pages:
         saved: list[str] | None = None,
     ) -> Page:
         links = self.links(reader.email)
+        shown = values or forms.FormValues.of(settings_of(reader))
         return Page(
             "preferences.html.j2",
             {
-                "values": values or forms.FormValues.of(settings_of(reader)),
+                "values": shown,
                 "email": reader.email,
                 "token": token,
                 "configured": reader.origin == Origin.CONFIG,
                 "error": error,
                 "saved": saved,
                 "csrf": guard.form_token(self.secret, cookie, reader.email.lower(), self.clock()),
-                "timezones": forms.timezones(),
                 "weekdays": forms.WEEKDAYS,
+                "chosen_archives": forms.archives_of(shown.categories),
+                **self.fragments,
                 "unsubscribe_url": links.unsubscribe,
                 "preview_url": self.page_url("preview", email=reader.email, token=token),
                 "feed_url": self.feed_url(reader),

@@ -15,6 +15,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from markupsafe import Markup, escape
+
 from paperwire.config import SubscriberSettings
 from paperwire.sources.arxiv import taxonomy
 
@@ -90,8 +92,10 @@ CATEGORY_NAMES = {
 
 @dataclass(frozen=True, slots=True)
 class Choice:
-    value: str
-    label: str
+    """A checkbox or option: its value and label, escaped once (Markup), not per page."""
+
+    value: Markup
+    label: Markup
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,17 +114,24 @@ def archives() -> tuple[Archive, ...]:
     for archive in sorted(taxonomy.ARCHIVES):
         names = sorted(c for c in taxonomy.CATEGORIES if c.startswith(f"{archive}."))
         choices = tuple(
-            Choice(c, f"{c} — {CATEGORY_NAMES[c]}" if c in CATEGORY_NAMES else c)
+            Choice(escape(c), escape(f"{c} — {CATEGORY_NAMES[c]}" if c in CATEGORY_NAMES else c))
             for c in names or [archive]
         )
         found.append(Archive(archive, ARCHIVE_NAMES.get(archive, archive), choices))
     return tuple(found)
 
 
+def archives_of(categories: frozenset[str]) -> frozenset[str]:
+    """The archives of chosen categories ("cs.LG" → "cs"), whose boxes show them ticked."""
+    return frozenset(c.split(".")[0] for c in categories)
+
+
 @functools.cache
-def timezones() -> tuple[str, ...]:
-    """Every IANA time zone name, for the time zone field's suggestions."""
-    return tuple(sorted(z for z in zoneinfo.available_timezones() if "/" in z or z == "UTC"))
+def timezones() -> tuple[Markup, ...]:
+    """Every IANA time zone name, for the time zone field's suggestions (escaped once: the
+    600 of them were most of a form page's time)."""
+    zones = sorted(z for z in zoneinfo.available_timezones() if "/" in z or z == "UTC")
+    return tuple(escape(z) for z in zones)
 
 
 def _lines(value: str) -> list[str]:
