@@ -231,4 +231,4 @@ def test_markdown_digest_highlights_what_matched(
     assert "[**Multi-Task Learning** with Shared Low-Rank Adapters]" in result.stdout
     assert "We study **multi-task learning** (**MTL**) with" in result.stdout
     assert "Why: **multitask learning** in title and abstract" in result.stdout
-    assert "**Jörg Müller**" not in result.stdout  # authors are named in "Why", not marked
+    assert "**Jörg Müller** · cs.LG" in result.stdout  # a followed author, in the author line

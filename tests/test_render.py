@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import random
@@ -15,7 +16,7 @@ from paperwire import digest as digest_package
 from paperwire.digest import formats, view
 from paperwire.digest.formats import digest_json, render_html, render_markdown, render_text, wrap
 from paperwire.digest.view import Footer, paper_view, render_subject
-from paperwire.models import AnnounceType, Digest, Paper, Profile, Reason, ScoredPaper
+from paperwire.models import AnnounceType, Digest, Paper, Profile, Reason, ScoredPaper, Trending
 from paperwire.sources.arxiv.ids import arxiv_links
 from paperwire.tex import tex_to_text
 
@@ -127,6 +128,14 @@ FOOTER = Footer(
     more_hint="paperwire digest --subscriber ada@example.org --since 2026-11-20",
 )
 ALL = [MTL_PAPER, TEX_PAPER, HOSTILE_PAPER, MANY_AUTHORS, CROSS_LIST, WITH_CODE]
+PAGES = "https://paperwire.example.org"
+
+
+class Votes:
+    """Stands for delivery.links.ReaderLinks: where a reader's 👍 or 👎 on a paper goes."""
+
+    def feedback(self, paper: str, vote: str) -> str:
+        return f"{PAGES}/feedback?paper={paper}&vote={vote}"
 
 
 def _digest(
@@ -150,7 +159,7 @@ def _paper_cell(soup: BeautifulSoup, arxiv_id: str):
     return link.find_parent("td")
 
 
-# --- HTML: safety ------------------------------------------------------------------------------
+# --- HTML: safety -------------------------------------------------------------------------------
 
 
 def test_html_has_no_script_and_feed_markup_stays_text() -> None:
@@ -245,11 +254,12 @@ def test_footer_links_of_other_schemes_are_dropped() -> None:
 
     soup = _soup(render_html(_digest(), footer))
 
-    assert not [a for a in soup.find_all("a") if not a["href"].startswith("https://")]
+    # Only the web and the list of titles' links down to each paper ("#p1").
+    assert not [a for a in soup.find_all("a") if not a["href"].startswith(("https://", "#p"))]
     assert "reply to this email" in soup.get_text()
 
 
-# --- HTML: an email, inlined ------------------------------------------------------------------
+# --- HTML: an email, inlined --------------------------------------------------------------------
 
 
 def test_css_is_inlined_and_only_the_dark_mode_block_is_kept() -> None:
@@ -518,6 +528,24 @@ def test_papers_not_shown_are_counted_with_the_way_to_see_them() -> None:
     assert "more paper" not in render_text(_digest([MTL_PAPER]), FOOTER)
 
 
+def test_with_a_digest_page_the_papers_not_shown_link_to_it_instead_of_the_command() -> None:
+    digest = _digest([MTL_PAPER, TEX_PAPER], matched=5)
+    footer = dataclasses.replace(FOOTER, digest_url=f"{PAGES}/digest?day=2026-11-23&token=t")
+
+    more = _soup(render_html(digest, footer)).find("td", class_="more")
+    text = render_text(digest, footer)
+
+    assert more.get_text() == "3 more papers matched. See every paper of this digest"
+    [link] = more.find_all("a")
+    assert link["href"] == f"{PAGES}/digest?day=2026-11-23&token=t"
+    assert more.find("code") is None
+    assert (
+        "3 more papers matched.\nSee every paper of this digest:\n"
+        f"    {PAGES}/digest?day=2026-11-23&token=t\n"
+    ) in text
+    assert "paperwire digest --subscriber" not in text
+
+
 def test_empty_digest_says_nothing_matched() -> None:
     digest = _digest([], matched=0)
     note = "Nothing matched your topics among the 412 papers announced on Mon 23 Nov 2026."
@@ -545,6 +573,193 @@ def test_footer_offers_links_when_given_and_a_reply_otherwise() -> None:
     assert bare.find("td", class_="f").find("a") is None
     assert "To change your topics, reply to this email" in bare_footer
     assert "reply with “unsubscribe”" in bare_footer and "paperwire" in bare_footer
+
+
+# --- the reader's 👍 and 👎 -----------------------------------------------------------------------
+
+
+def test_with_pages_each_paper_offers_more_and_less_like_this() -> None:
+    soup = _soup(render_html(_digest(), FOOTER, Votes()))
+
+    for scored in ALL:
+        key = scored.paper.key
+        votes = _paper_cell(soup, key).find("p", class_="fb").find_all("a")
+        assert [(a.get_text(), a["href"]) for a in votes] == [
+            ("👍 More like this", f"{PAGES}/feedback?paper={key}&vote=up"),
+            ("👎 Less like this", f"{PAGES}/feedback?paper={key}&vote=down"),
+        ]
+
+
+def test_the_text_part_gives_each_vote_its_url() -> None:
+    text = render_text(_digest([MTL_PAPER, CROSS_LIST]), FOOTER, Votes())
+
+    assert (
+        "    HTML:     https://arxiv.org/html/2611.10001\n"
+        f"    👍 More like this: {PAGES}/feedback?paper=2611.10001&vote=up\n"
+        f"    👎 Less like this: {PAGES}/feedback?paper=2611.10001&vote=down\n"
+    ) in text
+    assert f"    👎 Less like this: {PAGES}/feedback?paper=2611.10005&vote=down\n" in text
+
+
+def test_without_pages_there_is_no_vote() -> None:
+    html = render_html(_digest(), FOOTER)
+    text = render_text(_digest(), FOOTER)
+
+    assert _soup(html).find("p", class_="fb") is None
+    for output in (html, text):
+        assert "like this" not in output and "/feedback" not in output
+
+
+def test_a_vote_url_of_another_scheme_is_dropped() -> None:
+    class Hostile:
+        def feedback(self, paper: str, vote: str) -> str:
+            return "javascript:alert(1)"
+
+    html = render_html(_digest([MTL_PAPER]), FOOTER, Hostile())
+
+    assert "javascript" not in html and "like this" not in html
+
+
+# --- the list of titles -------------------------------------------------------------------------
+
+
+def test_a_list_of_the_titles_at_the_top_links_down_to_each_paper() -> None:
+    soup = _soup(render_html(_digest(), FOOTER))
+
+    contents = soup.find("td", class_="h").find("ol")
+    listed = [(a.get_text(), a["href"]) for a in contents.find_all("a")]
+    assert listed == [
+        ("Multi-Task Learning with Shared Low-Rank Adapters", "#p1"),
+        (f"Attention in {SCRIPT_O}(n log n) Time", "#p2"),
+        ('Robust <script>alert(1)</script> "><img src=x onerror=alert(2)> {{ 7*7 }} {%…', "#p3"),
+        ("A Large Collaboration on Multi-Task Learning", "#p4"),
+        ("Protein Graphs for Molecule Design", "#p5"),
+        ("Adapters at Scale", "#p6"),
+    ]
+    for scored, (_, anchor) in zip(ALL, listed, strict=True):
+        assert soup.find(id=anchor[1:]) is _paper_cell(soup, scored.paper.key)
+    ids = [tag["id"] for tag in soup.find_all(id=True)]
+    assert len(ids) == len(set(ids))
+
+
+def test_the_text_part_lists_the_titles_numbered_after_the_summary() -> None:
+    text = render_text(_digest([MTL_PAPER, TEX_PAPER, CROSS_LIST]), FOOTER)
+
+    assert (
+        "Your topics: multitask learning, LoRA; authors: Jorg Muller.\n\n"
+        " 1. Multi-Task Learning with Shared Low-Rank Adapters\n"
+        f" 2. Attention in {SCRIPT_O}(n log n) Time\n"
+        " 3. Protein Graphs for Molecule Design\n\n---"
+    ) in text
+
+
+def test_a_long_title_is_cut_to_one_line_in_the_list() -> None:
+    title = "Multi-Task Learning " + "with many words of varying length " * 5
+    text = render_text(_digest([_scored(_paper("2611.10016", title, "x")), MTL_PAPER]), FOOTER)
+
+    listed = text.split("\n\n")[2].splitlines()
+    assert listed == [
+        " 1. Multi-Task Learning with many words of varying length with many…",
+        " 2. Multi-Task Learning with Shared Low-Rank Adapters",
+    ]
+    assert max(len(line) for line in listed) <= 72
+
+
+def test_a_digest_of_one_paper_has_no_list_of_titles() -> None:
+    soup = _soup(render_html(_digest([MTL_PAPER]), FOOTER))
+    text = render_text(_digest([MTL_PAPER]), FOOTER)
+
+    assert soup.find("ol") is None
+    assert text.count("Multi-Task Learning with Shared Low-Rank Adapters") == 1
+
+
+# --- followed authors ---------------------------------------------------------------------------
+
+
+def test_a_followed_author_is_emphasised_in_every_format() -> None:
+    digest = _digest([MTL_PAPER])
+
+    line = _soup(render_html(digest, FOOTER)).find("p", class_="m")
+    assert [s.get_text() for s in line.find_all("strong")] == ["Jörg Müller"]
+    assert "    Ana Rodríguez, *Jörg Müller*\n" in render_text(digest, FOOTER)
+    assert "Ana Rodríguez, **Jörg Müller** · cs.LG" in render_markdown(digest)
+
+
+def test_a_followed_author_deep_in_a_long_list_is_still_shown() -> None:
+    followed = _scored(
+        MANY_AUTHORS.paper,
+        MTL,
+        Reason("author", "Lastname7", ("authors",), ("Author 7 Lastname7",)),
+    )
+
+    cell = _paper_cell(_soup(render_html(_digest([followed]), FOOTER)), "2611.10004")
+
+    line = cell.find("p", class_="m")
+    assert line.get_text().startswith(
+        "Author 1 Lastname1, Author 2 Lastname2, Author 3 Lastname3 … Author 7 Lastname7 … "
+        "Author 12 Lastname12 (12 authors)cs.LG, also cs.AI"  # the categories after a <br>
+    )
+    assert [s.get_text() for s in line.find_all("strong")] == ["Author 7 Lastname7"]
+
+
+@pytest.mark.parametrize(
+    ("followed", "shown"),
+    [
+        ([], "A1, A2, A3 … A8 (8 authors)"),
+        (["A4"], "A1, A2, A3, [A4] … A8 (8 authors)"),
+        (["A2", "A6"], "A1, [A2], A3 … [A6] … A8 (8 authors)"),
+        (["A5", "A6"], "A1, A2, A3 … [A5], [A6] … A8 (8 authors)"),
+        (["A8"], "A1, A2, A3 … [A8] (8 authors)"),
+        (["a6"], "A1, A2, A3 … [A6] … A8 (8 authors)"),  # as the paper writes it, any case
+        (["A7"], "A1, A2, A3 … [A7], A8 (8 authors)"),
+    ],
+)
+def test_author_line_keeps_every_followed_author(followed: list[str], shown: str) -> None:
+    pieces = view.author_pieces([f"A{n}" for n in range(1, 9)], followed)
+
+    assert "".join(f"[{p.text}]" if p.matched else p.text for p in pieces) == shown
+
+
+# --- Hugging Face -------------------------------------------------------------------------------
+
+
+def test_a_trending_paper_links_its_hugging_face_page() -> None:
+    trending = _scored(
+        _paper("2611.10030", "Trending Adapters", "x", trending=Trending(DAY, upvotes=42)), MTL
+    )
+    digest = _digest([trending, MTL_PAPER])
+
+    soup = _soup(render_html(digest, FOOTER))
+
+    links = {a.get_text(): a["href"] for a in _paper_cell(soup, "2611.10030").find_all("a")}
+    assert links["Hugging Face"] == "https://huggingface.co/papers/2611.10030"
+    assert _paper_cell(soup, "2611.10001").find("a", string="Hugging Face") is None
+    text = render_text(digest, FOOTER)
+    assert (
+        "    Abstract:     https://arxiv.org/abs/2611.10030\n"
+        "    PDF:          https://arxiv.org/pdf/2611.10030\n"
+        "    HTML:         https://arxiv.org/html/2611.10030\n"
+        "    Hugging Face: https://huggingface.co/papers/2611.10030\n"
+    ) in text
+    assert "    Abstract: https://arxiv.org/abs/2611.10001\n" in text  # no wider than it needs
+    assert "[hf](https://huggingface.co/papers/2611.10030)" in render_markdown(digest)
+
+
+def test_the_hugging_face_page_a_source_gave_is_shown_once() -> None:
+    page = "https://huggingface.co/papers/2611.10031"
+    paper = _paper(
+        "2611.10031",
+        "T",
+        "x",
+        trending=Trending(DAY),
+        links=arxiv_links("2611.10031") | {"huggingface": page},
+    )
+
+    links = paper_view(_scored(paper), 1).links
+
+    assert [(link.label, link.url) for link in links if "huggingface" in link.url] == [
+        ("Hugging Face", page)
+    ]
 
 
 # --- subject ------------------------------------------------------------------------------------
@@ -596,7 +811,8 @@ def test_text_numbers_the_papers() -> None:
     text = render_text(_digest(), FOOTER)
 
     numbered = [line[:4] for line in text.splitlines() if re.match(r" ?\d+\. ", line)]
-    assert numbered == [" 1. ", " 2. ", " 3. ", " 4. ", " 5. ", " 6. "]
+    # Once in the list of titles at the top, once before each paper.
+    assert numbered == [" 1. ", " 2. ", " 3. ", " 4. ", " 5. ", " 6. "] * 2
 
 
 def test_wrap_makes_the_lines_textwrap_makes() -> None:

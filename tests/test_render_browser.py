@@ -54,6 +54,16 @@ def _digest() -> Digest:
     return Digest(profile, dt.date(2026, 11, 20), dt.date(2026, 11, 23), 412, papers, now, 40)
 
 
+class Votes:
+    """A reader's 👍 and 👎, as long as delivery.links makes them."""
+
+    def feedback(self, paper: str, vote: str) -> str:
+        return (
+            "https://paperwire.example.org/feedback?email=a.very.long.address%40example.org"
+            f"&paper={paper}&vote={vote}&token=0.{'x' * 32}"
+        )
+
+
 @pytest.fixture(scope="module")
 def measured(tmp_path_factory: pytest.TempPathFactory) -> dict[str, float]:
     """Load the email in a 320 px wide iframe and read its layout back through the title.
@@ -66,7 +76,7 @@ def measured(tmp_path_factory: pytest.TempPathFactory) -> dict[str, float]:
         unsubscribe_url="https://paperwire.example.org/unsubscribe/" + "f" * 64,
         more_hint="paperwire digest --subscriber a.long.address@example.org --since 2026-11-20",
     )
-    email = render_html(_digest(), footer)
+    email = render_html(_digest(), footer, Votes())
     directory = tmp_path_factory.mktemp("browser")
     page = directory / "probe.html"
     page.write_text(

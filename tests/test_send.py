@@ -13,13 +13,16 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 from delivering import email_channels, readers_of
 from smtpserver import SmtpTestServer
 
+from paperwire import tokens
 from paperwire.config import Settings
 from paperwire.delivery.email.compose import MESSAGE_BUDGET, compose_digest
 from paperwire.delivery.email.outbox import OutboxTransport
 from paperwire.delivery.email.smtp import SmtpTransport
+from paperwire.delivery.links import digest_subject, feedback_subject
 from paperwire.delivery.planner import send_due
 from paperwire.models import AnnounceType, Digest, Paper, Profile, Reader, ScoredPaper
 from paperwire.sources.arxiv.ids import arxiv_links
@@ -264,6 +267,108 @@ def test_a_long_digest_is_cut_to_fit_the_message_budget() -> None:
     assert shown.more == 150 - len(shown.papers)
     text = message.get_body(("plain",)).get_content()
     assert f"{shown.more} more" in text
+
+
+PAGES = "https://pages.example.org"
+SECRET = "test-secret-2f8c1d9a7b3e4f60a1c2d3e4f5a6b7c8"
+
+
+def _long_digest(count: int, matched: int) -> Digest:
+    long_abstract = ("Diffusion " + "models learn to reverse a noising process. " * 60)[:1900]
+    papers = [
+        ScoredPaper(
+            paper(
+                f"2611.{i:05d}",
+                f"Diffusion paper number {i} with a long title about score matching",
+                DAY2,
+                abstract=long_abstract,
+                authors=[f"Author {n} Surname{n}" for n in range(40)],
+            ),
+            10.0 - i / 100,
+            ["diffusion"],
+        )
+        for i in range(count)
+    ]
+    return Digest(Profile(keywords=["diffusion"]), DAY1, DAY2, 500, papers, NOW, matched)
+
+
+def _query(url: str) -> dict[str, str]:
+    from urllib.parse import parse_qsl, urlsplit
+
+    return dict(parse_qsl(urlsplit(url).query))
+
+
+def test_with_pages_each_paper_offers_a_signed_vote_and_the_rest_a_signed_page() -> None:
+    digest = _long_digest(3, matched=8)
+    reader = Reader("ada@example.org", digest.profile, name="Ada")
+    config = settings(delivery={"base_url": PAGES, "secret": SECRET})
+
+    message, _, shown = compose_digest(
+        digest, reader, config.smtp.from_address, config.delivery, NOW
+    )
+
+    html = message.get_body(("html",)).get_content()
+    soup = BeautifulSoup(html, "html.parser")
+    for scored in shown.papers:
+        key = scored.paper.key
+        cell = soup.find("td", id=f"p{shown.papers.index(scored) + 1}")
+        up, down = cell.find("p", class_="fb").find_all("a")
+        for link, vote in ((up, "up"), (down, "down")):
+            assert link["href"].startswith(f"{PAGES}/feedback?")
+            query = _query(link["href"])
+            assert (query["email"], query["paper"], query["vote"]) == ("ada@example.org", key, vote)
+            subject = feedback_subject("ada@example.org", key)
+            assert tokens.verify(SECRET, query["token"], tokens.FEEDBACK, subject, NOW)
+    [page] = soup.find("td", class_="more").find_all("a")
+    query = _query(page["href"])
+    assert page["href"].startswith(f"{PAGES}/digest?")
+    assert (query["kind"], query["day"]) == ("topics", DAY1.isoformat())
+    subject = digest_subject("ada@example.org", "topics", DAY1)
+    assert tokens.verify(SECRET, query["token"], tokens.DIGEST, subject, NOW)
+    text = message.get_body(("plain",)).get_content()
+    assert text.count(f"    👍 More like this: {PAGES}/feedback?") == 3
+    assert f"5 more papers matched.\nSee every paper of this digest:\n    {PAGES}/digest?" in text
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert f"<{PAGES}/unsubscribe?email=ada%40example.org&token=" in message["List-Unsubscribe"]
+
+
+def test_without_pages_no_vote_and_the_rest_are_a_command_away() -> None:
+    digest = _long_digest(3, matched=8)
+    reader = Reader("ada@example.org", digest.profile, name="Ada")
+    config = settings()
+
+    message, _, _ = compose_digest(digest, reader, config.smtp.from_address, config.delivery, NOW)
+
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    for part in (text, html):
+        assert "like this" not in part and "/feedback" not in part
+    assert (
+        "5 more papers matched.\nTo see them:\n"
+        f"    paperwire digest --subscriber ada@example.org --since {DAY1} --limit 8\n"
+    ) in text
+    assert message["List-Unsubscribe-Post"] is None
+
+
+def test_a_long_digest_with_its_vote_links_still_fits_the_budget() -> None:
+    digest = _long_digest(120, matched=150)
+    reader = Reader("ada@example.org", digest.profile, name="Ada")
+    config = settings(delivery={"base_url": PAGES, "secret": SECRET})
+    without = settings()
+
+    message, data, shown = compose_digest(
+        digest, reader, config.smtp.from_address, config.delivery, NOW
+    )
+    _, _, shown_without = compose_digest(
+        digest, reader, without.smtp.from_address, without.delivery, NOW
+    )
+
+    assert len(data) <= MESSAGE_BUDGET
+    assert 10 <= len(shown.papers) < len(shown_without.papers)  # the links cost some papers
+    for kind in ("plain", "html"):
+        part = message.get_body((kind,)).get_content()
+        assert part.count("vote=up") == len(shown.papers)
+    assert shown.more == 150 - len(shown.papers)
 
 
 @pytest.mark.parametrize(

@@ -19,8 +19,9 @@ from typing import Any
 
 from markupsafe import Markup
 
-from paperwire.digest.view import Footer, Piece, digest_view
+from paperwire.digest.view import FeedbackLinks, Footer, Piece, digest_view
 from paperwire.models import Digest, ScoredPaper, Trending
+from paperwire.text import clip_words
 
 TEXT_WIDTH = 72
 
@@ -105,7 +106,8 @@ def _markdown_link_text(pieces: Iterable[Piece]) -> str:
 
 
 def _plain_pieces(pieces: Iterable[Piece]) -> str:
-    return "".join(p.text for p in pieces)
+    # The text part's view marks no words of titles and abstracts, only followed authors.
+    return "".join(f"*{p.text}*" if p.matched else p.text for p in pieces)
 
 
 def wrap(text: str, width: int = TEXT_WIDTH, first: str = "", indent: str = "") -> str:
@@ -153,6 +155,7 @@ def _environment(directory: Path, kind: str) -> Any:
     environment.filters["md"] = _markdown_text
     environment.filters["link_text"] = _markdown_link_text
     environment.filters["wrap"] = wrap
+    environment.filters["clip"] = clip_words
     return environment
 
 
@@ -171,15 +174,22 @@ def _render(kind: str, template: str, **context: Any) -> str:
     return environment.get_template(template).render(**context)
 
 
-def render_html(digest: Digest, footer: Footer | None = None) -> str:
-    """The email's HTML part: a complete document, CSS inlined, from templates/digest.html.j2."""
-    document = _render("html", "digest.html.j2", view=digest_view(digest, footer))
-    return _inliner().inline(document)
+def render_html(
+    digest: Digest, footer: Footer | None = None, links: FeedbackLinks | None = None
+) -> str:
+    """The email's HTML part: a complete document, CSS inlined, from templates/digest.html.j2;
+    with `links`, a 👍 and a 👎 on each paper."""
+    view = digest_view(digest, footer, links=links)
+    return _inliner().inline(_render("html", "digest.html.j2", view=view))
 
 
-def render_text(digest: Digest, footer: Footer | None = None) -> str:
-    """The email's text/plain part, wrapped at 72 columns, from templates/digest.txt.j2."""
-    view = digest_view(digest, footer, marks=False)  # text/plain has no way to mark words
+def render_text(
+    digest: Digest, footer: Footer | None = None, links: FeedbackLinks | None = None
+) -> str:
+    """The email's text/plain part, wrapped at 72 columns, from templates/digest.txt.j2;
+    with `links`, a 👍 and a 👎 on each paper."""
+    # Text has no way to mark a word inside a title; a followed author is *starred*.
+    view = digest_view(digest, footer, marks=False, links=links)
     return _render("text", "digest.txt.j2", view=view, width=TEXT_WIDTH).rstrip() + "\n"
 
 
@@ -252,12 +262,18 @@ def digest_json(digest: Digest) -> str:
 FORMATS = ("text", "html", "markdown", "json")
 
 
-def render(digest: Digest, format: str = "text", footer: Footer | None = None) -> str:
-    """A digest in one of FORMATS: the email's text part, its HTML part, Markdown or JSON."""
+def render(
+    digest: Digest,
+    format: str = "text",
+    footer: Footer | None = None,
+    links: FeedbackLinks | None = None,
+) -> str:
+    """A digest in one of FORMATS: the email's text part, its HTML part, Markdown or JSON
+    (`footer` and `links` are the email's: for text and HTML)."""
     if format == "text":
-        return render_text(digest, footer)
+        return render_text(digest, footer, links)
     if format == "html":
-        return render_html(digest, footer)
+        return render_html(digest, footer, links)
     if format == "markdown":
         return render_markdown(digest)
     if format == "json":

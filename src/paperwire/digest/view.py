@@ -4,6 +4,9 @@ Python builds a small view of each paper (title pieces with the matched words ma
 line, why line, trimmed abstract, links) and of the digest (heading, dates, summary, subject);
 the formats (digest.formats and the templates in templates/) only lay it out. Feed text is
 never trusted: it is one line of inert text here, and escaped by each format.
+
+The links to a reader's pages (👍/👎 on a paper) come from outside, through a `FeedbackLinks`
+(delivery.links.ReaderLinks is one): the view knows no tokens, only the URLs it is given.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 from paperwire.digest.kinds import kind_named
 from paperwire.digest.words import display_term, format_window
@@ -41,6 +45,14 @@ class Footer:
     unsubscribe_mailto: str = ""  # a full "mailto:...?subject=unsubscribe" URL
     preferences_url: str = ""  # an https link to change topics
     more_hint: str = ""  # how to see papers not shown, e.g. "paperwire digest --subscriber …"
+    digest_url: str = ""  # an https link to the page of the whole digest; wins over more_hint
+
+
+class FeedbackLinks(Protocol):
+    """Where a reader's 👍 ("up") or 👎 ("down") on a paper goes; "" when nowhere.
+    delivery.links.ReaderLinks is one."""
+
+    def feedback(self, paper: str, vote: str) -> str: ...
 
 
 # --- the view model --------------------------------------------------------------------------
@@ -88,7 +100,7 @@ class PaperView:
     title: tuple[Piece, ...]
     title_text: str
     url: str  # where the title links: arXiv's abstract page, or the article's
-    authors: str  # "A, B, C … Z (12 authors)"
+    authors: tuple[Piece, ...]  # "A, B, C … Z (12 authors)", the reader's authors matched
     categories: str  # "cs.LG, also cs.AI, stat.ML", or where a paper from a journal appeared
     label: str  # "New", "Cross-list", "Updated", "Updated cross-list" or ""
     why: tuple[WhyItem, ...]
@@ -101,6 +113,13 @@ class PaperView:
     comments: int | None = None
     github_stars: int | None = None
     stats: str = ""  # "Hugging Face: 42 upvotes, 5 comments · GitHub: 120 stars" or ""
+    like_url: str = ""  # the reader's 👍 on this paper, when the digest has pages
+    dislike_url: str = ""  # the reader's 👎
+
+    @property
+    def authors_text(self) -> str:
+        """The author line as plain text."""
+        return "".join(piece.text for piece in self.authors)
 
     @property
     def why_text(self) -> str:
@@ -258,10 +277,42 @@ def _code_url(*texts: str) -> str:
 
 def author_line(authors: Sequence[str]) -> str:
     """All names up to four; beyond, the first three, "…", the last and how many there are."""
-    if len(authors) <= 4:
-        return ", ".join(one_line(a) for a in authors)
-    shown = ", ".join(one_line(a) for a in authors[:3])
-    return f"{shown} … {one_line(authors[-1])} ({len(authors)} authors)"
+    return "".join(piece.text for piece in author_pieces(authors))
+
+
+def author_pieces(authors: Sequence[str], followed: Iterable[str] = ()) -> tuple[Piece, ...]:
+    """The author line as pieces, the `followed` names (as the paper writes them: an author
+    reason's forms) matched. All names up to four; beyond, the first three, the last and how
+    many there are, and every followed name wherever it stands: "A, B, C … F … Z (12 authors)"."""
+    wanted = {one_line(name).casefold() for name in followed}
+    names = [one_line(a) for a in authors]
+    marked = [name.casefold() in wanted for name in names]
+    if len(names) <= 4:
+        shown = list(range(len(names)))
+    else:
+        shown = sorted({0, 1, 2, len(names) - 1} | {i for i, m in enumerate(marked) if m})
+    pieces: list[Piece] = []
+    plain = ""  # the text since the last matched name
+    for position, index in enumerate(shown):
+        if position:
+            plain += ", " if index == shown[position - 1] + 1 else " … "
+        if marked[index]:
+            if plain:
+                pieces.append(Piece(plain))
+            pieces.append(Piece(names[index], True))
+            plain = ""
+        else:
+            plain += names[index]
+    if len(names) > 4:
+        plain += f" ({len(names)} authors)"
+    if plain:
+        pieces.append(Piece(plain))
+    return tuple(pieces)
+
+
+def followed_authors(scored: ScoredPaper) -> list[str]:
+    """The paper's authors the reader follows, as the paper writes them."""
+    return [f for r in scored.reasons if r.kind == "author" for f in r.forms]
 
 
 def _category_line(paper: Paper) -> str:
@@ -351,16 +402,24 @@ _LINK_NAMES = (
     ("html", "HTML", "html"),
     ("url", "Article", "article"),
 )
+HUGGING_FACE_PAGE = "https://huggingface.co/papers/"  # + an arXiv id: the paper's page there
 
 
 def paper_links(paper: Paper, code: str, project: str) -> tuple[Link, ...]:
-    """The paper's links as its source gave them (plain http(s) URLs only), then code and
-    project pages, and for a paper off arXiv its DOI when no link carries it."""
+    """The paper's links as its source gave them (plain http(s) URLs only), its Hugging Face
+    page when Hugging Face featured it, then code and project pages, and for a paper off arXiv
+    its DOI when no link carries it."""
     links = [
         Link(label, short, url)
         for key, label, short in _LINK_NAMES
         if (url := plain_url(paper.links.get(key)))
     ]
+    # The Daily Papers' copy names the page; arXiv's record, merged over it, may not.
+    hugging_face = plain_url(paper.links.get("huggingface"))
+    if not hugging_face and paper.trending is not None and paper.arxiv_id:
+        hugging_face = plain_url(HUGGING_FACE_PAGE + paper.arxiv_id)
+    if hugging_face:
+        links.append(Link("Hugging Face", "hf", hugging_face))
     if paper.doi and paper.arxiv_id is None:
         doi = plain_url(f"https://doi.org/{paper.doi.strip()}")
         if doi and not any(paper.doi.strip().lower() in link.url.lower() for link in links):
@@ -373,10 +432,17 @@ def paper_links(paper: Paper, code: str, project: str) -> tuple[Link, ...]:
 
 
 def paper_view(
-    scored: ScoredPaper, rank: int, *, tex_as_text: bool = True, marks: bool = True
+    scored: ScoredPaper,
+    rank: int,
+    *,
+    tex_as_text: bool = True,
+    marks: bool = True,
+    links: FeedbackLinks | None = None,
 ) -> PaperView:
     """The view model of one listed paper. Markdown keeps TeX (`tex_as_text=False`): its
-    viewers typeset `$…$` themselves. Without `marks` (plain text), nothing is highlighted."""
+    viewers typeset `$…$` themselves. Without `marks` (plain text), no word of the title or
+    abstract is highlighted; followed authors always are. With `links`, the paper offers the
+    reader's 👍 and 👎."""
     paper = scored.paper
     hf = paper.trending
     forms = highlight_forms(scored) if marks else ()
@@ -385,25 +451,28 @@ def paper_view(
     )
     code_link = (plain_url(hf.github_repo) if hf else "") or code
     project = plain_url(hf.project_page) if hf else ""
-    links = paper_links(paper, code_link, project)
+    shown_links = paper_links(paper, code_link, project)
+    first = shown_links[0] if shown_links else None
     return PaperView(
         rank=rank,
         key=paper.key,
         title=highlight_pieces(title, forms),
         title_text=title,
-        url=links[0].url if links and links[0].short not in ("code", "project") else "",
-        authors=author_line(paper.authors),
+        url=first.url if first and first.short not in ("hf", "code", "project") else "",
+        authors=author_pieces(paper.authors, followed_authors(scored)),
         categories=one_line(_category_line(paper)),
         label=_TYPE_LABELS.get(paper.announce_type, "") if paper.announce_type else "",
         why=why_items(scored.reasons),
         abstract=highlight_pieces(abstract, forms),
-        links=links,
+        links=shown_links,
         code_url=code_link,
         project_url=project,
         upvotes=hf.upvotes if hf else None,
         comments=hf.comments if hf else None,
         github_stars=hf.github_stars if hf and plain_url(hf.github_repo) else None,
         stats=trending_stats(hf),
+        like_url=_safe_url(links.feedback(paper.key, "up"), _WEB) if links else "",
+        dislike_url=_safe_url(links.feedback(paper.key, "down"), _WEB) if links else "",
     )
 
 
@@ -417,6 +486,9 @@ def render_subject(digest: Digest) -> str:
     )
 
 
+_WEB = ("https://", "http://")
+
+
 def _safe_url(url: str, schemes: tuple[str, ...]) -> str:
     url = url.strip()
     return url if url.lower().startswith(schemes) and not any(c.isspace() for c in url) else ""
@@ -428,19 +500,22 @@ def digest_view(
     *,
     tex_as_text: bool = True,
     marks: bool = True,
+    links: FeedbackLinks | None = None,
 ) -> DigestView:
-    """The view model of a digest, shared by the HTML, text and Markdown templates."""
+    """The view model of a digest, shared by the HTML, text and Markdown templates; with
+    `links`, each paper offers the reader's 👍 and 👎."""
     footer = footer or Footer()
     footer = replace(
         footer,
         recipient=one_line(footer.recipient),
-        unsubscribe_url=_safe_url(footer.unsubscribe_url, ("https://", "http://")),
+        unsubscribe_url=_safe_url(footer.unsubscribe_url, _WEB),
         unsubscribe_mailto=_safe_url(footer.unsubscribe_mailto, ("mailto:",)),
-        preferences_url=_safe_url(footer.preferences_url, ("https://", "http://")),
+        preferences_url=_safe_url(footer.preferences_url, _WEB),
         more_hint=one_line(footer.more_hint),
+        digest_url=_safe_url(footer.digest_url, _WEB),
     )
     papers = tuple(
-        paper_view(scored, rank, tex_as_text=tex_as_text, marks=marks)
+        paper_view(scored, rank, tex_as_text=tex_as_text, marks=marks, links=links)
         for rank, scored in enumerate(digest.papers, 1)
     )
     kind = kind_named(digest.kind)

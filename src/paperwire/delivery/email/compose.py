@@ -1,13 +1,11 @@
-"""A digest as an email: its footer's signed links, its Message-ID, cut to fit 100 KB."""
+"""A digest as an email: its reader's signed links, its Message-ID, cut to fit 100 KB."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
 from email.message import EmailMessage
-from urllib.parse import urlencode
 
-from paperwire import tokens
 from paperwire.config import DeliverySettings
 from paperwire.delivery.email.message import (
     Addressing,
@@ -16,6 +14,7 @@ from paperwire.delivery.email.message import (
     message_id,
     unsubscribe_mailto_url,
 )
+from paperwire.delivery.links import ReaderLinks
 from paperwire.digest.formats import render_html, render_text
 from paperwire.digest.kinds import kind_named
 from paperwire.digest.view import Footer, render_subject
@@ -23,20 +22,6 @@ from paperwire.models import Digest, Reader
 
 # Gmail clips a message over about 102 KB; stay under 100 KB, headers included.
 MESSAGE_BUDGET = 100_000
-
-
-def reader_links(delivery: DeliverySettings, subscriber: str, now: dt.datetime) -> tuple[str, str]:
-    """(one-click unsubscribe URL, preferences URL), each with a token for its purpose
-    (paperwire.tokens: the preferences link expires); empty without a base URL."""
-    if not delivery.base_url:
-        return "", ""
-    secret = delivery.secret.get_secret_value()
-
-    def link(purpose: str) -> str:
-        token = tokens.sign(secret, purpose, subscriber, now)
-        return f"{delivery.base_url}/{purpose}?{urlencode({'email': subscriber, 'token': token})}"
-
-    return link(tokens.UNSUBSCRIBE), link(tokens.PREFERENCES)
 
 
 def more_hint(reader: Reader, digest: Digest) -> str:
@@ -59,23 +44,27 @@ def compose_digest(
     now: dt.datetime,
 ) -> tuple[EmailMessage, bytes, Digest]:
     """The email for a digest, cut to the papers that fit in MESSAGE_BUDGET bytes (the rest
-    are named as "N more papers"); returns the message, its bytes and the digest shown."""
-    unsubscribe_url, preferences_url = reader_links(delivery, reader.email, now)
+    are named as "N more papers", with a link to the digest's page when there are pages);
+    returns the message, its bytes and the digest shown. With `delivery.base_url`, each
+    paper offers a 👍 and a 👎, and the footer the reader's preferences and unsubscribe."""
+    links = ReaderLinks.of(delivery, reader.email, now)  # every URL "" without base_url
     addressing = Addressing(
         sender=sender,
         recipient=reader.email,
         recipient_name=reader.name,
         list_id=delivery.list_id,
         unsubscribe_mailto=delivery.unsubscribe,
-        unsubscribe_url=unsubscribe_url,
+        unsubscribe_url=links.unsubscribe,
     )
     footer = Footer(
         recipient=reader.email,
-        unsubscribe_url=unsubscribe_url,
+        unsubscribe_url=links.unsubscribe,
         unsubscribe_mailto=unsubscribe_mailto_url(addressing),
-        preferences_url=preferences_url,
+        preferences_url=links.preferences,
         more_hint=more_hint(reader, digest),
+        digest_url=links.digest(digest.kind, digest.window_from),
     )
+    feedback = links if delivery.base_url else None
     identifier = message_id(reader.email, digest.window_from, digest.window_to, sender, digest.kind)
 
     def build(shown: int) -> tuple[EmailMessage, bytes, Digest]:
@@ -83,8 +72,8 @@ def compose_digest(
         message = compose_message(
             addressing=addressing,
             subject=render_subject(cut),
-            text=render_text(cut, footer),
-            html=render_html(cut, footer),
+            text=render_text(cut, footer, feedback),
+            html=render_html(cut, footer, feedback),
             message_id=identifier,
             date=now,
         )
