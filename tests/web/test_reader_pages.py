@@ -293,9 +293,11 @@ def test_feedback_on_the_digest_page_returns_to_the_page_and_never_elsewhere(sit
     _send(site)
     day = site.store.ledger.deliveries("ada@example.org")[0].window_from
     page = site.http.get(_links(site).digest("topics", day))
-    forms = re.findall(r'<form method="post" action="[^"]+/feedback">(.*?)</form>', page.text, re.S)
-    fields = _form_fields(forms[0])
-    assert fields["vote"] == "up"
+    forms = re.findall(
+        r'<form class="votes" method="post" action="[^"]+/feedback">(.*?)</form>', page.text, re.S
+    )
+    assert len(forms) == 3
+    fields = _form_fields(forms[0]) | {"vote": "up"}  # the 👍 button's name and value
 
     answer = site.http.post(
         site.url + "/feedback",
@@ -303,6 +305,7 @@ def test_feedback_on_the_digest_page_returns_to_the_page_and_never_elsewhere(sit
         allow_redirects=False,
     )
     assert answer.status_code == 200  # recorded, but no redirect to anywhere it names
+    site.store.feedback.remove("ada@example.org", fields["paper"])
     answer = site.http.post(site.url + "/feedback", data=fields, allow_redirects=False)
 
     assert answer.status_code == 303
@@ -311,7 +314,10 @@ def test_feedback_on_the_digest_page_returns_to_the_page_and_never_elsewhere(sit
     assert parse_qs(urlsplit(location).query)["kind"] == ["topics"]
     assert [v.via for v in site.store.feedback.votes("ada@example.org")] == ["web"]
     again = site.http.get(site.url + location)
-    assert 'aria-pressed="true"' in again.text
+    assert again.text.count('aria-pressed="true"') == 1
+    # Pressed again, the button takes the vote back.
+    site.http.post(site.url + "/feedback", data=fields, allow_redirects=False)
+    assert site.store.feedback.votes("ada@example.org") == []
 
 
 def test_hostile_text_in_a_paper_stays_text_on_the_page(site: Site) -> None:

@@ -61,7 +61,12 @@ def command(app: AppContext, host: str, port: int, workers: int, proxies: str) -
     settings = app.settings
     if settings.database.url.startswith("sqlite") and ":memory:" in settings.database.url:
         raise UsageError("database.url: web needs a database file, not sqlite :memory:")
-    web_app = create_app(settings, app.store)  # refuses without base_url and secret
+    from paperwire.store import open_store
+    from paperwire.web.app import THREADS, check_settings
+
+    check_settings(settings)  # before the database is opened
+    # One pooled connection for each thread serving requests.
+    web_app = create_app(settings, open_store(settings.database.url, connections=THREADS))
     options: dict[str, Any] = {
         "host": host,
         "port": port,

@@ -522,9 +522,11 @@ def _upsert_one(
     connection.execute(statement.on_conflict_do_update(index_elements=keys, set_=update))
 
 
-def open_store(url: str, *, upgrade: bool = True) -> Store:
-    """Open the database at `url`, applying pending migrations unless told not to."""
-    store = Store(create_store_engine(url))
+def open_store(url: str, *, upgrade: bool = True, connections: int | None = None) -> Store:
+    """Open the database at `url`, applying pending migrations unless told not to.
+    `connections`: how many connections to keep open for threads working at once (a web
+    server's; default SQLAlchemy's 5)."""
+    store = Store(create_store_engine(url, connections=connections))
     if upgrade:
         store.upgrade()
     return store

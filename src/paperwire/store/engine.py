@@ -32,8 +32,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def create_store_engine(url: str) -> Engine:
-    """An Engine for `url`; for a SQLite file, its folder is created and pragmas are set."""
+def create_store_engine(url: str, *, connections: int | None = None) -> Engine:
+    """An Engine for `url`; for a SQLite file, its folder is created and pragmas are set.
+    `connections`: the pool's size (connections kept open), when not SQLAlchemy's 5."""
     try:
         parsed = make_url(url)
     except (ArgumentError, ValueError):
@@ -60,6 +61,10 @@ def create_store_engine(url: str) -> Engine:
         # A connection the server closed (a restart, a killed session) is noticed when taken
         # from the pool and replaced, instead of failing the next query.
         kwargs["pool_pre_ping"] = True
+    if connections is not None and (parsed.database or "") != ":memory:":
+        # More threads than pooled connections open and close one (and set its pragmas) at
+        # every request.
+        kwargs |= {"pool_size": connections, "max_overflow": connections}
     try:
         engine = create_engine(parsed, **kwargs)
     except (ArgumentError, ImportError) as exc:

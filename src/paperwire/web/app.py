@@ -11,16 +11,19 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import dataclasses
 import datetime as dt
 import json
 import logging
 import re
-from collections.abc import Callable, Mapping
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+import anyio.to_thread
 from markupsafe import Markup
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -42,6 +45,7 @@ from paperwire.errors import PaperwireError, UsageError
 from paperwire.models import Origin, Reader, ScoredPaper
 from paperwire.store import Store
 from paperwire.store.feedback import DOWN, UP
+from paperwire.store.ledger import ListedPaper
 from paperwire.subscriptions import Subscriptions, settings_of
 from paperwire.web import forms, guard, mail
 
@@ -53,6 +57,11 @@ NO_VOTE = ("none", 0, "Remove my vote")
 KINDS = ("topics", "trending")
 FEED_NAME = re.compile(r"[A-Za-z0-9_-]{16,64}\.xml")
 MAX_FORM_BYTES = 64_000
+ENTRIES_CACHED = 128  # digests' laid-out papers kept per process
+# Requests served at once by each process's threads (the store's work, a confirmation mail):
+# the handlers are mostly CPU, so a few threads serve as fast as many, and the store keeps
+# one connection for each.
+THREADS = 10
 
 
 def _b64(data: bytes) -> str:
@@ -70,6 +79,17 @@ class VoteButton:
     label: str
     sends: str
     pressed: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class DigestEntry:
+    """One paper of a digest's page, laid out (`block`: its HTML, as the email shows it)."""
+
+    key: str
+    rank: int
+    title: str
+    shown: bool
+    block: str
 
 
 @dataclasses.dataclass
@@ -101,6 +121,7 @@ class Pages:
         self.base_url = settings.delivery.base_url
         self.secret = settings.delivery.secret.get_secret_value()
         self.limiter = guard.RateLimiter(store, limits)
+        self.entries: OrderedDict[tuple[object, ...], list[DigestEntry]] = OrderedDict()
         self.static = templates / "web" / "paperwire.css"
         self.env = Environment(
             loader=FileSystemLoader(templates / "web"),
@@ -436,37 +457,26 @@ class Pages:
                 404,
             )
         delivery, listed = found
-        papers = self.store.get_papers([p.key for p in listed])
+        entries = self.digest_entries(delivery.id, email, listed)
         votes = {v.paper: v.vote for v in self.store.feedback.votes(email)}
         links = self.links(email)
-        scored = [
-            (item, ScoredPaper(papers[item.key], item.score, [], list(item.reasons)))
-            for item in listed
-            if item.key in papers
+        items = [
+            {
+                "entry": entry,
+                # A button pressed again takes its vote back.
+                "buttons": [
+                    VoteButton(label, name, votes.get(entry.key, 0) == value)
+                    for name, value, label in BUTTONS
+                ],
+                "feedback_token": tokens.sign(
+                    self.secret,
+                    tokens.FEEDBACK,
+                    feedback_subject(email, entry.key),
+                    self.clock(),
+                ),
+            }
+            for entry in entries
         ]
-        self.explain(delivery.id, email, [s for item, s in scored if not item.reasons])
-        items = []
-        for rank, (item, one) in enumerate(scored, 1):
-            paper = one.paper
-            view = paper_view(one, rank)
-            vote = votes.get(paper.key, 0)
-            items.append(
-                {
-                    "view": view,
-                    "shown": item.shown,
-                    # Each button sets its vote, or takes it back when it is the one given.
-                    "buttons": [
-                        VoteButton(label, "none" if vote == value else name, vote == value)
-                        for name, value, label in BUTTONS
-                    ],
-                    "feedback_token": tokens.sign(
-                        self.secret,
-                        tokens.FEEDBACK,
-                        feedback_subject(email, paper.key),
-                        self.clock(),
-                    ),
-                }
-            )
         return Page(
             "digest.html.j2",
             {
@@ -478,11 +488,41 @@ class Pages:
                 "dates": format_window(delivery.window_from, delivery.window_to),
                 "subject": delivery.subject,
                 "items": items,
-                "in_email": sum(1 for i in items if i["shown"]),
+                "in_email": sum(1 for e in entries if e.shown),
                 "csrf": guard.form_token(self.secret, cookie, email.lower(), self.clock()),
                 "preferences_url": links.preferences,
             },
         )
+
+    def digest_entries(
+        self, delivery_id: int, email: str, listed: list[ListedPaper]
+    ) -> list[DigestEntry]:
+        """A recorded digest's papers, each laid out once: kept for the page's next visits
+        (a vote sends the reader back to it), in a small cache per process."""
+        key = (delivery_id, tuple((p.key, bool(p.reasons)) for p in listed))
+        cached = self.entries.get(key)
+        if cached is not None:
+            self.entries.move_to_end(key)
+            return cached
+        papers = self.store.get_papers([p.key for p in listed])
+        scored = [
+            (item, ScoredPaper(papers[item.key], item.score, [], list(item.reasons)))
+            for item in listed
+            if item.key in papers
+        ]
+        unexplained = [s for item, s in scored if not item.reasons]
+        self.explain(delivery_id, email, unexplained)
+        block = self.env.get_template("paper.html.j2").module.paper  # type: ignore[attr-defined]
+        entries = []
+        for rank, (item, one) in enumerate(scored, 1):
+            view = paper_view(one, rank)
+            entries.append(DigestEntry(view.key, rank, view.title_text, item.shown, block(view)))
+        if unexplained:  # now kept in the ledger with their reasons
+            key = (delivery_id, tuple((p.key, True) for p in listed))
+        self.entries[key] = entries
+        if len(self.entries) > ENTRIES_CACHED:
+            self.entries.popitem(last=False)
+        return entries
 
     def explain(self, delivery_id: int, email: str, unexplained: list[ScoredPaper]) -> None:
         """Why lines for a digest's papers its email did not show: worked out when its page is
@@ -511,6 +551,10 @@ class Pages:
         paper = self.store.get_paper(paper_key)
         if paper is None:
             return Page("message.html.j2", {"title": "No such paper", "lines": []}, 404)
+        if via == "web" and vote in VOTES:  # a button pressed again takes its vote back
+            given = {v.paper: v.vote for v in self.store.feedback.votes(email)}
+            if given.get(paper.key) == VOTES[vote]:
+                vote = "none"
         if vote == "none":
             self.store.feedback.remove(email, paper.key)
         else:
@@ -543,16 +587,8 @@ def _param(values: Mapping[str, Any], name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
-def create_app(
-    settings: Settings,
-    store: Store,
-    *,
-    clock: Callable[[], dt.datetime] | None = None,
-    limits: guard.Limits | None = None,
-    templates: Path | None = None,
-) -> Starlette:
-    """The readers' pages for one configured paperwire. Needs `delivery.base_url` and
-    `delivery.secret` (UsageError naming the key otherwise)."""
+def check_settings(settings: Settings) -> None:
+    """UsageError naming what the pages need and the configuration lacks."""
     delivery = settings.delivery
     if not delivery.base_url:
         raise UsageError(
@@ -564,6 +600,20 @@ def create_app(
             "delivery.secret: needed by paperwire web (it signs every link; better set "
             "PAPERWIRE_DELIVERY__SECRET)"
         )
+
+
+def create_app(
+    settings: Settings,
+    store: Store,
+    *,
+    clock: Callable[[], dt.datetime] | None = None,
+    limits: guard.Limits | None = None,
+    templates: Path | None = None,
+) -> Starlette:
+    """The readers' pages for one configured paperwire. Needs `delivery.base_url` and
+    `delivery.secret` (UsageError naming the key otherwise)."""
+    check_settings(settings)
+    delivery = settings.delivery
     pages = Pages(
         settings,
         store,
@@ -751,6 +801,10 @@ def create_app(
     async def home(request: Request) -> Response:
         return RedirectResponse(f"{urlsplit(pages.base_url).path}/subscribe", status_code=303)
 
+    async def no_icon(request: Request) -> Response:
+        # Browsers ask for one; the pages have none (and a 404 would be logged each time).
+        return Response(status_code=204, headers={"cache-control": "public, max-age=86400"})
+
     async def health(request: Request) -> Response:
         return Response("ok\n", media_type="text/plain")
 
@@ -766,9 +820,20 @@ def create_app(
         Route("/feeds/{name}", feed),
         Route("/static/paperwire.css", stylesheet),
         Route("/healthz", health),
+        Route("/favicon.ico", no_icon),
     ]
     https = delivery.base_url.startswith("https://")
-    return Starlette(routes=routes, middleware=[Middleware(guard.SecurityHeaders, https=https)])
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = THREADS
+        yield
+
+    return Starlette(
+        routes=routes,
+        middleware=[Middleware(guard.SecurityHeaders, https=https)],
+        lifespan=lifespan,
+    )
 
 
 def app_from_environment() -> Starlette:
@@ -780,7 +845,8 @@ def app_from_environment() -> Starlette:
     from paperwire.store import open_store
 
     settings = load_settings(None, os.environ)
-    return create_app(settings, open_store(settings.database.url))
+    check_settings(settings)
+    return create_app(settings, open_store(settings.database.url, connections=THREADS))
 
 
 __all__ = ["PaperView", "create_app"]
