@@ -264,12 +264,14 @@ def _clean_environment(home: Path) -> dict[str, str]:
 class Server:
     """`paperwire web` in a subprocess, until stop()."""
 
-    def __init__(self, config: Path, port: int, workers: int, home: Path) -> None:
+    def __init__(
+        self, config: Path, port: int, workers: int, home: Path, python: str = sys.executable
+    ) -> None:
         self.port = port
         self.log_path = home / "web.log"
         self.log = open(self.log_path, "wb")  # noqa: SIM115 (closed in stop)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "paperwire", "web", "--config", str(config),
+            [python, "-m", "paperwire", "web", "--config", str(config),
              "--port", str(port), "--workers", str(workers), "-q"],
             cwd=home,
             env=_clean_environment(home),
@@ -585,6 +587,12 @@ def main() -> int:
     parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured, per scenario")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument(
+        "--server-python",
+        default=sys.executable,
+        help="the Python whose paperwire serves the pages (another commit's venv, to compare "
+        "in one run: the store is filled by this one)",
+    )
+    parser.add_argument(
         "--database",
         metavar="URL",
         help="a PostgreSQL database to use (a fresh schema, dropped afterwards), e.g. "
@@ -642,7 +650,7 @@ def bench(args: argparse.Namespace, work: Path, url: str, store_name: str) -> in
     # More one-click readers than the fastest server could take (2,000 a second).
     wanted = int(2_000 * (args.warmup + args.seconds) * len(args.clients))
     pool = min(args.readers // 2 - args.digest_readers, wanted)
-    server = Server(config, port, args.workers, work)
+    server = Server(config, port, args.workers, work, args.server_python)
     results: list[dict[str, object]] = []
     try:
         server.wait_ready()
