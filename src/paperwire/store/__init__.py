@@ -251,22 +251,30 @@ class Store:
         as "doi:10.1101/743294" — by the id asked for."""
         found: dict[str, Paper] = {}
         with self.engine.connect() as connection:
-            keys = keys_for(connection, list(ids))
-            wanted = sorted(set(keys.values()))
-            papers: dict[str, Paper] = {}
-            for start in range(0, len(wanted), 500):
-                chunk = wanted[start : start + 500]
-                query = (
-                    select(PAPERS, *_TRENDING_COLUMNS)
-                    .outerjoin(TRENDING, TRENDING.c.paper_id == PAPERS.c.id)
-                    .where(PAPERS.c.id.in_(chunk))
-                )
-                for row in connection.execute(query):
-                    papers[row.id] = paper_from_row(row)
-        for asked, key in keys.items():
-            if key in papers:
-                found[asked] = papers[key]
+            # Most ids asked for are keys (a digest's, a link's): one query finds those.
+            wanted = list(dict.fromkeys(ids))
+            papers = self._papers_by_key(connection, wanted)
+            found = {i: papers[i] for i in wanted if i in papers}
+            others = [i for i in wanted if i not in papers]
+            if others:
+                keys = keys_for(connection, others)
+                papers = self._papers_by_key(connection, sorted(set(keys.values())))
+                found |= {asked: papers[key] for asked, key in keys.items() if key in papers}
         return found
+
+    @staticmethod
+    def _papers_by_key(connection: Connection, keys: Sequence[str]) -> dict[str, Paper]:
+        papers: dict[str, Paper] = {}
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            query = (
+                select(PAPERS, *_TRENDING_COLUMNS)
+                .outerjoin(TRENDING, TRENDING.c.paper_id == PAPERS.c.id)
+                .where(PAPERS.c.id.in_(chunk))
+            )
+            for row in connection.execute(query):
+                papers[row.id] = paper_from_row(row)
+        return papers
 
     # --- Hugging Face's Daily Papers ------------------------------------------------------------
 

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, delete, func, select
 
-from paperwire.store.tables import FEEDBACK, UNSUBSCRIBED, WEB_ATTEMPTS
+from paperwire.models import Origin
+from paperwire.store.tables import FEEDBACK, SUBSCRIBERS, UNSUBSCRIBED, WEB_ATTEMPTS
 from paperwire.store.upsert import dialect_insert
 
 UP, DOWN = 1, -1
@@ -96,14 +97,22 @@ class Unsubscribed:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def add(self, email: str, via: str, now: dt.datetime) -> bool:
-        """Record that an address unsubscribed; False when it already had."""
+    def add(self, email: str, via: str, now: dt.datetime, *, forget: bool = False) -> bool:
+        """Record that an address unsubscribed; False when it already had. With `forget`,
+        the reader's settings go too, in the same transaction (unless the configuration
+        file keeps them: the file wins for its readers)."""
         key = email.strip().lower()
         with self.engine.begin() as connection:
             statement = dialect_insert(connection, UNSUBSCRIBED).values(
                 email=key, via=via, created_at=now
             )
             result = connection.execute(statement.on_conflict_do_nothing())
+            if forget:
+                connection.execute(
+                    delete(SUBSCRIBERS).where(
+                        SUBSCRIBERS.c.email == key, SUBSCRIBERS.c.origin != Origin.CONFIG
+                    )
+                )
         return bool(result.rowcount)
 
     def remove(self, email: str) -> bool:
