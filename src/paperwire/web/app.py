@@ -20,7 +20,7 @@ import re
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
 
 import anyio.to_thread
@@ -49,6 +49,9 @@ from paperwire.store.ledger import ListedPaper
 from paperwire.subscriptions import Subscriptions, settings_of
 from paperwire.web import forms, guard, mail
 
+if TYPE_CHECKING:
+    from paperwire.digest.select import DigestBuilder
+
 log = logging.getLogger(__name__)
 
 VOTES = {"up": UP, "down": DOWN}
@@ -62,6 +65,7 @@ ENTRIES_CACHED = 256  # digests' laid-out papers kept per process (~20 MB)
 # the handlers are mostly CPU, so a few threads serve as fast as many, and the store keeps
 # one connection for each.
 THREADS = 10
+BUILDER_LIFETIME = dt.timedelta(minutes=10)
 
 
 def _b64(data: bytes) -> str:
@@ -121,6 +125,7 @@ class Pages:
         self.base_url = settings.delivery.base_url
         self.secret = settings.delivery.secret.get_secret_value()
         self.limiter = guard.RateLimiter(store, limits)
+        self._builder: DigestBuilder | None = None
         self.entries: OrderedDict[tuple[object, ...], list[DigestEntry]] = OrderedDict()
         self.static = templates / "web" / "paperwire.css"
         self.env = Environment(
@@ -522,6 +527,16 @@ class Pages:
             self.entries.popitem(last=False)
         return entries
 
+    def builder(self) -> DigestBuilder:
+        """The ranker's builder, with the corpus statistics as they were at most
+        BUILDER_LIFETIME ago (reading them is most of explaining one page)."""
+        from paperwire.digest.select import DigestBuilder
+
+        now = self.clock()
+        if self._builder is None or now - self._builder.now > BUILDER_LIFETIME:
+            self._builder = DigestBuilder.from_settings(self.store, self.settings, now=now)
+        return self._builder
+
     def explain(self, delivery_id: int, email: str, unexplained: list[ScoredPaper]) -> None:
         """Why lines for a digest's papers its email did not show: worked out when its page is
         first opened (planning thousands of digests does not pay for pages nobody opens), with
@@ -529,9 +544,7 @@ class Pages:
         reader = self.store.subscribers.get(email)
         if not unexplained or reader is None:
             return
-        from paperwire.digest.select import DigestBuilder
-
-        builder = DigestBuilder.from_settings(self.store, self.settings, now=self.clock())
+        builder = self.builder()
         liked = self.store.feedback.liked([reader.email], LIKED_EXAMPLES)
         categories = self.settings.sources.arxiv.categories
         profile = effective_profile(reader, categories, liked.get(reader.email.lower(), ()))
