@@ -586,7 +586,7 @@ def test_with_pages_each_paper_offers_more_and_less_like_this() -> None:
         votes = _paper_cell(soup, key).find("p", class_="fb").find_all("a")
         assert [(a.get_text(), a["href"]) for a in votes] == [
             ("👍 More like this", f"{PAGES}/feedback?paper={key}&vote=up"),
-            ("👎 Less like this", f"{PAGES}/feedback?paper={key}&vote=down"),
+            ("👎 Not for me", f"{PAGES}/feedback?paper={key}&vote=down"),
         ]
 
 
@@ -596,9 +596,9 @@ def test_the_text_part_gives_each_vote_its_url() -> None:
     assert (
         "    HTML:     https://arxiv.org/html/2611.10001\n"
         f"    👍 More like this: {PAGES}/feedback?paper=2611.10001&vote=up\n"
-        f"    👎 Less like this: {PAGES}/feedback?paper=2611.10001&vote=down\n"
+        f"    👎 Not for me: {PAGES}/feedback?paper=2611.10001&vote=down\n"
     ) in text
-    assert f"    👎 Less like this: {PAGES}/feedback?paper=2611.10005&vote=down\n" in text
+    assert f"    👎 Not for me: {PAGES}/feedback?paper=2611.10005&vote=down\n" in text
 
 
 def test_without_pages_there_is_no_vote() -> None:

@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
+import requests
 from sitekit import Site
 
 from paperwire.models import Origin
-from paperwire.web.guard import Limits
+from paperwire.web.guard import Limits, client_key
 
 
 def _form(site: Site, **fields: Any) -> dict[str, Any]:
@@ -183,3 +187,93 @@ def test_an_unsubscribed_reader_may_subscribe_again(site: Site) -> None:
     assert "ada@example.org" not in site.store.unsubscribed
     reader = site.store.subscribers.get("ada@example.org")
     assert reader is not None and reader.profile.keywords == ["diffusion"]
+
+
+def test_simultaneous_requests_cannot_pass_the_address_limit(make_site: Any) -> None:
+    site: Site = make_site(limits=Limits(per_client=1000, per_address=3))
+    data = _form(site, email="victim@example.org", keywords="x")
+    cookies = site.http.cookies.get_dict()
+
+    def send(_: int) -> int:
+        with requests.Session() as http:
+            http.cookies.update(cookies)
+            return http.post(site.url + "/subscribe", data=data, timeout=30).status_code
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        statuses = list(pool.map(send, range(24)))
+
+    assert statuses == [200] * 24
+    assert len(site.mails_to("victim@example.org")) == 3
+
+
+def test_the_site_sends_a_bounded_number_of_confirmation_mails(make_site: Any) -> None:
+    site: Site = make_site(limits=Limits(per_client=100, per_address=3, per_site=4))
+
+    for n in range(6):
+        assert _subscribe(site, email=f"r{n}@example.org", keywords="x").status_code == 200
+
+    assert len(site.smtp.messages) == 4
+
+
+def test_typos_do_not_count_against_a_client(make_site: Any) -> None:
+    site: Site = make_site(limits=Limits(per_client=2, per_address=3))
+
+    for _ in range(5):
+        assert _subscribe(site, email="grace@example", keywords="x").status_code == 400
+    answers = [_subscribe(site, email=f"r{n}@example.org", keywords="x") for n in range(3)]
+
+    assert [a.status_code for a in answers] == [200, 200, 429]
+
+
+def test_a_confirmation_link_works_once(site: Site) -> None:
+    _subscribe(site, email="grace@example.org", keywords="LoRA")
+    page = site.http.get(site.link_in(site.mails_to("grace@example.org")[0], "confirm"))
+    data = dict(re.findall(r'name="(data|token)" value="([^"]+)"', page.text))
+    assert site.http.post(site.url + "/confirm", data=data).status_code == 200
+    site.store.unsubscribed.add("grace@example.org", "one-click", site.clock(), forget=True)
+
+    again = site.http.post(site.url + "/confirm", data=data)
+
+    assert again.status_code == 403
+    assert "grace@example.org" in site.store.unsubscribed  # a replay does not undo leaving
+    assert site.store.subscribers.get("grace@example.org") is None
+
+
+def test_a_large_form_is_refused_also_when_sent_in_chunks(site: Site) -> None:
+    data = _form(site, email="grace@example.org")
+    body = urlencode(data | {"keywords": "x" * 200_000}).encode()
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: Transfer-Encoding: chunked
+        for start in range(0, len(body), 8192):
+            yield body[start : start + 8192]
+
+    answer = site.http.post(
+        site.url + "/subscribe",
+        data=chunks(),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+
+    assert answer.status_code == 413
+    assert site.smtp.messages == []
+
+
+def test_a_form_gives_at_most_fifty_keywords_of_a_hundred_characters(site: Site) -> None:
+    many = _subscribe(site, email="g@example.org", keywords="\n".join(f"k{n}" for n in range(51)))
+    long = _subscribe(site, email="g@example.org", keywords="y" * 101)
+
+    assert many.status_code == long.status_code == 400
+    assert "Keywords: at most 50, one per line" in html.unescape(many.text)
+    assert "at most 100 characters" in html.unescape(long.text)
+    assert site.smtp.messages == []
+
+
+@pytest.mark.parametrize(
+    ("host", "key"),
+    [
+        ("192.0.2.7", "192.0.2.7"),
+        ("2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64"),
+        ("2001:db8:1:2:ffff::1", "2001:db8:1:2::/64"),
+    ],
+)
+def test_one_client_is_an_ipv4_address_or_an_ipv6_network(host: str, key: str) -> None:
+    assert client_key(host) == key

@@ -74,7 +74,8 @@ def command(app: AppContext, host: str, port: int, workers: int, proxies: str) -
         "forwarded_allow_ips": proxies,
         "server_header": False,
         "log_level": "warning" if app.quiet else "info",
-        "access_log": app.verbosity > 0,
+        # Never: a request's query holds a reader's address and a lasting token.
+        "access_log": False,
     }
     if not app.quiet:
         click.echo(

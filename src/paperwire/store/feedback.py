@@ -7,7 +7,7 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, delete, func, select
+from sqlalchemy import Engine, delete, func, select, text
 
 from paperwire.models import Origin
 from paperwire.store.tables import FEEDBACK, SUBSCRIBERS, UNSUBSCRIBED, WEB_ATTEMPTS
@@ -99,8 +99,8 @@ class Unsubscribed:
 
     def add(self, email: str, via: str, now: dt.datetime, *, forget: bool = False) -> bool:
         """Record that an address unsubscribed; False when it already had. With `forget`,
-        the reader's settings go too, in the same transaction (unless the configuration
-        file keeps them: the file wins for its readers)."""
+        the reader's settings and votes go too, in the same transaction (the configuration
+        file's readers keep their settings: the file wins for them)."""
         key = email.strip().lower()
         with self.engine.begin() as connection:
             statement = dialect_insert(connection, UNSUBSCRIBED).values(
@@ -113,6 +113,7 @@ class Unsubscribed:
                         SUBSCRIBERS.c.email == key, SUBSCRIBERS.c.origin != Origin.CONFIG
                     )
                 )
+                connection.execute(delete(FEEDBACK).where(FEEDBACK.c.subscriber == key))
         return bool(result.rowcount)
 
     def remove(self, email: str) -> bool:
@@ -142,7 +143,7 @@ def attempt_key(kind: str, value: str) -> str:
 
 
 class Attempts:
-    """Counts what the readers' pages limit (subscriptions per address, per client)."""
+    """Counts what the readers' pages limit (subscriptions per address, per client, in all)."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -152,8 +153,28 @@ class Attempts:
         with self.engine.connect() as connection:
             return int(connection.execute(query).scalar_one())
 
-    def add(self, keys: list[str], now: dt.datetime, *, forget_before: dt.datetime) -> None:
-        """Count one attempt under each key, and forget attempts older than `forget_before`."""
+    def allow(self, key: str, limit: int, since: dt.datetime, now: dt.datetime) -> bool:
+        """Count one attempt under `key` unless `limit` were counted since `since`: whether
+        it was. One transaction, under a lock on the key, so that attempts at the same
+        moment (other threads, other processes) cannot all pass."""
         with self.engine.begin() as connection:
-            connection.execute(WEB_ATTEMPTS.insert(), [{"key": k, "at": now} for k in keys])
-            connection.execute(delete(WEB_ATTEMPTS).where(WEB_ATTEMPTS.c.at < forget_before))
+            if connection.dialect.name == "postgresql":
+                connection.execute(
+                    text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key}
+                )
+            else:  # SQLite: take the write lock now (BEGIN IMMEDIATE's effect)
+                connection.execute(
+                    delete(WEB_ATTEMPTS).where(WEB_ATTEMPTS.c.key == key, WEB_ATTEMPTS.c.at < since)
+                )
+            counted = connection.execute(
+                select(func.count()).where(WEB_ATTEMPTS.c.key == key, WEB_ATTEMPTS.c.at >= since)
+            ).scalar_one()
+            if counted >= limit:
+                return False
+            connection.execute(WEB_ATTEMPTS.insert().values(key=key, at=now))
+        return True
+
+    def forget(self, before: dt.datetime) -> None:
+        """Forget attempts older than `before`."""
+        with self.engine.begin() as connection:
+            connection.execute(delete(WEB_ATTEMPTS).where(WEB_ATTEMPTS.c.at < before))

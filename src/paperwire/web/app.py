@@ -42,7 +42,7 @@ from paperwire.digest.kinds import kind_named
 from paperwire.digest.view import PaperView, paper_view
 from paperwire.digest.words import format_window
 from paperwire.errors import PaperwireError, UsageError
-from paperwire.models import Origin, Reader, ScoredPaper
+from paperwire.models import Origin, Paper, Reader, ScoredPaper
 from paperwire.store import Store
 from paperwire.store.feedback import DOWN, UP
 from paperwire.store.ledger import ListedPaper
@@ -55,7 +55,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 VOTES = {"up": UP, "down": DOWN}
-BUTTONS = (("up", UP, "👍 More like this"), ("down", DOWN, "👎 Less like this"))
+BUTTONS = (("up", UP, "👍 More like this"), ("down", DOWN, "👎 Not for me"))
 NO_VOTE = ("none", 0, "Remove my vote")
 KINDS = ("topics", "trending")
 FEED_NAME = re.compile(r"[A-Za-z0-9_-]{16,64}\.xml")
@@ -225,15 +225,17 @@ class Pages:
         categories = [c for c in form.getlist("categories") if isinstance(c, str)]
         values = forms.FormValues.submitted(form, categories)
         now = self.clock()
+        try:
+            data = forms.settings_from_form(form, categories) | {"email": values.email}
+            checked = self.subscriptions().check(data, names=forms.NAMES)
+        except UsageError as exc:
+            return self.subscribe_form(cookie, values, str(exc))
+        # Only a request that could send a mail counts (a typo costs nothing).
         if not self.limiter.allow_client(client, now):
             page = self.subscribe_form(cookie, values, "Too many attempts from your network.")
             page.status = 429
             return page
-        data = forms.settings_from_form(form, categories) | {"email": values.email}
-        try:
-            checked = self.subscriptions().check(data, names=forms.NAMES)
-        except UsageError as exc:
-            return self.subscribe_form(cookie, values, str(exc))
+        self.limiter.forget_old(now)
         email = checked.email
         answer = Page(
             "message.html.j2",
@@ -248,6 +250,9 @@ class Pages:
         # The same answer whatever happens next: the page never tells who is subscribed.
         if not self.limiter.allow_address(email, now):
             log.info("subscribe: confirmation mails to one address limited")
+            return answer
+        if not self.limiter.allow_site(now):
+            log.warning("subscribe: the site's confirmation mails per hour are used up")
             return answer
         existing = self.store.subscribers.get(email)
         if existing is not None and email.lower() not in self.store.unsubscribed:
@@ -295,7 +300,7 @@ class Pages:
 
     def confirm(self, data: str, token: str) -> Page:
         asked = self.confirm_data(data, token)
-        if asked is None:
+        if asked is None or not self.limiter.first_use(token, self.clock()):
             return self.bad_link("This confirmation link")
         subscriptions = self.subscriptions()
         email = str(asked.get("email", ""))
@@ -380,12 +385,10 @@ class Pages:
                 error="Your settings are kept in the site's configuration file: "
                 "ask its operator to change them.",
             )
-        changes = forms.settings_from_form(form, categories) | {"paused": values.paused}
-        # A setting the form does not show stays as it is; those it shows may be emptied.
-        for name in ("max_papers",):
-            if name not in changes:
-                changes[name] = None
         try:
+            changes = forms.settings_from_form(form, categories) | {"paused": values.paused}
+            # A setting the form does not show stays as it is; those it shows may be emptied.
+            changes.setdefault("max_papers", None)
             edited = self.subscriptions().edit(reader.email, changes, names=forms.NAMES)
         except UsageError as exc:
             return self.preferences_form(reader, token, cookie, values, error=str(exc))
@@ -426,8 +429,12 @@ class Pages:
     def unsubscribe(self, email: str, token: str, via: str) -> Page:
         if not tokens.verify(self.secret, token, tokens.UNSUBSCRIBE, email, self.clock()):
             return self.bad_link("This unsubscribe link")
-        # Their settings go (not the file's readers'); the ledger stays.
+        # Their settings and votes go (the file's readers keep their settings), and their
+        # feed; the ledger stays (what was sent is never sent again).
         self.store.unsubscribed.add(email, via, self.clock(), forget=True)
+        name = self.store.state("atom").get(email.strip().lower())
+        if isinstance(name, str) and FEED_NAME.fullmatch(f"{name}.xml"):
+            (Path(self.settings.delivery.feeds_dir) / f"{name}.xml").unlink(missing_ok=True)
         return Page(
             "message.html.j2",
             {
@@ -442,7 +449,7 @@ class Pages:
 
     # --- a delivered digest, and feedback ---------------------------------------------------------
 
-    def digest(self, email: str, kind: str, day: str, token: str, cookie: str) -> Page:
+    def digest(self, email: str, kind: str, day: str, token: str) -> Page:
         try:
             first = dt.date.fromisoformat(day)
         except ValueError:
@@ -492,7 +499,6 @@ class Pages:
                 "subject": delivery.subject,
                 "items": items,
                 "in_email": sum(1 for e in entries if e.shown),
-                "csrf": guard.form_token(self.secret, cookie, email.lower(), self.clock()),
                 "preferences_url": links.preferences,
             },
         )
@@ -553,16 +559,32 @@ class Pages:
             delivery_id, {s.paper.key: s.reasons for s in unexplained if s.reasons}
         )
 
-    def feedback(self, email: str, paper_key: str, vote: str, token: str, via: str) -> Page:
+    def voted_paper(self, email: str, paper_key: str, vote: str, token: str) -> Paper | None:
+        """The paper a 👍/👎 link or button is for, when its token is good."""
         subject = feedback_subject(email, paper_key)
         if vote not in VOTES and vote != "none":
-            return self.bad_link()
+            return None
         if not tokens.verify(self.secret, token, tokens.FEEDBACK, subject, self.clock()):
+            return None
+        return self.store.get_paper(paper_key)
+
+    def feedback_page(self, email: str, paper_key: str, vote: str, token: str) -> Page:
+        """What the email's 👍/👎 link opens: the paper and one button that records it."""
+        paper = self.voted_paper(email, paper_key, vote, token)
+        if paper is None or vote == "none":
             return self.bad_link()
-        paper = self.store.get_paper(paper_key)
+        asked = [b for b in BUTTONS if b[0] == vote] + [b for b in BUTTONS if b[0] != vote]
+        return self._vote_page(
+            email, paper, token, heading="Your vote", note="", buttons=asked, first=vote
+        )
+
+    def feedback(self, email: str, paper_key: str, vote: str, token: str, via: str) -> Page:
+        """Record a vote (a button's POST). From the digest's page (`via` "web"), pressing the
+        vote already given takes it back."""
+        paper = self.voted_paper(email, paper_key, vote, token)
         if paper is None:
-            return Page("message.html.j2", {"title": "No such paper", "lines": []}, 404)
-        if via == "web" and vote in VOTES:  # a button pressed again takes its vote back
+            return self.bad_link()
+        if via == "web" and vote in VOTES:
             given = {v.paper: v.vote for v in self.store.feedback.votes(email)}
             if given.get(paper.key) == VOTES[vote]:
                 vote = "none"
@@ -570,15 +592,35 @@ class Pages:
             self.store.feedback.remove(email, paper.key)
         else:
             self.store.feedback.record(email, paper.key, VOTES[vote], via, self.clock())
+        heading, note = {
+            "up": ("👍 Noted", "From three 👍 on, your digests also bring papers like these."),
+            "down": ("👎 Noted", "Kept with your votes."),
+            "none": ("Vote removed", "Your vote on this paper is gone."),
+        }[vote]
+        others = [b for b in [*BUTTONS, NO_VOTE] if b[0] != vote]
+        return self._vote_page(email, paper, token, heading=heading, note=note, buttons=others)
+
+    def _vote_page(
+        self,
+        email: str,
+        paper: Paper,
+        token: str,
+        *,
+        heading: str,
+        note: str,
+        buttons: list[tuple[str, int, str]],
+        first: str = "",
+    ) -> Page:
         return Page(
             "feedback.html.j2",
             {
+                "heading": heading,
                 "title": paper.title,
-                "vote": vote,
-                "others": [(n, label) for n, _, label in [*BUTTONS, NO_VOTE] if n != vote],
+                "note": note,
                 "email": email,
                 "paper": paper.key,
                 "token": token,
+                "buttons": [VoteButton(label, name, name == first) for name, _, label in buttons],
             },
         )
 
@@ -634,9 +676,17 @@ def create_app(
     )
 
     async def form_of(request: Request) -> FormData | None:
+        """The request's form, or None when it is larger than MAX_FORM_BYTES (also when sent
+        in chunks, without a Content-Length)."""
         length = request.headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > MAX_FORM_BYTES):
             return None
+        body = bytearray()
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > MAX_FORM_BYTES:
+                return None
+        request._body = bytes(body)  # what request.form() parses, read once
         return await request.form(max_files=0, max_fields=400)
 
     async def show(page: Page, request: Request, cookie: str | None = None) -> Response:
@@ -644,7 +694,7 @@ def create_app(
 
     async def subscribe(request: Request) -> Response:
         cookie, new = pages.form_cookie(request)
-        if request.method == "GET":
+        if request.method != "POST":  # GET, HEAD: read only (scanners fetch links)
             page = pages.subscribe_form(cookie, forms.FormValues())
             return await show(page, request, cookie if new else None)
         form = await form_of(request)
@@ -662,7 +712,7 @@ def create_app(
         return await show(page, request)
 
     async def confirm(request: Request) -> Response:
-        if request.method == "GET":
+        if request.method != "POST":  # GET, HEAD: read only (scanners fetch links)
             query = request.query_params
             page = await run_in_threadpool(
                 pages.confirm_page, _param(query, "data"), _param(query, "token")
@@ -679,7 +729,7 @@ def create_app(
 
     async def preferences(request: Request) -> Response:
         cookie, new = pages.form_cookie(request)
-        if request.method == "GET":
+        if request.method != "POST":  # GET, HEAD: read only (scanners fetch links)
             email, token = (
                 _param(request.query_params, "email"),
                 _param(request.query_params, "token"),
@@ -716,7 +766,7 @@ def create_app(
     async def unsubscribe(request: Request) -> Response:
         query = request.query_params
         email, token = _param(query, "email"), _param(query, "token")
-        if request.method == "GET":
+        if request.method != "POST":  # GET, HEAD: read only (scanners fetch links)
             if not tokens.verify(pages.secret, token, tokens.UNSUBSCRIBE, email, pages.clock()):
                 return await show(pages.bad_link("This unsubscribe link"), request)
             page = Page("unsubscribe.html.j2", {"email": email.strip(), "token": token})
@@ -736,7 +786,6 @@ def create_app(
         return await show(page, request)
 
     async def digest(request: Request) -> Response:
-        cookie, new = pages.form_cookie(request)
         query = request.query_params
         page = await run_in_threadpool(
             pages.digest,
@@ -744,35 +793,37 @@ def create_app(
             _param(query, "kind"),
             _param(query, "day"),
             _param(query, "token"),
-            cookie,
         )
-        return await show(page, request, cookie if new else None)
+        return await show(page, request)
 
     async def feedback(request: Request) -> Response:
-        if request.method == "GET":  # the 👍/👎 link in an email: one click records it
+        if request.method != "POST":
+            # The email's 👍/👎 link: mail scanners fetch every link, so opening it asks (one
+            # button); the vote is recorded by the button's POST.
             query = request.query_params
             page = await run_in_threadpool(
-                pages.feedback,
+                pages.feedback_page,
                 _param(query, "email"),
                 _param(query, "paper"),
                 _param(query, "vote"),
                 _param(query, "token"),
-                "email",
             )
             return await show(page, request)
         form = await form_of(request)
         if form is None:
             return Response("form too large", 413)
-        email = _param(form, "email")
-        if not pages.csrf_ok(request, form, email.strip().lower()):
+        # The link's token is the authority (as for unsubscribing); the Origin must be ours.
+        if not guard.same_origin(request.headers.get("origin"), pages.base_url):
             return await show(pages.bad_link("This form"), request)
+        email = _param(form, "email")
+        via = "web" if _param(form, "back") == "digest" else "email"
         page = await run_in_threadpool(
             pages.feedback,
             email,
             _param(form, "paper"),
             _param(form, "vote"),
             _param(form, "token"),
-            "web",
+            via,
         )
         back = _param(form, "back")
         if page.status == 200 and back == "digest":

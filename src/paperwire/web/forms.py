@@ -18,10 +18,13 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from paperwire.config import SubscriberSettings
+from paperwire.errors import UsageError
 from paperwire.sources.arxiv import taxonomy
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 LIST_FIELDS = ("keywords", "authors", "exclude")
+MAX_ENTRIES = 50  # keywords (authors, words left out) a form may give
+MAX_ENTRY_CHARS = 100
 # What errors call each setting: the form's labels.
 NAMES = {
     "email": "Email address",
@@ -140,7 +143,8 @@ def _lines(value: str) -> list[str]:
 
 
 def settings_from_form(form: Mapping[str, Any], categories: Sequence[str]) -> dict[str, Any]:
-    """The settings a submitted form asks for (unchecked: Subscriptions checks them)."""
+    """The settings a submitted form asks for (their values unchecked: Subscriptions checks
+    them); UsageError when a list is longer than the form allows."""
 
     def text(name: str) -> str:
         value = form.get(name, "")
@@ -157,6 +161,14 @@ def settings_from_form(form: Mapping[str, Any], categories: Sequence[str]) -> di
     }
     for name in LIST_FIELDS:
         data[name] = _lines(text(name))
+        # What a reader types, bounded: the settings travel in the confirmation link.
+        if len(data[name]) > MAX_ENTRIES:
+            raise UsageError(f"{NAMES[name]}: at most {MAX_ENTRIES}, one per line")
+        long = next((e for e in data[name] if len(e) > MAX_ENTRY_CHARS), None)
+        if long is not None:
+            raise UsageError(f"{NAMES[name]}: {long[:30]}…: at most {MAX_ENTRY_CHARS} characters")
+    if len(data["name"]) > MAX_ENTRY_CHARS:
+        raise UsageError(f"{NAMES['name']}: at most {MAX_ENTRY_CHARS} characters")
     if text("max_papers"):
         data["max_papers"] = text("max_papers")
     return data

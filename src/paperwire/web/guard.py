@@ -7,14 +7,16 @@
   page elsewhere cannot read the cookie, so it cannot make the token. A form that also carries
   a reader's link token is bound to that token as well. The Origin header, when a browser
   sends one, must be this site's.
-- Subscribing is limited per client and per address; the counts are kept in the store
-  (hashed), so that every worker process sees the same ones.
+- Subscribing is limited per client (an IPv4 address, an IPv6 /64), per address and in all;
+  the counts are kept in the store (hashed), each checked and counted in one locked
+  transaction, so that every worker process sees the same ones and simultaneous requests
+  cannot all pass. A confirmation link works once.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hmac
+import ipaddress
 import secrets
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
@@ -24,6 +26,7 @@ from urllib.parse import urlsplit
 from paperwire import tokens
 from paperwire.store import Store
 from paperwire.store.feedback import attempt_key
+from paperwire.tokens import CONFIRM_LIFETIME
 
 CSRF_COOKIE = "pw_form"
 CSRF_FIELD = "csrf"
@@ -105,43 +108,62 @@ def same_origin(origin: str | None, base_url: str) -> bool:
 
 @dataclass(frozen=True)
 class Limits:
-    """How often one client may ask to subscribe, and how many confirmation mails one
-    address may receive (what bounds mail-bombing a stranger), per window."""
+    """How often one client may ask to subscribe, how many confirmation mails one address may
+    receive (what bounds mail-bombing a stranger) and the site may send in all, per window."""
 
     per_client: int = 10
     client_window: dt.timedelta = dt.timedelta(hours=1)
     per_address: int = 3
     address_window: dt.timedelta = dt.timedelta(days=1)
+    per_site: int = 300
+    site_window: dt.timedelta = dt.timedelta(hours=1)
+
+    @property
+    def longest(self) -> dt.timedelta:
+        """How long attempts must be kept (a used confirmation link too)."""
+        return max(self.client_window, self.address_window, self.site_window, CONFIRM_LIFETIME)
+
+
+def client_key(host: str) -> str:
+    """What one client is: its IPv4 address, or its IPv6 /64 (one machine's whole range)."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
 
 
 class RateLimiter:
-    """Counts attempts in the store; `allow_*` says whether one more is allowed and, when
-    it is, counts it."""
+    """Counts attempts in the store, each count and its check one transaction under a lock:
+    `allow_*` says whether one more is allowed and, when it is, counts it."""
 
     def __init__(self, store: Store, limits: Limits) -> None:
         self.store = store
         self.limits = limits
 
     def _allow(self, key: str, limit: int, window: dt.timedelta, now: dt.datetime) -> bool:
-        attempts = self.store.attempts
-        if attempts.count(key, now - window) >= limit:
-            return False
-        oldest = now - max(self.limits.client_window, self.limits.address_window)
-        attempts.add([key], now, forget_before=oldest)
-        return True
+        return self.store.attempts.allow(key, limit, now - window, now)
 
     def allow_client(self, client: str, now: dt.datetime) -> bool:
         limits = self.limits
-        return self._allow(
-            attempt_key("client", client), limits.per_client, limits.client_window, now
-        )
+        key = attempt_key("client", client_key(client))
+        return self._allow(key, limits.per_client, limits.client_window, now)
 
     def allow_address(self, email: str, now: dt.datetime) -> bool:
         limits = self.limits
-        return self._allow(
-            attempt_key("address", email), limits.per_address, limits.address_window, now
-        )
+        key = attempt_key("address", email)
+        return self._allow(key, limits.per_address, limits.address_window, now)
 
+    def allow_site(self, now: dt.datetime) -> bool:
+        limits = self.limits
+        return self._allow(attempt_key("site", ""), limits.per_site, limits.site_window, now)
 
-def constant_equal(a: str, b: str) -> bool:
-    return hmac.compare_digest(a.encode(), b.encode())
+    def first_use(self, token: str, now: dt.datetime) -> bool:
+        """Whether a one-time link (a confirmation) is used for the first time; counts it."""
+        key = attempt_key("used", token)
+        return self._allow(key, 1, CONFIRM_LIFETIME, now)
+
+    def forget_old(self, now: dt.datetime) -> None:
+        self.store.attempts.forget(now - self.limits.longest)
