@@ -26,7 +26,8 @@ an operator starts it), and the clients ask, for --seconds each after --warmup s
 - GET /subscribe: the form (a CSRF cookie and token);
 - GET /preferences: a reader's settings, by a signed link (readers drawn from all of them);
 - GET /digest: every paper of a recorded digest, with 👍/👎 buttons;
-- GET /feedback: the 👍 link of an email, which records the vote (one click);
+- POST /feedback: the button of the page an email's 👍 link opens, which records the vote
+  (opening the link records nothing: mail scanners open every link);
 - POST /unsubscribe: RFC 8058's one-click unsubscribe (`List-Unsubscribe=One-Click`), a
   different reader each request (each one removed from the store).
 POST /subscribe is left out: it is rate limited per client (10 an hour), so under load it
@@ -495,6 +496,17 @@ def one_click(target: str, host: str) -> bytes:
     ).encode() + body
 
 
+def vote_post(link: str, host: str) -> bytes:
+    """The button of the page an email's 👍 link opens: a POST of the link's fields."""
+    parts = urlsplit(link)
+    body = parts.query.encode()  # email, paper, vote, token: the form's fields
+    return (
+        f"POST {parts.path} HTTP/1.1\r\nHost: {host}\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
+
+
 def target_of(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.path}?{parts.query}" if parts.query else parts.path
@@ -519,7 +531,7 @@ def scenarios(
     ]
     pairs = rng.sample(fixture.listed, min(5000, len(fixture.listed)))
     feedback = [
-        get(target_of(ReaderLinks(base_url, secret, email, now).feedback(key, "up")), host)
+        vote_post(ReaderLinks(base_url, secret, email, now).feedback(key, "up"), host)
         for email, key in pairs
     ]
     leaving = [n for n in range(1, fixture.readers, 2) if n not in digest_set]
@@ -543,7 +555,7 @@ def scenarios(
         Scenario("GET /subscribe (form)", PAGE_TARGET, cycle([get("/subscribe", host)])),
         Scenario("GET /preferences", PAGE_TARGET, cycle(preferences)),
         Scenario("GET /digest (whole digest)", PAGE_TARGET, cycle(digests)),
-        Scenario("GET /feedback (👍 link, records)", CLICK_TARGET, cycle(feedback)),
+        Scenario("POST /feedback (👍 button, records)", CLICK_TARGET, cycle(feedback)),
         Scenario(
             "POST /unsubscribe (one-click)",
             CLICK_TARGET,
