@@ -45,7 +45,7 @@ from paperwire.errors import PaperwireError, UsageError
 from paperwire.models import Origin, Paper, Reader, ScoredPaper
 from paperwire.store import Store
 from paperwire.store.feedback import DOWN, UP
-from paperwire.store.ledger import ListedPaper
+from paperwire.store.ledger import Delivery, ListedPaper
 from paperwire.subscriptions import Subscriptions, settings_of
 from paperwire.web import forms, guard, mail
 
@@ -126,7 +126,10 @@ class Pages:
         self.secret = settings.delivery.secret.get_secret_value()
         self.limiter = guard.RateLimiter(store, limits)
         self._builder: DigestBuilder | None = None
-        self.entries: OrderedDict[tuple[object, ...], list[DigestEntry]] = OrderedDict()
+        # Digests' pages laid out, by (address, kind, first day): kept for their next visits.
+        self.entries: OrderedDict[tuple[str, str, dt.date], tuple[Delivery, list[DigestEntry]]] = (
+            OrderedDict()
+        )
         self.static = templates / "web" / "paperwire.css"
         self.env = Environment(
             loader=FileSystemLoader(templates / "web"),
@@ -329,7 +332,10 @@ class Pages:
         if not tokens.verify(self.secret, token, purpose, email, self.clock()):
             return None
         reader = self.store.subscribers.get(email)
-        if reader is None or email.lower() in self.store.unsubscribed:
+        if reader is None:
+            return None
+        # Only the configuration file's readers stay in the table when they unsubscribe.
+        if reader.origin == Origin.CONFIG and email in self.store.unsubscribed:
             return None
         return reader
 
@@ -459,15 +465,24 @@ class Pages:
             self.secret, token, tokens.DIGEST, subject, self.clock()
         ):
             return self.bad_link()
-        found = self.store.ledger.listed(email, kind, first)
-        if found is None:
-            return Page(
-                "message.html.j2",
-                {"title": "No such digest", "lines": ["This digest is no longer kept."]},
-                404,
-            )
-        delivery, listed = found
-        entries = self.digest_entries(delivery.id, email, listed)
+        key = (email.strip().lower(), kind, first)
+        laid_out = self.entries.get(key)
+        if laid_out is not None:
+            self.entries.move_to_end(key)
+            delivery, entries = laid_out
+        else:
+            found = self.store.ledger.listed(email, kind, first)
+            if found is None:
+                return Page(
+                    "message.html.j2",
+                    {"title": "No such digest", "lines": ["This digest is no longer kept."]},
+                    404,
+                )
+            delivery, listed = found
+            entries = self.digest_entries(delivery.id, email, listed)
+            self.entries[key] = (delivery, entries)
+            if len(self.entries) > ENTRIES_CACHED:
+                self.entries.popitem(last=False)
         votes = {v.paper: v.vote for v in self.store.feedback.votes(email)}
         links = self.links(email)
         items = [
@@ -500,37 +515,35 @@ class Pages:
                 "items": items,
                 "in_email": sum(1 for e in entries if e.shown),
                 "preferences_url": links.preferences,
+                # What every vote form shares, in its action: back to this page afterwards.
+                "vote_action": self.page_url(
+                    "feedback",
+                    email=email,
+                    back="digest",
+                    kind=kind,
+                    day=first.isoformat(),
+                    digest_token=token,
+                ),
             },
         )
 
     def digest_entries(
         self, delivery_id: int, email: str, listed: list[ListedPaper]
     ) -> list[DigestEntry]:
-        """A recorded digest's papers, each laid out once: kept for the page's next visits
-        (a vote sends the reader back to it), in a small cache per process."""
-        key = (delivery_id, tuple((p.key, bool(p.reasons)) for p in listed))
-        cached = self.entries.get(key)
-        if cached is not None:
-            self.entries.move_to_end(key)
-            return cached
+        """A recorded digest's papers, each laid out as the email shows it (the page keeps
+        them, per process, for its next visits: a vote sends the reader back to it)."""
         papers = self.store.get_papers([p.key for p in listed])
         scored = [
             (item, ScoredPaper(papers[item.key], item.score, [], list(item.reasons)))
             for item in listed
             if item.key in papers
         ]
-        unexplained = [s for item, s in scored if not item.reasons]
-        self.explain(delivery_id, email, unexplained)
+        self.explain(delivery_id, email, [s for item, s in scored if not item.reasons])
         block = self.env.get_template("paper.html.j2").module.paper  # type: ignore[attr-defined]
         entries = []
         for rank, (item, one) in enumerate(scored, 1):
             view = paper_view(one, rank)
             entries.append(DigestEntry(view.key, rank, view.title_text, item.shown, block(view)))
-        if unexplained:  # now kept in the ledger with their reasons
-            key = (delivery_id, tuple((p.key, True) for p in listed))
-        self.entries[key] = entries
-        if len(self.entries) > ENTRIES_CACHED:
-            self.entries.popitem(last=False)
         return entries
 
     def builder(self) -> DigestBuilder:
@@ -812,30 +825,35 @@ def create_app(
         form = await form_of(request)
         if form is None:
             return Response("form too large", 413)
+        query = request.query_params
+
+        def field(name: str) -> str:  # the digest page's forms share some in their action
+            return _param(form, name) or _param(query, name)
+
         # The link's token is the authority (as for unsubscribing); the Origin must be ours.
         if not guard.same_origin(request.headers.get("origin"), pages.base_url):
             return await show(pages.bad_link("This form"), request)
-        email = _param(form, "email")
-        via = "web" if _param(form, "back") == "digest" else "email"
+        email = field("email")
+        via = "web" if field("back") == "digest" else "email"
         page = await run_in_threadpool(
             pages.feedback,
             email,
-            _param(form, "paper"),
-            _param(form, "vote"),
-            _param(form, "token"),
+            field("paper"),
+            field("vote"),
+            field("token"),
             via,
         )
-        back = _param(form, "back")
+        back = field("back")
         if page.status == 200 and back == "digest":
             # Back to the digest's page, built here from its signed parts: never a URL the
             # request names (no open redirect).
             kind, day, digest_token = (
-                _param(form, "kind"),
-                _param(form, "day"),
-                _param(form, "digest_token"),
+                field("kind"),
+                field("day"),
+                field("digest_token"),
             )
             back_to = urlencode({"email": email, "kind": kind, "day": day, "token": digest_token})
-            anchor = re.sub(r"[^0-9]", "", _param(form, "rank"))
+            anchor = re.sub(r"[^0-9]", "", field("rank"))
             path = urlsplit(pages.base_url).path
             return RedirectResponse(
                 f"{path}/digest?{back_to}" + (f"#p{anchor}" if anchor else ""), status_code=303
