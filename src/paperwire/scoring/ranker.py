@@ -61,6 +61,9 @@ class Ranker:
         # Title and abstract analysed for explanations: one paper is explained for many
         # readers in a batch, and analysing a long abstract takes a few milliseconds.
         self._explained: dict[str, tuple[FieldTerms, list[Word]]] = {}
+        # Each paper's title and abstract analysed for ranking, by key: a ranker that ranks
+        # the same day again (a page's preview, a run's groups of readers) analyses it once.
+        self._fields: dict[str, tuple[str, str, FieldTerms, FieldTerms]] = {}
 
     def compile(
         self, profile: Profile, liked: Mapping[str, Paper] | None = None
@@ -243,6 +246,17 @@ class Ranker:
 
     # ------------------------------------------------------------ documents and terms
 
+    def _fields_of(self, paper: Paper) -> tuple[FieldTerms, FieldTerms]:
+        """A paper's title and abstract analysed (kept while its text stays the same)."""
+        kept = self._fields.get(paper.key)
+        if kept is not None and kept[0] == paper.title and kept[1] == paper.abstract:
+            return kept[2], kept[3]
+        if len(self._fields) >= 16_384:  # a bound on memory across a long batch
+            self._fields.clear()
+        title, abstract = self.analyzer.field(paper.title), self.analyzer.field(paper.abstract)
+        self._fields[paper.key] = (paper.title, paper.abstract, title, abstract)
+        return title, abstract
+
     def _documents(
         self, papers: Sequence[Paper], vocabulary: dict[str, int], want_norms: bool
     ) -> _Documents:
@@ -257,8 +271,7 @@ class Ranker:
         idf_cache: dict[str, float] = {}
         lookup = vocabulary.get
         for row, paper in enumerate(papers):
-            title = self.analyzer.field(paper.title)
-            abstract = self.analyzer.field(paper.abstract)
+            title, abstract = self._fields_of(paper)
             length = TITLE_WEIGHT * title.length + abstract.length
             lengths[row] = length
             for field_terms, weight in ((title, TITLE_WEIGHT), (abstract, 1.0)):

@@ -66,6 +66,7 @@ ENTRIES_CACHED = 256  # digests' laid-out papers kept per process (~20 MB)
 # one connection for each.
 THREADS = 10
 BUILDER_LIFETIME = dt.timedelta(minutes=10)
+PREVIEW_PAPERS = 10
 
 
 def _b64(data: bytes) -> str:
@@ -402,21 +403,32 @@ class Pages:
         return self.preferences_form(fresh, token, cookie, saved=edited.changed or ["nothing"])
 
     def preview(self, reader: Reader) -> Page:
-        from paperwire.app import Paperwire
-
-        wire = Paperwire(self.settings, store=self.store, clock=self.clock)
-        # The newest day the next digest can end on: what is stored, not today.
+        """The papers the reader's settings would list from the newest stored day (what is
+        stored, not today), ranked by the process's builder: its ranker and the day's papers
+        are kept between previews."""
         newest = default_limits(self.store, self.clock(), {reader.mode})[reader.mode].newest
         if newest is None:
             return Page(
                 "message.html.j2",
                 {"title": "No preview yet", "lines": ["No papers have been fetched yet."]},
             )
+        liked = self.store.feedback.liked([reader.email], LIKED_EXAMPLES)
+        categories = self.settings.sources.arxiv.categories
+        profile = effective_profile(reader, categories, liked.get(reader.email.lower(), ()))
+        min_score = self.settings.digest.min_score if reader.min_score is None else reader.min_score
         try:
-            result = wire.digest(reader, date=newest, fetch=False, limit=10)
+            digest = self.builder().build(
+                profile,
+                newest,
+                newest,
+                limit=PREVIEW_PAPERS,
+                min_score=min_score,
+                kind=reader.mode,
+                only_matching=reader.only_matching,
+                sources=reader.sources,
+            )
         except PaperwireError as exc:
             return Page("message.html.j2", {"title": "No preview", "lines": [str(exc)]})
-        digest = result.digest
         views = [paper_view(s, rank) for rank, s in enumerate(digest.papers, 1)]
         kind = kind_named(digest.kind)
         return Page(
