@@ -177,6 +177,10 @@ class Subscriptions:
             )
         return found
 
+    def unsubscribed(self, email: str) -> tuple[dt.datetime, str] | None:
+        """When and how the address unsubscribed (it gets no digest), or None."""
+        return self._store.unsubscribed.when(email)
+
     def last_delivery(self, email: str) -> Delivery | None:
         """The reader's latest digest in the ledger, on any channel."""
         deliveries = self._store.ledger.deliveries(email)

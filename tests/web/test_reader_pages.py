@@ -15,10 +15,13 @@ import pytest
 from sitekit import Site, announce, paper
 
 from paperwire import tokens
+from paperwire.config import Settings
 from paperwire.delivery.links import ReaderLinks
 from paperwire.delivery.planner import DigestRun
 from paperwire.errors import UsageError
-from paperwire.models import Reason
+from paperwire.models import Origin, Reason
+from paperwire.store import open_store
+from paperwire.subscriptions import Subscriptions
 
 
 def _papers(site: Site, count: int = 5) -> None:
@@ -436,3 +439,25 @@ def test_unsubscribing_forgets_the_readers_votes_and_feed(site: Site) -> None:
     assert site.store.feedback.votes("ada@example.org") == []
     assert not feed.exists()
     assert site.http.get(f"{site.url}/feeds/{feed.name}").status_code == 404
+
+
+def test_subscribers_show_says_who_subscribed_on_the_pages_and_who_left(
+    paperwire: Any, sqlite_url: str
+) -> None:
+    store = open_store(sqlite_url)
+    settings = Settings.model_validate({"database": {"url": sqlite_url}})
+    now = dt.datetime(2026, 11, 24, 9, tzinfo=dt.UTC)
+    subscriptions = Subscriptions(store, settings, lambda: now)
+    subscriptions.add({"email": "web@example.org"}, origin=Origin.WEB)
+    subscriptions.add({"email": "cli@example.org"})
+    store.unsubscribed.add("cli@example.org", "one-click", now)
+
+    web = paperwire("subscribers", "show", "web@example.org")
+    left = paperwire("subscribers", "show", "cli@example.org")
+
+    assert re.search(r"origin +web \(subscribed on the readers' pages, paperwire web\)", web.output)
+    assert "unsubscribed" not in web.output
+    assert re.search(
+        r"unsubscribed +2026-11-24 09:00 UTC \(one-click\): gets no digest", left.output
+    )
+    store.close()

@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
 
 # What `list` and `show` call each origin: the configuration file, or the database alone.
-ORIGIN_NAMES: dict[str, str] = {CONFIG: "file"}
+ORIGIN_NAMES: dict[str, str] = {CONFIG: "file", Origin.WEB: "web"}
 # The option that sets each setting, so that an error names what the user typed.
 OPTION_OF = {
     "email": "EMAIL",
@@ -345,17 +345,20 @@ def show(app: AppContext, email: str) -> None:
         for field, value in subscriber.model_dump().items()
     ]
     file = app.settings.config_file
-    origin = (
-        f"the configuration file {file}"
-        if found.origin == CONFIG
-        else "added with paperwire subscribers"
-    )
+    origins: dict[str, str] = {
+        CONFIG: f"the configuration file {file}",
+        Origin.WEB: "subscribed on the readers' pages, paperwire web",
+    }
+    origin = origins.get(found.origin, "added with paperwire subscribers")
     lines += [
         ("schedule", schedule(subscriber, digest)),
         ("origin", f"{ORIGIN_NAMES.get(found.origin, 'db')} ({origin})"),
         ("created", f"{found.created_at:%Y-%m-%d %H:%M} UTC"),
         ("updated", f"{found.updated_at:%Y-%m-%d %H:%M} UTC"),
     ]
+    left = subscriptions.unsubscribed(subscriber.email)
+    if left is not None:
+        lines.append(("unsubscribed", f"{left[0]:%Y-%m-%d %H:%M} UTC ({left[1]}): gets no digest"))
     latest = subscriptions.last_delivery(subscriber.email)
     last = "none yet"
     if latest is not None:

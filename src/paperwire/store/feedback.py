@@ -124,6 +124,15 @@ class Unsubscribed:
             )
         return bool(result.rowcount)
 
+    def when(self, email: str) -> tuple[dt.datetime, str] | None:
+        """When and how an address unsubscribed ("one-click", "web"), or None."""
+        query = select(UNSUBSCRIBED.c.created_at, UNSUBSCRIBED.c.via).where(
+            UNSUBSCRIBED.c.email == email.strip().lower()
+        )
+        with self.engine.connect() as connection:
+            row = connection.execute(query).first()
+        return (row[0], row[1]) if row is not None else None
+
     def __contains__(self, email: object) -> bool:
         if not isinstance(email, str):
             return False
