@@ -105,7 +105,7 @@ def test_a_reader_subscribes_reads_gives_feedback_and_leaves(make_site: Any, bro
     page.goto(dislike[1])
     assert len(site.store.feedback.votes("grace@example.org")) == 1
     page.get_by_role("button", name="👎 Not for me").click()
-    assert page.get_by_role("heading", name="👎 Noted").is_visible()
+    assert page.get_by_role("heading", name="👎 Noted: not for you").is_visible()
     votes = {v.paper: (v.vote, v.via) for v in site.store.feedback.votes("grace@example.org")}
     assert len(votes) == 2 and sorted(votes.values()) == [(-1, "email"), (1, "web")]
 

@@ -618,8 +618,11 @@ class Pages:
         else:
             self.store.feedback.record(email, paper.key, VOTES[vote], via, self.clock())
         heading, note = {
-            "up": ("👍 Noted", "From three 👍 on, your digests also bring papers like these."),
-            "down": ("👎 Noted", "Kept with your votes."),
+            "up": (
+                "👍 Noted: more like this",
+                "From three papers you liked on, your digests also bring papers like them.",
+            ),
+            "down": ("👎 Noted: not for you", "Kept with your votes."),
             "none": ("Vote removed", "Your vote on this paper is gone."),
         }[vote]
         others = [b for b in [*BUTTONS, NO_VOTE] if b[0] != vote]
