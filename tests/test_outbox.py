@@ -121,3 +121,16 @@ def test_hostile_recipient_gives_a_safe_name_inside_the_directory(
 
 def test_describe_names_the_directory(tmp_path: Path) -> None:
     assert OutboxTransport(tmp_path).describe() == f"outbox {tmp_path}"
+
+
+def test_bytes_are_written_as_they_are_named_from_their_own_headers(tmp_path: Path) -> None:
+    # What the ledger keeps is sent as it is: no parsing of the body, no new serialisation.
+    data = message_bytes(digest_message(recipient="Ada.Lovelace+papers@Example.org"))
+
+    OutboxTransport(tmp_path).send_bytes(data)
+
+    (path,) = tmp_path.iterdir()
+    assert path.read_bytes() == data
+    assert re.fullmatch(
+        r"2025-01-03-ada.lovelace\+papers@example\.org-[0-9a-f]{12}\.eml", path.name
+    )

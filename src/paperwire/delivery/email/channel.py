@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import email
-import email.policy
 from collections.abc import Callable
 from email.message import EmailMessage
 from pathlib import Path
@@ -23,6 +21,8 @@ class Transport(Protocol):
     kind: str  # "smtp" or "outbox", as the ledger records it
 
     def send(self, message: EmailMessage) -> DeliveryResult: ...
+
+    def send_bytes(self, data: bytes) -> DeliveryResult: ...
 
     def close(self) -> None: ...
 
@@ -87,9 +87,8 @@ class EmailChannel(Channel):
     ) -> DeliveryResult:
         if payload is None:  # cannot happen for a pending email; never send an empty message
             return DeliveryResult("permanent", "no message")
-        message = email.message_from_bytes(payload, policy=email.policy.SMTP)
-        assert isinstance(message, EmailMessage)
-        return self.transport.send(message)
+        # The bytes the ledger keeps are what goes on the wire: sent as they are.
+        return self.transport.send_bytes(payload)
 
     def describe(self) -> str:
         return self.transport.describe()

@@ -160,6 +160,16 @@ def message_bytes(message: EmailMessage) -> bytes:
     return message.as_bytes(policy=_WIRE_POLICY)
 
 
+def headers_of(data: bytes) -> EmailMessage:
+    """A message's headers read from its bytes, the body left unparsed: what a transport
+    needs (the envelope, the outbox's file name) to send bytes as they are."""
+    from email.parser import BytesHeaderParser
+
+    message = BytesHeaderParser(policy=POLICY).parsebytes(data)
+    assert isinstance(message, EmailMessage)
+    return message
+
+
 def envelope(message: EmailMessage) -> tuple[str, str]:
     """(envelope sender, envelope recipient): the addresses of From and of the one To."""
     senders = _addresses(message, "From")

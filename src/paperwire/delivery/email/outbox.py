@@ -10,7 +10,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from paperwire.delivery.base import DeliveryResult
-from paperwire.delivery.email.message import envelope, message_bytes
+from paperwire.delivery.email.message import envelope, headers_of, message_bytes
 from paperwire.errors import OutboxError
 from paperwire.files import write_into
 
@@ -38,9 +38,13 @@ class OutboxTransport:
     def send(self, message: EmailMessage) -> DeliveryResult:
         """Write the message (temp file, fsync, rename); an unwritable directory is an
         OutboxError."""
+        return self.send_bytes(message_bytes(message))
+
+    def send_bytes(self, data: bytes) -> DeliveryResult:
+        """Write a message's bytes as they are (message_bytes made them); as `send`."""
         try:
             # A message is the reader's mail: for the owner alone.
-            path = write_into(self.directory, eml_name(message), message_bytes(message), mode=0o600)
+            path = write_into(self.directory, eml_name(headers_of(data)), data, mode=0o600)
         except OSError as exc:
             reason = exc.strerror or type(exc).__name__
             raise OutboxError(f"outbox {self.directory}: cannot write: {reason}") from None

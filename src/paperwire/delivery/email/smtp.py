@@ -13,7 +13,7 @@ from typing import Literal, Self
 
 from paperwire.config import SmtpSettings
 from paperwire.delivery.base import DeliveryResult
-from paperwire.delivery.email.message import envelope, message_bytes
+from paperwire.delivery.email.message import envelope, headers_of, message_bytes
 from paperwire.errors import Masker, SmtpUnavailable
 
 __all__ = ["DeliveryResult", "SmtpTransport", "SmtpUnavailable"]
@@ -67,8 +67,12 @@ class SmtpTransport:
 
     def send(self, message: EmailMessage) -> DeliveryResult:
         """Send one message; a refusal is a DeliveryResult, an unusable server SmtpUnavailable."""
-        sender, recipient = envelope(message)
-        data = message_bytes(message)
+        return self.send_bytes(message_bytes(message))
+
+    def send_bytes(self, data: bytes) -> DeliveryResult:
+        """Send one message's bytes as they are (message_bytes made them), its envelope read
+        from their headers; as `send`."""
+        sender, recipient = envelope(headers_of(data))
         for attempt in (1, 2):
             connection = self._connection or self._connect()
             try:
