@@ -136,17 +136,24 @@ class TopicsKind(DigestKind):
                     sorted(a + b, key=lambda s: (-s.score, s.paper.key))
                     for a, b in zip(rankings, more, strict=True)
                 ]
+            # The papers each reader could get, counted once per kind of reader (most share
+            # their categories and sources): one pass over the window per kind, not per reader.
+            scopes: dict[tuple[object, ...], set[str]] = {}
             for index, request, ranked in zip(indexes, batch, rankings, strict=True):
-                in_scope = sum(
-                    1
-                    for p in papers
-                    if p.key not in request.skip
-                    and takes(request, p)
-                    and (
-                        p.source not in ARXIV_BACKED
-                        or in_categories(p.categories, request.profile.categories)
-                    )
-                )
+                profile = request.profile
+                scope_key = (tuple(profile.categories), tuple(request.sources), has_topics(profile))
+                scope = scopes.get(scope_key)
+                if scope is None:
+                    scope = scopes[scope_key] = {
+                        p.key
+                        for p in papers
+                        if takes(request, p)
+                        and (
+                            p.source not in ARXIV_BACKED
+                            or in_categories(p.categories, profile.categories)
+                        )
+                    }
+                in_scope = len(scope) - len(scope.intersection(request.skip))
                 digests[index] = Digest(
                     request.profile,
                     window_from,
