@@ -28,6 +28,7 @@ from paperwire.text import clip, one_line, plain_url, plural
 
 ATOM = "http://www.w3.org/2005/Atom"
 STATE = "atom"  # plugin_state: each reader's feed token, by address
+FEED_NAME = re.compile(r"[A-Za-z0-9_-]{16,64}\.xml")  # a feed file's name: "<token>.xml"
 # Characters XML 1.0 cannot hold at all, even escaped.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _SUMMARY_CHARS = 1200
@@ -117,7 +118,33 @@ class AtomChannel(Channel):
         return self.directory / f"{self.token(email, now)}.xml"
 
     def url(self, email: str) -> str:
-        return f"{self.base_url}/feeds/{self.token(email)}.xml" if self.base_url else ""
+        return self._url(self.token(email))
+
+    def _url(self, token: str) -> str:
+        return f"{self.base_url}/feeds/{token}.xml" if self.base_url else ""
+
+    def _known_token(self, email: str) -> str | None:
+        """The reader's feed token if one was made (none is made here)."""
+        token = self.store.state(STATE).get(email.strip().lower())
+        return token if isinstance(token, str) and FEED_NAME.fullmatch(f"{token}.xml") else None
+
+    def existing_url(self, email: str) -> str:
+        """The reader's feed URL if they have a feed token, else ""."""
+        token = self._known_token(email)
+        return self._url(token) if token else ""
+
+    def forget(self, email: str) -> None:
+        """Delete the reader's feed file (a reader who left); their token stays unused."""
+        token = self._known_token(email)
+        if token:
+            (self.directory / f"{token}.xml").unlink(missing_ok=True)
+
+    def served(self, name: str) -> Path | None:
+        """The feed file a request names ("<token>.xml"), if it is one and exists."""
+        if not FEED_NAME.fullmatch(name):
+            return None
+        path = self.directory / name
+        return path if path.is_file() else None
 
     def prepare(self, digest: Digest, reader: Reader, now: dt.datetime) -> Prepared:
         """Nothing to keep but the papers: the file is built from the ledger when delivered.

@@ -35,6 +35,8 @@ from starlette.routing import Route
 
 from paperwire import tokens
 from paperwire.config import Settings
+from paperwire.delivery import configured
+from paperwire.delivery.atom import AtomChannel
 from paperwire.delivery.links import ReaderLinks, digest_subject, feedback_subject
 from paperwire.delivery.planner import LIKED_EXAMPLES, default_limits, effective_profile
 from paperwire.digest.formats import templates_dir
@@ -58,7 +60,6 @@ VOTES = {"up": UP, "down": DOWN}
 BUTTONS = (("up", UP, "👍 More like this"), ("down", DOWN, "👎 Not for me"))
 NO_VOTE = ("none", 0, "Remove my vote")
 KINDS = ("topics", "trending")
-FEED_NAME = re.compile(r"[A-Za-z0-9_-]{16,64}\.xml")
 MAX_FORM_BYTES = 64_000
 ENTRIES_CACHED = 256  # digests' laid-out papers kept per process (~20 MB)
 # Requests served at once by each process's threads (the store's work, a confirmation mail):
@@ -126,6 +127,9 @@ class Pages:
         self.base_url = settings.delivery.base_url
         self.secret = settings.delivery.secret.get_secret_value()
         self.limiter = guard.RateLimiter(store, limits)
+        feeds = configured(settings, store)["atom"]  # readers' feeds: the channel's files
+        assert isinstance(feeds, AtomChannel)
+        self.feeds = feeds
         self._builder: DigestBuilder | None = None
         # Digests' pages laid out, by (address, kind, first day): kept for their next visits.
         self.entries: OrderedDict[tuple[str, str, dt.date], tuple[Delivery, list[DigestEntry]]] = (
@@ -373,10 +377,7 @@ class Pages:
         )
 
     def feed_url(self, reader: Reader) -> str:
-        if "atom" not in reader.channels:
-            return ""
-        name = self.store.state("atom").get(reader.email.lower())
-        return f"{self.base_url}/feeds/{name}.xml" if isinstance(name, str) else ""
+        return self.feeds.existing_url(reader.email) if "atom" in reader.channels else ""
 
     def save_preferences(self, reader: Reader, token: str, form: FormData, cookie: str) -> Page:
         categories = [c for c in form.getlist("categories") if isinstance(c, str)]
@@ -450,9 +451,7 @@ class Pages:
         # Their settings and votes go (the file's readers keep their settings), and their
         # feed; the ledger stays (what was sent is never sent again).
         self.store.unsubscribed.add(email, via, self.clock(), forget=True)
-        name = self.store.state("atom").get(email.strip().lower())
-        if isinstance(name, str) and FEED_NAME.fullmatch(f"{name}.xml"):
-            (Path(self.settings.delivery.feeds_dir) / f"{name}.xml").unlink(missing_ok=True)
+        self.feeds.forget(email)
         return Page(
             "message.html.j2",
             {
@@ -876,11 +875,8 @@ def create_app(
         return await show(page, request)
 
     async def feed(request: Request) -> Response:
-        name = request.path_params["name"]
-        if not FEED_NAME.fullmatch(name):
-            return Response("not found", 404, media_type="text/plain")
-        path = Path(settings.delivery.feeds_dir) / name
-        if not path.is_file():
+        path = pages.feeds.served(request.path_params["name"])
+        if path is None:
             return Response("not found", 404, media_type="text/plain")
         return FileResponse(
             path,
