@@ -326,29 +326,14 @@ class DigestRun:
         times, backing off); a channel that cannot be used at all stops its own queue and
         leaves the rest pending."""
         wanted = None if subscribers is None else {e.lower() for e in subscribers}
-        unsubscribed = self.store.unsubscribed.all()
+        # A reader who left still has their pending digests closed (never sent).
+        leaving = self.store.unsubscribed.all() if wanted is not None else set()
         for name, channel in self.channels.items():
             queue = self._claimable(self.store.ledger.pending([name]))
             if only is not None:
                 queue = [d for d in queue if d.id in only]
-            for delivery in [d for d in queue if d.subscriber in unsubscribed]:
-                # Planned before the reader left: it is never sent.
-                self.store.ledger.finish(
-                    delivery.id, SKIPPED, reply=UNSUBSCRIBED, transport="", now=self.clock()
-                )
-                summary.outcomes.append(
-                    Outcome(
-                        delivery.subscriber,
-                        Status.SKIPPED,
-                        0,
-                        _window(delivery),
-                        UNSUBSCRIBED,
-                        delivery.channel,
-                    )
-                )
-            queue = [d for d in queue if d.subscriber not in unsubscribed]
             if wanted is not None:  # a reader removed from the configuration gets nothing
-                queue = [d for d in queue if d.subscriber in wanted]
+                queue = [d for d in queue if d.subscriber in wanted or d.subscriber in leaving]
             if not queue:
                 continue
             where = channel.describe()
@@ -401,6 +386,11 @@ class DigestRun:
         def outcome(status: Status, detail: str, papers: int = delivery.papers) -> Outcome:
             return Outcome(delivery.subscriber, status, papers, window, detail, channel.name)
 
+        if delivery.subscriber in self.store.unsubscribed:  # since it was planned
+            if not ledger.claim(delivery, self.owner, self.clock()):
+                return None, None  # another run took it
+            ledger.finish(delivery.id, SKIPPED, reply=UNSUBSCRIBED, transport="", now=self.clock())
+            return outcome(Status.SKIPPED, UNSUBSCRIBED, 0), None
         maybe_sent = (delivery.reply or "").startswith(MAYBE_SENT)
         if delivery.attempts >= max_attempts:
             reply = f"gave up after {delivery.attempts} attempts: {delivery.reply or ''}".strip()
@@ -411,9 +401,6 @@ class DigestRun:
             return outcome(Status.SENT if maybe_sent else Status.FAILED, reply), None
         if not ledger.claim(delivery, self.owner, self.clock()):
             return None, None  # another run took it
-        if delivery.subscriber in self.store.unsubscribed:  # a moment ago
-            ledger.finish(delivery.id, SKIPPED, reply=UNSUBSCRIBED, transport="", now=self.clock())
-            return outcome(Status.SKIPPED, UNSUBSCRIBED, 0), None
         payload = ledger.payload(delivery.id)
         try:
             result = channel.deliver(delivery, payload, self.clock())
