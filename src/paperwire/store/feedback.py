@@ -157,11 +157,6 @@ class Attempts:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def count(self, key: str, since: dt.datetime) -> int:
-        query = select(func.count()).where(WEB_ATTEMPTS.c.key == key, WEB_ATTEMPTS.c.at >= since)
-        with self.engine.connect() as connection:
-            return int(connection.execute(query).scalar_one())
-
     def allow(self, key: str, limit: int, since: dt.datetime, now: dt.datetime) -> bool:
         """Count one attempt under `key` unless `limit` were counted since `since`: whether
         it was. One transaction, under a lock on the key, so that attempts at the same

@@ -39,12 +39,12 @@ from paperwire.delivery import configured
 from paperwire.delivery.atom import AtomChannel
 from paperwire.delivery.links import ReaderLinks, digest_subject, feedback_subject
 from paperwire.delivery.planner import LIKED_EXAMPLES, default_limits, effective_profile
-from paperwire.digest.formats import templates_dir
+from paperwire.digest.formats import html_pieces, templates_dir
 from paperwire.digest.kinds import kind_named
 from paperwire.digest.view import PaperView, paper_view
 from paperwire.digest.words import format_window
 from paperwire.errors import PaperwireError, UsageError
-from paperwire.models import Origin, Paper, Reader, ScoredPaper
+from paperwire.models import Origin, Paper, Profile, Reader, ScoredPaper
 from paperwire.store import Store
 from paperwire.store.feedback import DOWN, UP
 from paperwire.store.ledger import Delivery, ListedPaper
@@ -144,7 +144,7 @@ class Pages:
             lstrip_blocks=True,
             auto_reload=False,
         )
-        self.env.filters["pieces"] = _html_pieces
+        self.env.filters["pieces"] = html_pieces
         fragments = self.env.get_template("fragments.html.j2").module
         self.fragments = {
             "zone_options": Markup(fragments.zone_options(forms.timezones())),  # type: ignore[attr-defined]
@@ -413,9 +413,7 @@ class Pages:
                 "message.html.j2",
                 {"title": "No preview yet", "lines": ["No papers have been fetched yet."]},
             )
-        liked = self.store.feedback.liked([reader.email], LIKED_EXAMPLES)
-        categories = self.settings.sources.arxiv.categories
-        profile = effective_profile(reader, categories, liked.get(reader.email.lower(), ()))
+        profile = self.profile_of(reader)
         min_score = self.settings.digest.min_score if reader.min_score is None else reader.min_score
         try:
             digest = self.builder().build(
@@ -557,6 +555,12 @@ class Pages:
             entries.append(DigestEntry(view.key, rank, view.title_text, item.shown, block(view)))
         return entries
 
+    def profile_of(self, reader: Reader) -> Profile:
+        """The profile the reader's digests are ranked with (the planner's: their 👍 too)."""
+        liked = self.store.feedback.liked([reader.email], LIKED_EXAMPLES)
+        categories = self.settings.sources.arxiv.categories
+        return effective_profile(reader, categories, liked.get(reader.email.lower(), ()))
+
     def builder(self) -> DigestBuilder:
         """The ranker's builder, with the corpus statistics as they were at most
         BUILDER_LIFETIME ago (reading them is most of explaining one page)."""
@@ -574,11 +578,7 @@ class Pages:
         reader = self.store.subscribers.get(email)
         if not unexplained or reader is None:
             return
-        builder = self.builder()
-        liked = self.store.feedback.liked([reader.email], LIKED_EXAMPLES)
-        categories = self.settings.sources.arxiv.categories
-        profile = effective_profile(reader, categories, liked.get(reader.email.lower(), ()))
-        builder.explain(profile, unexplained)
+        self.builder().explain(self.profile_of(reader), unexplained)
         self.store.ledger.add_reasons(
             delivery_id, {s.paper.key: s.reasons for s in unexplained if s.reasons}
         )
@@ -650,12 +650,6 @@ class Pages:
                 "buttons": [VoteButton(label, name, name == first) for name, _, label in buttons],
             },
         )
-
-
-def _html_pieces(pieces: Any) -> Any:
-    from paperwire.digest.formats import _html_pieces as pieces_to_html
-
-    return pieces_to_html(pieces)
 
 
 def _client(request: Request) -> str:
