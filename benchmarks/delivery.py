@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import socket
 import statistics
 import sys
@@ -40,9 +39,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
+from common import load_papers
 
 from paperwire import (
-    AnnounceType,
     Digest,
     Paper,
     Paperwire,
@@ -50,13 +49,10 @@ from paperwire import (
     Reader,
     Settings,
     open_store,
-    parse,
     rank_papers,
     render,
 )
 
-REPO = Path(__file__).resolve().parent.parent
-REAL = Path(os.environ.get("PAPERWIRE_FIXTURES", REPO.parent / "shared" / "fixtures" / "real"))
 DAY = dt.date(2026, 11, 23)
 NOW = dt.datetime(2026, 11, 23, 7, tzinfo=dt.UTC)
 TOPICS = [
@@ -79,27 +75,6 @@ class _Sink:
     async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
         self.count += 1
         return "250 2.0.0 Ok: queued"
-
-
-def load_papers() -> tuple[list[Paper], str]:
-    page = REAL / "corpus" / "oai_cs_set_page_1000rec_2016.xml"
-    if page.is_file():
-        papers = parse("arxiv-oai", page.read_bytes(), "https://export.arxiv.org/oai2").papers
-        source = "1,000 real cs papers (OAI-PMH page)"
-    else:
-        feed = (REPO / "tests" / "fixtures" / "routes" / "rss.xml").read_bytes()
-        base = parse("arxiv-rss", feed, "https://rss.arxiv.org/rss/cs.LG").papers
-        papers = [
-            Paper(f"2611.{i:05d}", base[i % len(base)].title, base[i % len(base)].abstract,
-                  base[i % len(base)].authors, ["cs.LG"], "cs.LG")
-            for i in range(100)
-        ]  # fmt: skip
-        source = "the repository's 3-paper feed, repeated (no ../shared fixtures)"
-    for paper in papers:
-        paper.announced, paper.announce_type = DAY, paper.announce_type or AnnounceType.NEW
-        paper.primary_category = paper.primary_category or "cs.LG"
-        paper.categories = paper.categories or ["cs.LG"]
-    return papers, source
 
 
 def make_digests(papers: list[Paper], count: int) -> list[Digest]:
@@ -136,7 +111,7 @@ def main() -> int:
 
 
 def bench(args: argparse.Namespace, work: Path) -> int:
-    papers, source = load_papers()
+    papers, source = load_papers(DAY)
     distinct = make_digests(papers, len(TOPICS))
     digests = [distinct[i % len(distinct)] for i in range(args.digests)]
     reader = Reader("ada@example.org", Profile(), name="Ada")

@@ -19,11 +19,10 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-import sqlalchemy as sa
+from common import postgres_schema
 
 from paperwire import FeedBatch, open_store, parse
 
@@ -106,21 +105,7 @@ def sqlite_factory() -> tuple[str, Callable[[], None]]:
 
 
 def postgres_factory(base: str) -> Callable[[], tuple[str, Callable[[], None]]]:
-    def make() -> tuple[str, Callable[[], None]]:
-        schema = f"pw_bench_{uuid.uuid4().hex[:10]}"
-        admin = sa.create_engine(base)
-        with admin.begin() as connection:
-            connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-        url = sa.make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-
-        def cleanup() -> None:
-            with admin.begin() as connection:
-                connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
-
-        return url.render_as_string(hide_password=False), cleanup
-
-    return make
+    return lambda: postgres_schema(base)
 
 
 def main() -> int:

@@ -64,7 +64,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -72,12 +71,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
+from common import load_papers, postgres_schema
 
-from paperwire import AnnounceType, Paper, Paperwire, Profile, Reader, Settings, open_store, parse
+from paperwire import Paperwire, Profile, Reader, Settings, open_store
 from paperwire.delivery.links import ReaderLinks
 
-REPO = Path(__file__).resolve().parent.parent
-REAL = Path(os.environ.get("PAPERWIRE_FIXTURES", REPO.parent / "shared" / "fixtures" / "real"))
 DAY = dt.date(2026, 11, 23)
 NOW = dt.datetime(2026, 11, 23, 7, tzinfo=dt.UTC)
 TOPICS = [
@@ -104,43 +102,6 @@ def topics(n: int) -> list[str]:
 # --- the store ------------------------------------------------------------------------------------
 
 
-def load_papers() -> tuple[list[Paper], str]:
-    page = REAL / "corpus" / "oai_cs_set_page_1000rec_2016.xml"
-    if page.is_file():
-        papers = parse("arxiv-oai", page.read_bytes(), "https://export.arxiv.org/oai2").papers
-        source = "1,000 real cs papers (OAI-PMH page)"
-    else:
-        feed = (REPO / "tests" / "fixtures" / "routes" / "rss.xml").read_bytes()
-        base = parse("arxiv-rss", feed, "https://rss.arxiv.org/rss/cs.LG").papers
-        papers = [
-            Paper(f"2611.{i:05d}", base[i % len(base)].title, base[i % len(base)].abstract,
-                  base[i % len(base)].authors, ["cs.LG"], "cs.LG")
-            for i in range(100)
-        ]  # fmt: skip
-        source = "the repository's 3-paper feed, repeated (no ../shared fixtures)"
-    for paper in papers:
-        paper.announced, paper.announce_type = DAY, paper.announce_type or AnnounceType.NEW
-        paper.primary_category = paper.primary_category or "cs.LG"
-        paper.categories = paper.categories or ["cs.LG"]
-    return papers, source
-
-
-def postgres_schema(base: str) -> tuple[str, Callable[[], None]]:
-    """A fresh schema of the database `base` names, and what drops it."""
-    schema = f"pw_bench_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(base)
-    with admin.begin() as connection:
-        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    url = sa.make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-
-    def drop() -> None:
-        with admin.begin() as connection:
-            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-    return url.render_as_string(hide_password=False), drop
-
-
 @dataclass
 class Fixture:
     """What the store holds, and what the clients ask for."""
@@ -157,7 +118,7 @@ class Fixture:
 def build_store(url: str, settings: Settings, count: int, sampled: int) -> Fixture:
     """Papers, `sampled` readers with a recorded digest (by send_due), then the others up to
     `count` in bulk."""
-    papers, source = load_papers()
+    papers, source = load_papers(DAY)
     step = max(1, count // max(1, sampled))
     digest_readers = list(range(0, count, step))[:sampled]
     timings: dict[str, float] = {}
