@@ -236,7 +236,8 @@ def test_one_live_digest_per_window_start(store: Store) -> None:
     assert len(store.ledger.deliveries()) == 1
 
 
-def test_a_long_digest_is_cut_to_fit_the_message_budget() -> None:
+def _long_digest(count: int, matched: int, first: dt.date = DAY1) -> Digest:
+    """`count` papers with long abstracts and 40 authors each, of `matched` that matched."""
     long_abstract = ("Diffusion " + "models learn to reverse a noising process. " * 60)[:1900]
     papers = [
         ScoredPaper(
@@ -250,11 +251,13 @@ def test_a_long_digest_is_cut_to_fit_the_message_budget() -> None:
             10.0 - i / 100,
             ["diffusion"],
         )
-        for i in range(120)
+        for i in range(count)
     ]
-    digest = Digest(
-        Profile(keywords=["diffusion"]), DAY2, DAY2, 500, papers, NOW, matched_count=150
-    )
+    return Digest(Profile(keywords=["diffusion"]), first, DAY2, 500, papers, NOW, matched)
+
+
+def test_a_long_digest_is_cut_to_fit_the_message_budget() -> None:
+    digest = _long_digest(120, 150, first=DAY2)
     reader = Reader("ada@example.org", digest.profile, name="Ada")
     config = settings()
 
@@ -271,25 +274,6 @@ def test_a_long_digest_is_cut_to_fit_the_message_budget() -> None:
 
 PAGES = "https://pages.example.org"
 SECRET = "test-secret-2f8c1d9a7b3e4f60a1c2d3e4f5a6b7c8"
-
-
-def _long_digest(count: int, matched: int) -> Digest:
-    long_abstract = ("Diffusion " + "models learn to reverse a noising process. " * 60)[:1900]
-    papers = [
-        ScoredPaper(
-            paper(
-                f"2611.{i:05d}",
-                f"Diffusion paper number {i} with a long title about score matching",
-                DAY2,
-                abstract=long_abstract,
-                authors=[f"Author {n} Surname{n}" for n in range(40)],
-            ),
-            10.0 - i / 100,
-            ["diffusion"],
-        )
-        for i in range(count)
-    ]
-    return Digest(Profile(keywords=["diffusion"]), DAY1, DAY2, 500, papers, NOW, matched)
 
 
 def _query(url: str) -> dict[str, str]:
