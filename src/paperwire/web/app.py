@@ -41,7 +41,7 @@ from paperwire.delivery.links import ReaderLinks, digest_subject, feedback_subje
 from paperwire.delivery.planner import LIKED_EXAMPLES, default_limits, effective_profile
 from paperwire.digest.formats import html_pieces, templates_dir
 from paperwire.digest.kinds import kind_named
-from paperwire.digest.view import PaperView, paper_view
+from paperwire.digest.view import paper_view
 from paperwire.digest.words import format_window
 from paperwire.errors import PaperwireError, UsageError
 from paperwire.models import Origin, Paper, Profile, Reader, ScoredPaper
@@ -159,7 +159,8 @@ class Pages:
     def subscriptions(self) -> Subscriptions:
         return Subscriptions(self.store, self.settings, self.clock)
 
-    def render(self, page: Page, request: Request, cookie: str | None = None) -> Response:
+    def render(self, page: Page, cookie: str | None = None) -> Response:
+        """The page as an HTML response; `cookie`: a new CSRF cookie to set."""
         context = {"base_url": self.base_url, "archives": forms.archives, **page.context}
         body = self.env.get_template(page.template).render(**context)
         response = HTMLResponse(body, status_code=page.status)
@@ -710,14 +711,11 @@ def create_app(
         request._body = bytes(body)  # what request.form() parses, read once
         return await request.form(max_files=0, max_fields=400)
 
-    async def show(page: Page, request: Request, cookie: str | None = None) -> Response:
-        return pages.render(page, request, cookie)
-
     async def subscribe(request: Request) -> Response:
         cookie, new = pages.form_cookie(request)
         if request.method != "POST":  # GET, HEAD: read only (scanners fetch links)
             page = pages.subscribe_form(cookie, forms.FormValues())
-            return await show(page, request, cookie if new else None)
+            return pages.render(page, cookie if new else None)
         form = await form_of(request)
         if form is None:
             return Response("form too large", 413)
@@ -728,9 +726,9 @@ def create_app(
                 "The form had expired: please send it again.",
             )
             page.status = 403
-            return await show(page, request, cookie)
+            return pages.render(page, cookie)
         page = await run_in_threadpool(pages.subscribe, _client(request), form, cookie)
-        return await show(page, request)
+        return pages.render(page)
 
     async def confirm(request: Request) -> Response:
         if request.method != "POST":  # GET, HEAD: read only (scanners fetch links)
@@ -738,15 +736,15 @@ def create_app(
             page = await run_in_threadpool(
                 pages.confirm_page, _param(query, "data"), _param(query, "token")
             )
-            return await show(page, request)
+            return pages.render(page)
         form = await form_of(request)
         if form is None:
             return Response("form too large", 413)
         # The link's token is what authorises it; the Origin must still be ours.
         if not guard.same_origin(request.headers.get("origin"), pages.base_url):
-            return await show(pages.bad_link("This form"), request)
+            return pages.render(pages.bad_link("This form"))
         page = await run_in_threadpool(pages.confirm, _param(form, "data"), _param(form, "token"))
-        return await show(page, request)
+        return pages.render(page)
 
     async def preferences(request: Request) -> Response:
         cookie, new = pages.form_cookie(request)
@@ -757,41 +755,41 @@ def create_app(
             )
             reader = await run_in_threadpool(pages.reader_for, email, token, tokens.PREFERENCES)
             if reader is None:
-                return await show(pages.bad_link("This preferences link"), request)
+                return pages.render(pages.bad_link("This preferences link"))
             page = pages.preferences_form(reader, token, cookie)
-            return await show(page, request, cookie if new else None)
+            return pages.render(page, cookie if new else None)
         form = await form_of(request)
         if form is None:
             return Response("form too large", 413)
         email, token = _param(form, "email"), _param(form, "token")
         reader = await run_in_threadpool(pages.reader_for, email, token, tokens.PREFERENCES)
         if reader is None:
-            return await show(pages.bad_link("This preferences link"), request)
+            return pages.render(pages.bad_link("This preferences link"))
         if new or not pages.csrf_ok(request, form, reader.email.lower()):
             page = pages.preferences_form(
                 reader, token, cookie, error="The form had expired: please send it again."
             )
             page.status = 403
-            return await show(page, request, cookie)
+            return pages.render(page, cookie)
         page = await run_in_threadpool(pages.save_preferences, reader, token, form, cookie)
-        return await show(page, request)
+        return pages.render(page)
 
     async def preview(request: Request) -> Response:
         email, token = _param(request.query_params, "email"), _param(request.query_params, "token")
         reader = await run_in_threadpool(pages.reader_for, email, token, tokens.PREFERENCES)
         if reader is None:
-            return await show(pages.bad_link("This preferences link"), request)
+            return pages.render(pages.bad_link("This preferences link"))
         page = await run_in_threadpool(pages.preview, reader)
-        return await show(page, request)
+        return pages.render(page)
 
     async def unsubscribe(request: Request) -> Response:
         query = request.query_params
         email, token = _param(query, "email"), _param(query, "token")
         if request.method != "POST":  # GET, HEAD: read only (scanners fetch links)
             if not tokens.verify(pages.secret, token, tokens.UNSUBSCRIBE, email, pages.clock()):
-                return await show(pages.bad_link("This unsubscribe link"), request)
+                return pages.render(pages.bad_link("This unsubscribe link"))
             page = Page("unsubscribe.html.j2", {"email": email.strip(), "token": token})
-            return await show(page, request)
+            return pages.render(page)
         # RFC 8058: a POST to the List-Unsubscribe URL (body "List-Unsubscribe=One-Click")
         # unsubscribes at once; the page's button posts the same. The URL's token is the
         # authority: no cookie, no CSRF token, any Origin (mail providers post it).
@@ -804,7 +802,7 @@ def create_app(
         page = await run_in_threadpool(
             pages.unsubscribe, email, token, "one-click" if one_click else "web"
         )
-        return await show(page, request)
+        return pages.render(page)
 
     async def digest(request: Request) -> Response:
         query = request.query_params
@@ -815,7 +813,7 @@ def create_app(
             _param(query, "day"),
             _param(query, "token"),
         )
-        return await show(page, request)
+        return pages.render(page)
 
     async def feedback(request: Request) -> Response:
         if request.method != "POST":
@@ -829,7 +827,7 @@ def create_app(
                 _param(query, "vote"),
                 _param(query, "token"),
             )
-            return await show(page, request)
+            return pages.render(page)
         form = await form_of(request)
         if form is None:
             return Response("form too large", 413)
@@ -840,7 +838,7 @@ def create_app(
 
         # The link's token is the authority (as for unsubscribing); the Origin must be ours.
         if not guard.same_origin(request.headers.get("origin"), pages.base_url):
-            return await show(pages.bad_link("This form"), request)
+            return pages.render(pages.bad_link("This form"))
         email = field("email")
         via = "web" if field("back") == "digest" else "email"
         page = await run_in_threadpool(
@@ -866,7 +864,7 @@ def create_app(
             return RedirectResponse(
                 f"{path}/digest?{back_to}" + (f"#p{anchor}" if anchor else ""), status_code=303
             )
-        return await show(page, request)
+        return pages.render(page)
 
     async def feed(request: Request) -> Response:
         path = pages.feeds.served(request.path_params["name"])
@@ -934,4 +932,4 @@ def app_from_environment() -> Starlette:
     return create_app(settings, open_store(settings.database.url, connections=THREADS))
 
 
-__all__ = ["PaperView", "create_app"]
+__all__ = ["check_settings", "create_app"]
