@@ -40,7 +40,7 @@ from paperwire.delivery.atom import AtomChannel
 from paperwire.delivery.links import ReaderLinks, digest_subject, feedback_subject
 from paperwire.delivery.planner import LIKED_EXAMPLES, default_limits, effective_profile
 from paperwire.digest.formats import html_pieces, templates_dir
-from paperwire.digest.kinds import kind_named
+from paperwire.digest.kinds import KIND_NAMES, kind_named
 from paperwire.digest.view import paper_view
 from paperwire.digest.words import format_window
 from paperwire.errors import PaperwireError, UsageError
@@ -59,7 +59,6 @@ log = logging.getLogger(__name__)
 VOTES = {"up": UP, "down": DOWN}
 BUTTONS = (("up", UP, "👍 More like this"), ("down", DOWN, "👎 Not for me"))
 NO_VOTE = ("none", 0, "Remove my vote")
-KINDS = ("topics", "trending")
 MAX_FORM_BYTES = 64_000
 ENTRIES_CACHED = 256  # digests' laid-out papers kept per process (~20 MB)
 # Requests served at once by each process's threads (the store's work, a confirmation mail):
@@ -471,7 +470,7 @@ class Pages:
         except ValueError:
             return self.bad_link()
         subject = digest_subject(email, kind, first)
-        if kind not in KINDS or not tokens.verify(
+        if kind not in KIND_NAMES or not tokens.verify(
             self.secret, token, tokens.DIGEST, subject, self.clock()
         ):
             return self.bad_link()
