@@ -55,3 +55,47 @@ def postgres_schema(base: str) -> tuple[str, Callable[[], None]]:
         admin.dispose()
 
     return url.render_as_string(hide_password=False), drop
+
+
+def insert_readers(url: str, entries: list[dict[str, object]]) -> None:
+    """Readers (entries as `subscribers import` reads them) into the store at `url`, in bulk:
+    the subscribers table (reflected from the store) as `subscribers import` fills it, 10,000
+    rows a transaction (one reader per transaction would take minutes for 10,000)."""
+    import sqlalchemy as sa
+
+    from paperwire import Settings, open_store
+
+    readers = [
+        s.to_reader("cli") for s in Settings.model_validate({"subscribers": entries}).subscribers
+    ]
+    store = open_store(url)
+    engine = store.engine
+    table = sa.Table("subscribers", sa.MetaData(), autoload_with=engine)
+    now = dt.datetime.now(dt.UTC)
+    when = now.replace(tzinfo=None) if engine.dialect.name == "sqlite" else now
+    rows = [
+        {
+            "email": reader.email.lower(),
+            "origin": "cli",
+            "paused": False,
+            "settings": reader.settings(),
+            "created_at": when,
+            "updated_at": when,
+        }
+        for reader in readers
+    ]
+    for start in range(0, len(rows), 10_000):
+        with engine.begin() as connection:
+            connection.execute(table.insert(), rows[start : start + 10_000])
+    store.close()
+
+
+if (
+    __name__ == "__main__"
+):  # python common.py insert-readers URL FILE.json (for another interpreter)
+    import json
+    import sys
+
+    if sys.argv[1:2] != ["insert-readers"] or len(sys.argv) != 4:
+        raise SystemExit("usage: python common.py insert-readers URL FILE.json")
+    insert_readers(sys.argv[2], json.loads(Path(sys.argv[3]).read_text(encoding="utf-8")))

@@ -13,13 +13,13 @@ import html
 import importlib.util
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup
 
-from paperwire.digest.view import FeedbackLinks, Footer, Piece, digest_view
+from paperwire.digest.view import FeedbackLinks, Footer, PaperView, Piece, digest_view
 from paperwire.models import Digest, ScoredPaper, Trending
 from paperwire.text import clip_words
 
@@ -176,21 +176,31 @@ def _render(kind: str, template: str, **context: Any) -> str:
 
 
 def render_html(
-    digest: Digest, footer: Footer | None = None, links: FeedbackLinks | None = None
+    digest: Digest,
+    footer: Footer | None = None,
+    links: FeedbackLinks | None = None,
+    *,
+    papers: Sequence[PaperView] | None = None,
 ) -> str:
     """The email's HTML part: a complete document, CSS inlined, from templates/digest.html.j2;
-    with `links`, a 👍 and a 👎 on each paper."""
-    view = digest_view(digest, footer, links=links)
+    with `links`, a 👍 and a 👎 on each paper. `papers`: the papers' views made already
+    (paper_view with `links`)."""
+    view = digest_view(digest, footer, links=links, papers=papers)
     return _inliner().inline(_render("html", "digest.html.j2", view=view))
 
 
 def render_text(
-    digest: Digest, footer: Footer | None = None, links: FeedbackLinks | None = None
+    digest: Digest,
+    footer: Footer | None = None,
+    links: FeedbackLinks | None = None,
+    *,
+    papers: Sequence[PaperView] | None = None,
 ) -> str:
     """The email's text/plain part, wrapped at 72 columns, from templates/digest.txt.j2;
-    with `links`, a 👍 and a 👎 on each paper."""
+    with `links`, a 👍 and a 👎 on each paper. `papers`: the papers' views made already
+    (paper_view with `marks=False` and `links`)."""
     # Text has no way to mark a word inside a title; a followed author is *starred*.
-    view = digest_view(digest, footer, marks=False, links=links)
+    view = digest_view(digest, footer, marks=False, links=links, papers=papers)
     return _render("text", "digest.txt.j2", view=view, width=TEXT_WIDTH).rstrip() + "\n"
 
 

@@ -487,11 +487,12 @@ def render_subject(digest: Digest) -> str:
 
 
 _WEB = ("https://", "http://")
+_SPACE = re.compile(r"\s")
 
 
 def _safe_url(url: str, schemes: tuple[str, ...]) -> str:
     url = url.strip()
-    return url if url.lower().startswith(schemes) and not any(c.isspace() for c in url) else ""
+    return url if url.lower().startswith(schemes) and not _SPACE.search(url) else ""
 
 
 def digest_view(
@@ -501,9 +502,12 @@ def digest_view(
     tex_as_text: bool = True,
     marks: bool = True,
     links: FeedbackLinks | None = None,
+    papers: Sequence[PaperView] | None = None,
 ) -> DigestView:
     """The view model of a digest, shared by the HTML, text and Markdown templates; with
-    `links`, each paper offers the reader's 👍 and 👎."""
+    `links`, each paper offers the reader's 👍 and 👎. `papers`: the views of the digest's
+    papers made already (by paper_view, with these options), as when one digest is laid out
+    again with fewer papers."""
     footer = footer or Footer()
     footer = replace(
         footer,
@@ -514,17 +518,22 @@ def digest_view(
         more_hint=one_line(footer.more_hint),
         digest_url=_safe_url(footer.digest_url, _WEB),
     )
-    papers = tuple(
-        paper_view(scored, rank, tex_as_text=tex_as_text, marks=marks, links=links)
-        for rank, scored in enumerate(digest.papers, 1)
-    )
+    if papers is None:
+        views = tuple(
+            paper_view(scored, rank, tex_as_text=tex_as_text, marks=marks, links=links)
+            for rank, scored in enumerate(digest.papers, 1)
+        )
+    elif len(papers) == len(digest.papers):
+        views = tuple(papers)
+    else:
+        raise ValueError(f"{len(papers)} paper views for a digest of {len(digest.papers)}")
     kind = kind_named(digest.kind)
     dates = format_window(digest.window_from, digest.window_to)
     summary = kind.summary(digest)
     empty = kind.empty_note(digest, dates)
     preheader = summary
-    if papers:
-        top = papers[0].title_text if tex_as_text else tex_to_text(papers[0].title_text)
+    if views:
+        top = views[0].title_text if tex_as_text else tex_to_text(views[0].title_text)
         preheader = clip_words(f"{summary} Top: {top}", 150)
     more = kind.more_note(digest.more) if digest.more > 0 else ""
     return DigestView(
@@ -534,7 +543,7 @@ def digest_view(
         dates=dates,
         summary=summary,
         topics=_topics(digest.profile),
-        papers=papers,
+        papers=views,
         more=more,
         empty=empty,
         footer=footer,

@@ -79,8 +79,8 @@ class EmailChannel(Channel):
         return self.transport.kind
 
     def prepare(self, digest: Digest, reader: Reader, now: dt.datetime) -> Prepared:
-        message, data, shown = compose_digest(digest, reader, self.sender, self.delivery, now)
-        return Prepared(str(message["Message-ID"]), str(message["Subject"]), data, shown)
+        composed = compose_digest(digest, reader, self.sender, self.delivery, now)
+        return Prepared(composed.message_id, composed.subject, composed.data, composed.shown)
 
     def deliver(
         self, delivery: Delivery, payload: bytes | None, now: dt.datetime

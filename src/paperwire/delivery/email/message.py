@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 import email.policy
 import hashlib
@@ -21,11 +23,13 @@ from paperwire.errors import DeliveryError
 
 __all__ = [
     "Addressing",
+    "MessageWriter",
     "compose_message",
     "envelope",
     "message_bytes",
     "message_id",
     "one_line",
+    "parsed_message",
     "unsubscribe_mailto_url",
 ]
 
@@ -95,6 +99,80 @@ def unsubscribe_mailto_url(addressing: Addressing) -> str:
     return f"mailto:{quote(target, safe='@')}?subject={subject}"
 
 
+class MessageWriter:
+    """Writes one digest email as bytes: multipart/alternative, text/plain then text/html,
+    both UTF-8 in a 7-bit transfer encoding, CRLF line ends.
+
+    The headers that do not depend on the content (addresses, Date, Message-ID, List-*) are
+    made once; `write` adds a subject and the two bodies, so a digest laid out again with
+    fewer papers costs only those. Names and the subject may hold anything a feed sends: they
+    are reduced to one line first, so no header can be added through them.
+    """
+
+    def __init__(self, *, addressing: Addressing, message_id: str, date: dt.datetime) -> None:
+        if date.tzinfo is None or date.utcoffset() is None:
+            raise ValueError("date must carry a time zone (the Date header needs an offset)")
+        if not _MESSAGE_ID.fullmatch(message_id):
+            raise ValueError(f"{message_id!r} is not a Message-ID such as '<id@example.org>'")
+        sender = _mailbox(addressing.sender)
+        recipient = Address(
+            display_name=one_line(addressing.recipient_name),
+            addr_spec=_ascii_addr_spec(addressing.recipient.strip()),
+        )
+        unsubscribe = [f"<{unsubscribe_mailto_url(addressing)}>"]
+        one_click = False
+        if addressing.unsubscribe_url:
+            url = _checked_url(addressing.unsubscribe_url)
+            unsubscribe.append(f"<{url}>")
+            # RFC 8058 3.1: one-click needs an https URI in List-Unsubscribe.
+            one_click = url.startswith("https://")
+        self.message_id = message_id
+        self._addresses = _header_block([("From", sender), ("To", recipient)])
+        rest: list[tuple[str, object]] = [
+            ("Date", format_datetime(date)),
+            ("Message-ID", message_id),
+            ("MIME-Version", "1.0"),
+            ("List-Id", _VerbatimHeader("List-Id", [_list_id(addressing.list_id, sender)])),
+            ("List-Unsubscribe", _VerbatimHeader("List-Unsubscribe", unsubscribe)),
+        ]
+        if one_click:
+            rest.append(("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"))
+        rest += [
+            # RFC 3834 5: "auto-generated" is for messages a program makes on its own
+            # ("auto-replied" is for answers); RFC 3834 and Sieve vacation (RFC 5230)
+            # responders do not answer them.
+            ("Auto-Submitted", "auto-generated"),
+            # No standard (RFC 2076 calls it discouraged), but older autoresponders look only
+            # at it, and Gmail's bulk-sender guidelines asked for it; newsletter senders set it.
+            ("Precedence", "bulk"),
+            # Exchange/Outlook: send no out-of-office or other automatic reply to this.
+            ("X-Auto-Response-Suppress", "OOF, AutoReply"),
+        ]
+        self._rest = _header_block(rest)
+
+    def write(self, subject: str, text: str, html: str) -> bytes:
+        """The whole message with this subject and these bodies."""
+        # "=_" cannot occur in quoted-printable or base64 text, and a hash of the content
+        # cannot occur in the content: a boundary that never collides, and the same bytes for
+        # the same message (the random default would differ on every build).
+        boundary = b"=_paperwire_" + _content_hash(self.message_id, subject, text, html)[
+            :32
+        ].encode("ascii")
+        return b"".join(
+            [
+                self._addresses,
+                _header_block([("Subject", one_line(subject))]),
+                self._rest,
+                b'Content-Type: multipart/alternative;\r\n boundary="%s"\r\n\r\n' % boundary,
+                b"--%s\r\n" % boundary,
+                _text_part(text, "plain"),
+                b"\r\n--%s\r\n" % boundary,
+                _text_part(html, "html"),
+                b"\r\n--%s--\r\n" % boundary,
+            ]
+        )
+
+
 def compose_message(
     *,
     addressing: Addressing,
@@ -104,53 +182,17 @@ def compose_message(
     message_id: str,
     date: dt.datetime,
 ) -> EmailMessage:
-    """The digest email: multipart/alternative, text/plain then text/html, both UTF-8 in a
-    7-bit transfer encoding. `subject` and names may hold anything a feed sends; they are
-    reduced to one line first, so no header can be added through them."""
-    if date.tzinfo is None or date.utcoffset() is None:
-        raise ValueError("date must carry a time zone (the Date header needs an offset)")
-    if not _MESSAGE_ID.fullmatch(message_id):
-        raise ValueError(f"{message_id!r} is not a Message-ID such as '<id@example.org>'")
-    sender = _mailbox(addressing.sender)
-    recipient = Address(
-        display_name=one_line(addressing.recipient_name),
-        addr_spec=_ascii_addr_spec(addressing.recipient.strip()),
-    )
-    unsubscribe = [f"<{unsubscribe_mailto_url(addressing)}>"]
-    one_click = False
-    if addressing.unsubscribe_url:
-        url = _checked_url(addressing.unsubscribe_url)
-        unsubscribe.append(f"<{url}>")
-        # RFC 8058 3.1: one-click needs an https URI in List-Unsubscribe.
-        one_click = url.startswith("https://")
-    text_part, html_part = _text_part(text, "plain"), _text_part(html, "html")
+    """The digest email as MessageWriter writes it, as a message object."""
+    writer = MessageWriter(addressing=addressing, message_id=message_id, date=date)
+    return parsed_message(writer.write(subject, text, html))
 
-    message = EmailMessage(policy=POLICY)
-    message["From"] = sender
-    message["To"] = recipient
-    message["Subject"] = one_line(subject)
-    message["Date"] = format_datetime(date)
-    message["Message-ID"] = message_id
-    message["MIME-Version"] = "1.0"
-    message["List-Id"] = _VerbatimHeader("List-Id", [_list_id(addressing.list_id, sender)])
-    message["List-Unsubscribe"] = _VerbatimHeader("List-Unsubscribe", unsubscribe)
-    if one_click:
-        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    # RFC 3834 5: "auto-generated" is for messages a program makes on its own ("auto-replied"
-    # is for answers); RFC 3834 and Sieve vacation (RFC 5230) responders do not answer them.
-    message["Auto-Submitted"] = "auto-generated"
-    # No standard (RFC 2076 calls it discouraged), but older autoresponders look only at it,
-    # and Gmail's bulk-sender guidelines asked for it; newsletter senders set it.
-    message["Precedence"] = "bulk"
-    # Exchange/Outlook: send no out-of-office or other automatic reply to this.
-    message["X-Auto-Response-Suppress"] = "OOF, AutoReply"
-    # "=_" cannot occur in quoted-printable or base64 text, and a hash of the content cannot
-    # occur in the content: a boundary that never collides, and the same bytes for the same
-    # message (the random default would differ on every build).
-    boundary = "=_paperwire_" + _content_hash(message_id, subject, text, html)[:32]
-    message.make_alternative(boundary=boundary)
-    message.attach(text_part)
-    message.attach(html_part)
+
+def parsed_message(data: bytes) -> EmailMessage:
+    """A message read back from its bytes."""
+    from email.parser import BytesParser
+
+    message = BytesParser(policy=POLICY).parsebytes(data)
+    assert isinstance(message, EmailMessage)
     return message
 
 
@@ -262,15 +304,28 @@ def _list_id(configured: str, sender: Address) -> str:
     return value
 
 
-def _text_part(body: str, subtype: str) -> EmailMessage:
+def _header_block(headers: Sequence[tuple[str, object]]) -> bytes:
+    """Headers as the email package writes them (RFC 2047 words for non-ASCII, folded at 78
+    characters), CRLF after each."""
+    block = EmailMessage(policy=POLICY)
+    for name, value in headers:
+        block[name] = value
+    return block.as_bytes()[: -len(b"\r\n")]  # without the blank line that ends a header block
+
+
+def _text_part(body: str, subtype: str) -> bytes:
+    """One body part, its headers included: UTF-8 in the smallest 7-bit transfer encoding,
+    lines ended by CRLF, the last one too."""
     if not _encodes(body):
         body = body.encode("utf-8", "replace").decode("utf-8")
-    part = EmailMessage(policy=POLICY)
-    part.set_content(
-        body, subtype=subtype, charset="utf-8", cte=_transfer_encoding(body.encode("utf-8"))
-    )
-    del part["MIME-Version"]  # set_content adds it; it belongs to the message, not a part
-    return part
+    data = b"\r\n".join(body.encode("utf-8").splitlines()) + b"\r\n"
+    encoding = _transfer_encoding(data)
+    if encoding == "quoted-printable":
+        data = binascii.b2a_qp(data, istext=True)  # keeps the CRLFs; "=" CRLF soft breaks
+    elif encoding == "base64":
+        data = base64.encodebytes(data).replace(b"\n", b"\r\n")  # 76 characters a line
+    head = f'Content-Type: text/{subtype}; charset="utf-8"\r\n'
+    return f"{head}Content-Transfer-Encoding: {encoding}\r\n\r\n".encode("ascii") + data
 
 
 def _transfer_encoding(data: bytes) -> str:
