@@ -6,6 +6,7 @@ imports numpy or the ranker, so that check is cheap.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Iterable, Sequence
@@ -176,10 +177,15 @@ def query_leaves(node: Node, negated: bool = False) -> list[tuple[str, bool]]:
 def in_categories(categories: Sequence[str], wanted: Iterable[str]) -> bool:
     """True when `categories` (a paper's) fall in any of `wanted` (a reader's; an archive such
     as "cs" counts, and a weight such as "cs.CL^0.5" is ignored). No wanted category: True."""
-    names = [split_weight(c, "category")[0] for c in wanted]
+    names = _category_names(tuple(wanted))
     if not names:
         return True
     return any(c == w or c.startswith(w + ".") for c in categories for w in names)
+
+
+@functools.lru_cache(maxsize=1024)
+def _category_names(wanted: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(split_weight(c, "category")[0] for c in wanted)
 
 
 def check_profile(profile: Profile) -> None:

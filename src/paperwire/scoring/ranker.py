@@ -553,7 +553,7 @@ class Ranker:
     def _analysed(self, text: str) -> tuple[FieldTerms, list[Word]]:
         found = self._explained.get(text)
         if found is None:
-            if len(self._explained) >= 4096:  # a bound on memory across a long batch
+            if len(self._explained) >= 16_384:  # a bound on memory: a big day is 5,000 texts
                 self._explained.clear()
             found = self._explained[text] = (self.analyzer.field(text), self.analyzer.words(text))
         return found

@@ -6,6 +6,7 @@ import base64
 import binascii
 import datetime as dt
 import email.policy
+import functools
 import hashlib
 import re
 from collections.abc import Sequence
@@ -257,6 +258,7 @@ def _encodes(text: str) -> bool:
     return True
 
 
+@functools.lru_cache(maxsize=64)  # the sender's, once for every digest
 def _mailbox(text: str) -> Address:
     """One address from "Name <addr>", "addr" or an RFC 2047-encoded name, domain in ASCII."""
     addresses = POLICY.header_factory("From", text.strip()).addresses
