@@ -140,6 +140,7 @@ class SmtpTestServer:
         self._held: threading.Event | None = None
         self._hold_after = 0
         self._stopping = threading.Event()
+        self.latency = 0.0  # seconds before answering each DATA, as a distant relay takes
 
         tls_context = self._server_context() if tls != "none" else None
         listening = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -402,6 +403,8 @@ class _Handler:
             # connection_lost cancels this coroutine: the client never gets a reply.
             await asyncio.sleep(60)
             return "421 4.4.2 Connection dropped"  # not reached: the connection is gone
+        if owner.latency:
+            await asyncio.sleep(owner.latency)
         with owner._lock:
             held = owner._held if len(owner._messages) >= owner._hold_after else None
         if held is not None:

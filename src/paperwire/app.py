@@ -374,10 +374,14 @@ class Paperwire:
 
         return configured(self.settings, self.store, outbox=outbox)
 
-    def send_due(self, *, dry_run: bool = False, outbox: str | None = None) -> SendResult:
+    def send_due(
+        self, *, dry_run: bool = False, outbox: str | None = None, deliver_only: bool = False
+    ) -> SendResult:
         """Build and deliver every due digest (or, with `dry_run`, say what would be done:
         nothing is written or sent). `outbox`: email goes to .eml files there. Readers whose
-        kind of digest waits for missing days are held (the result's plan says which)."""
+        kind of digest waits for missing days are held (the result's plan says which). With
+        `deliver_only`, nothing is planned: the digests already planned are delivered (as a
+        second sender sharing the database does)."""
         from paperwire.delivery.base import SendSummary
         from paperwire.delivery.planner import send_due
         from paperwire.digest.kinds import kinds_for
@@ -394,7 +398,7 @@ class Paperwire:
         summary = send_due(
             self.store,
             self.settings,
-            plan.plannable(due.due),
+            [] if deliver_only else plan.plannable(due.due),
             self.channels(outbox=outbox),
             now,
             limits=plan.limits,

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
         "paperwire send",
         "paperwire send --dry-run",
         "paperwire send --outbox ./outbox",
+        "paperwire send --deliver-only   # another sender sharing a PostgreSQL database",
     ),
 )
 @click.option("--dry-run", is_flag=True, help="Show who would get what; send and record nothing.")
@@ -32,9 +33,15 @@ if TYPE_CHECKING:
     help="Write .eml files to this directory instead of using SMTP "
     "(the default when smtp.host is empty).",
 )
+@click.option(
+    "--deliver-only",
+    is_flag=True,
+    help="Plan nothing: deliver the digests already planned and not yet sent (a second "
+    "sender sharing the database; senders claim digests in batches, each is sent once).",
+)
 @common_options
 @pass_app
-def command(app: AppContext, dry_run: bool, outbox: Path | None) -> None:
+def command(app: AppContext, dry_run: bool, outbox: Path | None, deliver_only: bool) -> None:
     """Build each subscriber's due digest (the papers announced since their last one) and
     deliver it on their channels: email (SMTP, or the outbox), their private Atom feed.
 
@@ -55,7 +62,11 @@ def command(app: AppContext, dry_run: bool, outbox: Path | None) -> None:
             f"{settings.delivery.outbox}",
             err=True,
         )
-    result = pw.send_due(dry_run=dry_run, outbox=None if outbox is None else str(outbox))
+    result = pw.send_due(
+        dry_run=dry_run,
+        outbox=None if outbox is None else str(outbox),
+        deliver_only=deliver_only,
+    )
     if not result.readers:
         click.echo(
             "paperwire: no subscribers: add [[subscribers]] to the configuration "
@@ -83,7 +94,8 @@ def command(app: AppContext, dry_run: bool, outbox: Path | None) -> None:
         ]
         app.result_console.print(_plan_table(summary.outcomes + current + waiting + paused))
         return
-    summary.outcomes += [Outcome(one.email, Status.NOTHING) for one in due.current]
+    if not deliver_only:
+        summary.outcomes += [Outcome(one.email, Status.NOTHING) for one in due.current]
     show_summary(app, summary)
     if result.failed:
         raise click.exceptions.Exit(1)

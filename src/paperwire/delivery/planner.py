@@ -57,6 +57,8 @@ MAYBE_SENT = "fate unknown: "
 UNSUBSCRIBED = "not sent: the reader unsubscribed"
 # A claim by a process on another machine is taken over after this long without news.
 CLAIM_LEASE = dt.timedelta(minutes=30)
+# How many pending digests a sender claims at a time (several senders share the rest).
+CLAIM_BATCH = 20
 # How many matched papers beyond those an email shows a digest's page lists.
 PAGE_PAPERS = 200
 # A reader's 👍 papers count as their example papers from this many on (fewer are noise),
@@ -321,129 +323,181 @@ class DigestRun:
         only: Sequence[int] | None = None,
         subscribers: Collection[str] | None = None,
     ) -> None:
-        """Deliver every pending digest (or those with ids in `only`) on its channel;
-        temporary refusals are tried again after the batch (`delivery.retries_per_run`
-        times, backing off); a channel that cannot be used at all stops its own queue and
-        leaves the rest pending."""
+        """Deliver every pending digest (or those with ids in `only`) on its channel, claiming
+        them CLAIM_BATCH at a time, so that several senders (processes, machines sharing one
+        PostgreSQL store) each deliver their own; temporary refusals are tried again after
+        the batch (`delivery.retries_per_run` times, backing off); a channel that cannot be
+        used at all stops its own queue and leaves the rest pending."""
         wanted = None if subscribers is None else {e.lower() for e in subscribers}
         # A reader who left still has their pending digests closed (never sent).
         leaving = self.store.unsubscribed.all() if wanted is not None else set()
         for name, channel in self.channels.items():
-            queue = self._claimable(self.store.ledger.pending([name]))
+            pending = self.store.ledger.pending([name])
             if only is not None:
-                queue = [d for d in queue if d.id in only]
-            if wanted is not None:  # a reader removed from the configuration gets nothing
-                queue = [d for d in queue if d.subscriber in wanted or d.subscriber in leaving]
-            if not queue:
-                continue
-            where = channel.describe()
-            summary.transport = f"{summary.transport}, {where}" if summary.transport else where
-            self._deliver_queue(channel, queue, summary)
+                pending = [d for d in pending if d.id in only]
+            # Left alone: a reader removed from the configuration gets nothing, and a claim
+            # of a live process is its own.
+            keep_out = {
+                d.id
+                for d in pending
+                if (
+                    wanted is not None
+                    and d.subscriber not in wanted
+                    and d.subscriber not in leaving
+                )
+                or not _claim_is_stale(d, self.owner, self.clock())
+            }
+            for delivery in pending:
+                if delivery.id in keep_out:
+                    continue
+                if delivery.claimed_by not in (None, self.owner):
+                    self.store.ledger.clear_claim(delivery)  # its process is gone
+                if delivery.attempts >= self.settings.delivery.max_attempts:
+                    keep_out.add(delivery.id)
+                    summary.outcomes.append(self._give_up(channel, delivery))
+            self._deliver_queue(channel, summary, only, keep_out)
 
-    def _deliver_queue(self, channel: Channel, queue: list[Delivery], summary: SendSummary) -> None:
+    def _give_up(self, channel: Channel, delivery: Delivery) -> Outcome:
+        """Close a digest tried `delivery.max_attempts` times. One that may have arrived counts
+        as delivered: failed, its papers would go out again in the next digest."""
+        maybe_sent = (delivery.reply or "").startswith(MAYBE_SENT)
+        reply = f"gave up after {delivery.attempts} attempts: {delivery.reply or ''}".strip()
+        state = SENT if maybe_sent else FAILED
+        self.store.ledger.finish(delivery.id, state, reply=reply, transport="", now=self.now)
+        status = Status.SENT if maybe_sent else Status.FAILED
+        return Outcome(
+            delivery.subscriber, status, delivery.papers, _window(delivery), reply, channel.name
+        )
+
+    def _deliver_queue(
+        self,
+        channel: Channel,
+        summary: SendSummary,
+        only: Sequence[int] | None,
+        keep_out: set[int],
+    ) -> None:
         delivery_settings = self.settings.delivery
+        ledger, described = self.store.ledger, False
+        choose: Collection[int] | None = only
         for round_ in range(delivery_settings.retries_per_run + 1):
             if round_:
                 self.sleep(delivery_settings.retry_delay * 2 ** (round_ - 1))
-            retry: list[Delivery] = []
-            for position, delivery in enumerate(queue):
-                try:
-                    outcome, again = self._deliver_one(channel, delivery)
-                except DeliveryError as exc:  # the server or the outbox cannot be used
-                    summary.problems.append(str(exc))
-                    summary.outcomes.extend(
-                        Outcome(
-                            d.subscriber,
-                            Status.DEFERRED,
-                            d.papers,
-                            _window(d),
-                            NOT_TRIED,
-                            d.channel,
-                        )
-                        for d in queue[position:]
+            tried: set[int] = set()  # this round's: a digest refused for now waits its round
+            retry: list[int] = []
+            while batch := ledger.claim_batch(
+                channel.name,
+                self.owner,
+                self.clock(),
+                size=CLAIM_BATCH,
+                lease=CLAIM_LEASE,
+                ids=choose,
+                exclude=keep_out | tried,
+            ):
+                if not described:
+                    where, described = channel.describe(), True
+                    summary.transport = (
+                        f"{summary.transport}, {where}" if summary.transport else where
                     )
-                    return
-                if again is not None and round_ < delivery_settings.retries_per_run:
-                    retry.append(again)
-                    continue
-                if outcome is not None:
-                    summary.outcomes.append(outcome)
-            queue = retry
-            if not queue:
+                gone = self.store.unsubscribed.all()
+                for position, (delivery, payload) in enumerate(batch):
+                    tried.add(delivery.id)
+                    try:
+                        outcome, again = self._deliver_one(channel, delivery, payload, gone)
+                    except DeliveryError as exc:  # the server or the outbox cannot be used
+                        ledger.unclaim([d.id for d, _ in batch[position + 1 :]], self.owner)
+                        summary.problems.append(str(exc))
+                        summary.outcomes.extend(
+                            Outcome(
+                                d.subscriber,
+                                Status.DEFERRED,
+                                d.papers,
+                                _window(d),
+                                NOT_TRIED,
+                                d.channel,
+                            )
+                            for d in self._untried(channel.name, choose, keep_out | tried, delivery)
+                        )
+                        return
+                    if again and round_ < delivery_settings.retries_per_run:
+                        retry.append(delivery.id)
+                        continue
+                    if outcome is not None:
+                        summary.outcomes.append(outcome)
+            if not retry:
                 return
+            choose = retry
+
+    def _untried(
+        self, channel: str, choose: Collection[int] | None, done: set[int], current: Delivery
+    ) -> list[Delivery]:
+        """The digest a channel failed on, and every other one this run would have tried."""
+        rest = [
+            d
+            for d in self.store.ledger.pending([channel])
+            if d.id not in done
+            and (choose is None or d.id in choose)
+            and _claim_is_stale(d, self.owner, self.clock())
+        ]
+        return [current, *rest]
 
     def _claimable(self, pending: list[Delivery]) -> list[Delivery]:
         """Pending deliveries no live process is delivering right now."""
         return [d for d in pending if _claim_is_stale(d, self.owner, self.clock())]
 
     def _deliver_one(
-        self, channel: Channel, delivery: Delivery
-    ) -> tuple[Outcome | None, Delivery | None]:
-        """Deliver one: (its outcome, the delivery again when worth another try)."""
+        self, channel: Channel, delivery: Delivery, payload: bytes | None, gone: Collection[str]
+    ) -> tuple[Outcome | None, bool]:
+        """Deliver one claimed digest: (its outcome, whether it is worth another try)."""
         ledger, window = self.store.ledger, _window(delivery)
         max_attempts = self.settings.delivery.max_attempts
 
         def outcome(status: Status, detail: str, papers: int = delivery.papers) -> Outcome:
             return Outcome(delivery.subscriber, status, papers, window, detail, channel.name)
 
-        if delivery.subscriber in self.store.unsubscribed:  # since it was planned
-            if not ledger.claim(delivery, self.owner, self.clock()):
-                return None, None  # another run took it
-            ledger.finish(delivery.id, SKIPPED, reply=UNSUBSCRIBED, transport="", now=self.clock())
-            return outcome(Status.SKIPPED, UNSUBSCRIBED, 0), None
+        finish = functools.partial(
+            ledger.finish, delivery.id, transport=channel.transport_name, owner=self.owner
+        )
+        if delivery.subscriber in gone:  # since it was planned
+            finish(SKIPPED, reply=UNSUBSCRIBED, transport="", now=self.clock())
+            return outcome(Status.SKIPPED, UNSUBSCRIBED, 0), False
         maybe_sent = (delivery.reply or "").startswith(MAYBE_SENT)
-        if delivery.attempts >= max_attempts:
-            reply = f"gave up after {delivery.attempts} attempts: {delivery.reply or ''}".strip()
-            # One that may have arrived counts as delivered: failed, its papers would go out
-            # again in the next digest.
-            state = SENT if maybe_sent else FAILED
-            ledger.finish(delivery.id, state, reply=reply, transport="", now=self.now)
-            return outcome(Status.SENT if maybe_sent else Status.FAILED, reply), None
-        if not ledger.claim(delivery, self.owner, self.clock()):
-            return None, None  # another run took it
-        payload = ledger.payload(delivery.id)
+        if not ledger.attempt(delivery.id, self.owner, self.clock()):
+            return None, False  # another run took it over (a claim held past CLAIM_LEASE)
         try:
             result = channel.deliver(delivery, payload, self.clock())
         except DeliveryError:  # nothing reached a server: the attempt does not count
             ledger.release(delivery.id, self.owner, self.clock())
             raise
         attempts = delivery.attempts + 1
-        finish = functools.partial(
-            ledger.finish,
-            delivery.id,
-            transport=channel.transport_name,
-            now=self.clock(),
-            owner=self.owner,
-        )
+        finish = functools.partial(finish, now=self.clock())
         if result.status == "sent":
             finish(SENT, reply=result.reply)
-            return outcome(Status.SENT, result.reply), None
+            return outcome(Status.SENT, result.reply), False
         if result.status == "unknown" and maybe_sent:
             # Its fate unknown twice: it went out at least once, perhaps twice. A third copy
             # is worse than none; it counts as delivered.
             reply = f"{MAYBE_SENT}sent twice, no reply either time; counted as delivered"
             finish(SENT, reply=f"{reply} ({result.reply})")
-            return outcome(Status.SENT, reply), None
+            return outcome(Status.SENT, reply), False
         if result.status == "unknown" and attempts < max_attempts:
             # It may have arrived: never again in this run; the next run sends it once more.
             finish(PENDING, reply=MAYBE_SENT + result.reply)
             detail = f"{result.reply} (attempt {attempts} of {max_attempts}; next run)"
-            return outcome(Status.DEFERRED, detail), None
+            return outcome(Status.DEFERRED, detail), False
         if result.status == "temporary" and attempts < max_attempts:
             # A digest that may have arrived keeps saying so (a second unknown ends it).
             reply = (MAYBE_SENT if maybe_sent else "") + result.reply
             finish(PENDING, reply=reply)
-            again = dataclasses.replace(delivery, attempts=attempts, claimed_by=None, reply=reply)
             detail = f"{result.reply} (attempt {attempts} of {max_attempts}; will retry)"
-            return outcome(Status.DEFERRED, detail), again
+            return outcome(Status.DEFERRED, detail), True
         reply = result.reply
         if result.status in ("temporary", "unknown"):
             reply = f"gave up after {attempts} attempts: {reply}"
         if maybe_sent or result.status == "unknown":
             finish(SENT, reply=MAYBE_SENT + reply)  # it may have arrived: see above
-            return outcome(Status.SENT, MAYBE_SENT + reply), None
+            return outcome(Status.SENT, MAYBE_SENT + reply), False
         finish(FAILED, reply=reply)
-        return outcome(Status.FAILED, reply), None
+        return outcome(Status.FAILED, reply), False
 
     def pending_outcomes(self) -> list[Outcome]:
         """What a run would retry (for --dry-run)."""

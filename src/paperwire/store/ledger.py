@@ -389,6 +389,96 @@ class Ledger:
         with self.engine.begin() as connection:
             connection.execute(query.values(**values))
 
+    def claim_batch(
+        self,
+        channel: str,
+        owner: str,
+        now: dt.datetime,
+        *,
+        size: int,
+        lease: dt.timedelta,
+        ids: Collection[int] | None = None,
+        exclude: Collection[int] = (),
+    ) -> list[tuple[Delivery, bytes | None]]:
+        """Take up to `size` pending deliveries of a channel for sending, oldest first: (each,
+        its payload). An attempt is counted for each only when it begins (`attempt`).
+
+        Claimable: unclaimed, claimed by `owner` before (an interrupted run), or claimed longer
+        than `lease` ago (a process elsewhere that is gone). On PostgreSQL the rows are picked
+        with FOR UPDATE SKIP LOCKED, so senders on several machines each take a batch of their
+        own without waiting for one another; SQLite's single writer does the same in turn.
+        `ids` limits the choice to those deliveries, `exclude` leaves some out."""
+        stale = now - lease
+        picked = (
+            select(DELIVERIES.c.id)
+            .where(
+                DELIVERIES.c.state == PENDING,
+                DELIVERIES.c.channel == channel,
+                DELIVERIES.c.claimed_by.is_(None)
+                | (DELIVERIES.c.claimed_by == owner)
+                | DELIVERIES.c.claimed_at.is_(None)
+                | (DELIVERIES.c.claimed_at < stale),
+            )
+            .order_by(DELIVERIES.c.id)
+            .limit(size)
+            .with_for_update(skip_locked=True)
+        )
+        if ids is not None:
+            picked = picked.where(DELIVERIES.c.id.in_(list(ids)))
+        if exclude:
+            picked = picked.where(DELIVERIES.c.id.not_in(list(exclude)))
+        query = (
+            DELIVERIES.update()
+            .where(DELIVERIES.c.id.in_(picked.scalar_subquery()))
+            .values(claimed_by=owner, claimed_at=now, updated_at=now)
+            .returning(*_COLUMNS, DELIVERIES.c.message)
+        )
+        with self.engine.begin() as connection:
+            rows = connection.execute(query).all()
+        return [(_delivery(row), row.message) for row in sorted(rows, key=lambda r: r.id)]
+
+    def attempt(self, delivery_id: int, owner: str, now: dt.datetime) -> bool:
+        """Count an attempt on a delivery `owner` claimed, before it is made (a crash during
+        it leaves the attempt counted); False when the claim was lost meanwhile."""
+        query = (
+            DELIVERIES.update()
+            .where(
+                DELIVERIES.c.id == delivery_id,
+                DELIVERIES.c.state == PENDING,
+                DELIVERIES.c.claimed_by == owner,
+            )
+            .values(attempts=DELIVERIES.c.attempts + 1, claimed_at=now, updated_at=now)
+        )
+        with self.engine.begin() as connection:
+            return connection.execute(query).rowcount == 1
+
+    def unclaim(self, delivery_ids: Collection[int], owner: str) -> None:
+        """Give back claimed deliveries that were not tried."""
+        if not delivery_ids:
+            return
+        query = (
+            DELIVERIES.update()
+            .where(DELIVERIES.c.id.in_(list(delivery_ids)), DELIVERIES.c.claimed_by == owner)
+            .values(claimed_by=None, claimed_at=None)
+        )
+        with self.engine.begin() as connection:
+            connection.execute(query)
+
+    def clear_claim(self, delivery: Delivery) -> bool:
+        """Drop a claim whose process is known to be gone (compare-and-set: only the claim that
+        was read); the attempt it made stays counted."""
+        query = (
+            DELIVERIES.update()
+            .where(
+                DELIVERIES.c.id == delivery.id,
+                DELIVERIES.c.state == PENDING,
+                DELIVERIES.c.claimed_by == delivery.claimed_by,
+            )
+            .values(claimed_by=None, claimed_at=None)
+        )
+        with self.engine.begin() as connection:
+            return connection.execute(query).rowcount == 1
+
     def release(self, delivery_id: int, owner: str, now: dt.datetime) -> None:
         """Give back a claim whose attempt never reached a server (it does not count)."""
         with self.engine.begin() as connection:

@@ -1,0 +1,101 @@
+"""Several senders sharing one store (issue 17): `paperwire send --deliver-only` processes
+claim the planned digests in batches (FOR UPDATE SKIP LOCKED on PostgreSQL) and each digest
+goes out once, whichever process sends it."""
+
+from __future__ import annotations
+
+import collections
+import datetime as dt
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from smtpserver import SmtpTestServer
+from test_send import announce, paper
+
+from paperwire import Paperwire
+from paperwire.delivery.planner import CLAIM_BATCH, DigestRun
+from paperwire.sources.arxiv.calendar import latest_announcement_date
+from paperwire.store import open_store
+
+READERS = [f"reader{i:03d}@example.org" for i in range(6 * CLAIM_BATCH)]
+
+
+def _plan(db_url: str, smtp: SmtpTestServer, home: Path) -> tuple[list[str], dict[str, str]]:
+    """A store with one pending digest per reader (planned, not sent), and the command line
+    of a sender that only delivers."""
+    config = home / "paperwire.toml"
+    config.write_text(
+        f'[database]\nurl = "{db_url}"\n'
+        f'[smtp]\nhost = "127.0.0.1"\nport = {smtp.port}\nsecurity = "none"\n'
+        '[sources.arxiv]\ncategories = ["cs.LG"]\n[delivery]\nretry_delay = 0\n'
+        + "".join(f'[[subscribers]]\nemail = "{r}"\nkeywords = ["diffusion"]\n' for r in READERS)
+    )
+    now = dt.datetime.now(dt.UTC)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PAPERWIRE_")}
+    env |= {"HOME": str(home)}
+    with open_store(db_url) as store:
+        day = latest_announcement_date(now)
+        announce(store, *(paper(f"2611.{n:05d}", f"Diffusion study {n}", day) for n in range(3)))
+        with Paperwire.from_config(config, env=env) as pw:
+            run = DigestRun(store, pw.settings, now, pw.channels())
+            outcomes = run.plan(pw.readers())
+    assert [o.status for o in outcomes] == ["planned"] * len(READERS)
+    command = [sys.executable, "-m", "paperwire", "send", "--deliver-only", "--config", str(config)]
+    return command, env
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def test_three_senders_share_the_planned_digests_and_send_each_once(
+    request: pytest.FixtureRequest, backend: str, smtp_server: SmtpTestServer, tmp_path: Path
+) -> None:
+    db_url = str(request.getfixturevalue(f"{backend}_url"))
+    command, env = _plan(db_url, smtp_server, tmp_path)
+    smtp_server.latency = 0.05  # a relay that takes its time: one sender alone needs 6 s
+
+    senders = [
+        subprocess.Popen(
+            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(3)
+    ]
+    results = [(*p.communicate(timeout=120), p.returncode) for p in senders]
+
+    assert [code for _, _, code in results] == [0, 0, 0], results
+    assert all("Traceback" not in err for _, err, _ in results)
+    copies = collections.Counter(r for m in smtp_server.messages for r in m.rcpt_tos)
+    assert sorted(copies) == READERS and set(copies.values()) == {1}  # each once
+    with open_store(db_url) as store:
+        deliveries = store.ledger.deliveries()
+    assert {d.state for d in deliveries} == {"sent"}
+    assert all(d.claimed_by is None and d.attempts == 1 for d in deliveries)
+    # Every sender took part: none waited for another's batch to finish.
+    sent_by = [int(re.search(r"sent (\d+) digests?", out)[1]) for out, _, _ in results]  # type: ignore[index]
+    assert sum(sent_by) == len(READERS) and min(sent_by) > 0, results
+
+
+def test_deliver_only_plans_nothing(
+    sqlite_url: str, smtp_server: SmtpTestServer, tmp_path: Path
+) -> None:
+    command, env = _plan(sqlite_url, smtp_server, tmp_path)
+    with open_store(sqlite_url) as store:
+        store.ledger.finish(
+            store.ledger.pending()[0].id,
+            "failed",
+            reply="550 no",
+            transport="smtp",
+            now=dt.datetime.now(dt.UTC),
+        )
+
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+
+    assert done.returncode == 0, done.stderr
+    # The failed reader's days would be planned again by `send`; --deliver-only plans nothing.
+    assert len(smtp_server.messages) == len(READERS) - 1
+    with open_store(sqlite_url) as store:
+        assert len(store.ledger.deliveries()) == len(READERS)
