@@ -40,6 +40,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -49,12 +50,14 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 HERE = Path(__file__).resolve().parent
 DAY_PAPERS = 2364
 EASTERN = ZoneInfo("America/New_York")
 SEED = 7
+MESSAGE_ID = re.compile(rb"^Message-ID: *(<[^>]*>)", re.MULTILINE | re.IGNORECASE)
 ARXIV_CATEGORY = re.compile(r"[a-z][a-z-]*(?:\.[A-Za-z-]+)?")
 
 
@@ -233,23 +236,32 @@ class FeedServer:
 
 
 class MailServer:
-    """aiosmtpd on 127.0.0.1 counting what it accepts (after `delay` seconds each)."""
+    """aiosmtpd on 127.0.0.1 keeping the Message-ID of what it accepts (after `delay`
+    seconds each)."""
 
     def __init__(self, delay: float = 0.0) -> None:
         from aiosmtpd.controller import Controller
 
-        self.accepted = 0
+        self.messages: list[str] = []
         owner = self
 
         class Handler:
-            async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
+            async def handle_DATA(self, server: object, session: object, envelope: Any) -> str:
                 if delay:
                     await asyncio.sleep(delay)
-                owner.accepted += 1
+                found = MESSAGE_ID.search(envelope.content)
+                owner.messages.append(found[1].decode() if found else "")
                 return "250 OK"
 
-        self.controller = Controller(Handler(), hostname="127.0.0.1", port=0)
+        with socket.socket() as probe:  # a free port (aiosmtpd cannot be given port 0)
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=port)
         self.controller.start()
+
+    @property
+    def accepted(self) -> int:
+        return len(self.messages)
 
     @property
     def port(self) -> int:
@@ -324,6 +336,7 @@ categories = {json.dumps(list(categories))}
 rss_url = {json.dumps(feed)}
 listing_url = {json.dumps(feed)}
 api_url = {json.dumps(feed + "/api")}
+oai_url = {json.dumps(feed + "/oai")}
 
 [http]
 min_interval = 0
@@ -393,7 +406,6 @@ def prepare(
         shutil.rmtree(home)
     home.mkdir(parents=True)
     config = write_config(home, url, feed.url, categories, mail.port if mail else None)
-    run_paperwire(interpreter.python, config, "doctor", check=False)  # creates the schema
     insert_readers(interpreter.python, url, entries_file)
     if case.fetched:
         run_paperwire(interpreter.python, config, "fetch", "-q")

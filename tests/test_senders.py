@@ -99,3 +99,40 @@ def test_deliver_only_plans_nothing(
     assert len(smtp_server.messages) == len(READERS) - 1
     with open_store(sqlite_url) as store:
         assert len(store.ledger.deliveries()) == len(READERS)
+
+
+def test_plan_only_records_the_digests_and_deliver_only_sends_them(
+    sqlite_url: str, smtp_server: SmtpTestServer, tmp_path: Path
+) -> None:
+    config = tmp_path / "paperwire.toml"
+    config.write_text(
+        f'[database]\nurl = "{sqlite_url}"\n'
+        f'[smtp]\nhost = "127.0.0.1"\nport = {smtp_server.port}\nsecurity = "none"\n'
+        '[sources.arxiv]\ncategories = ["cs.LG"]\n'
+        + "".join(
+            f'[[subscribers]]\nemail = "{r}"\nkeywords = ["diffusion"]\n' for r in READERS[:5]
+        )
+    )
+    with open_store(sqlite_url) as store:
+        day = latest_announcement_date(dt.datetime.now(dt.UTC))
+        announce(store, *(paper(f"2611.{n:05d}", f"Diffusion study {n}", day) for n in range(3)))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PAPERWIRE_")} | {
+        "HOME": str(tmp_path)
+    }
+    send = [sys.executable, "-m", "paperwire", "send", "--config", str(config)]
+
+    planned = subprocess.run([*send, "--plan-only"], env=env, capture_output=True, text=True)
+    arrived_after_planning = len(smtp_server.messages)
+    with open_store(sqlite_url) as store:
+        pending = store.ledger.pending()
+    both = subprocess.run(
+        [*send, "--plan-only", "--deliver-only"], env=env, capture_output=True, text=True
+    )
+    delivered = subprocess.run([*send, "--deliver-only"], env=env, capture_output=True, text=True)
+
+    assert planned.returncode == 0, planned.stderr
+    assert planned.stdout.startswith("planned 5 digests (15 papers)")
+    assert len(pending) == 5 and arrived_after_planning == 0
+    assert both.returncode == 2 and "exclude each other" in both.stderr
+    assert delivered.returncode == 0 and delivered.stdout.startswith("sent 5 digests")
+    assert sorted(r for m in smtp_server.messages for r in m.rcpt_tos) == READERS[:5]

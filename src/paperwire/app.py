@@ -375,13 +375,19 @@ class Paperwire:
         return configured(self.settings, self.store, outbox=outbox)
 
     def send_due(
-        self, *, dry_run: bool = False, outbox: str | None = None, deliver_only: bool = False
+        self,
+        *,
+        dry_run: bool = False,
+        outbox: str | None = None,
+        deliver_only: bool = False,
+        plan_only: bool = False,
     ) -> SendResult:
         """Build and deliver every due digest (or, with `dry_run`, say what would be done:
         nothing is written or sent). `outbox`: email goes to .eml files there. Readers whose
         kind of digest waits for missing days are held (the result's plan says which). With
         `deliver_only`, nothing is planned: the digests already planned are delivered (as a
-        second sender sharing the database does)."""
+        second sender sharing the database does); with `plan_only`, the due digests are
+        recorded and none is delivered."""
         from paperwire.delivery.base import SendSummary
         from paperwire.delivery.planner import send_due
         from paperwire.digest.kinds import kinds_for
@@ -405,6 +411,7 @@ class Paperwire:
             dry_run=dry_run,
             embedder=self._embedder(None),
             deliver_to=[one.email for one in everyone if not one.paused],
+            deliver=not plan_only,
         )
         return SendResult(summary, due, plan, everyone)
 

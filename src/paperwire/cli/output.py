@@ -86,6 +86,10 @@ def show_summary(app: AppContext, summary: SendSummary, *, news_only: bool = Fal
             f"sent {plural(len(sent), 'digest')} ({plural(papers, 'paper')}) "
             f"via {summary.transport}"
         )
+    planned = [o for o in summary.outcomes if o.status == Status.PLANNED]
+    if planned:  # recorded for senders to deliver (send --plan-only)
+        papers = sum(o.papers for o in planned)
+        parts.append(f"planned {plural(len(planned), 'digest')} ({plural(papers, 'paper')})")
     skipped = [o.subscriber for o in summary.outcomes if o.status == Status.SKIPPED]
     if news_only:
         skipped = []

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
         "paperwire send",
         "paperwire send --dry-run",
         "paperwire send --outbox ./outbox",
+        "paperwire send --plan-only      # record the due digests; senders deliver them",
         "paperwire send --deliver-only   # another sender sharing a PostgreSQL database",
     ),
 )
@@ -39,9 +40,16 @@ if TYPE_CHECKING:
     help="Plan nothing: deliver the digests already planned and not yet sent (a second "
     "sender sharing the database; senders claim digests in batches, each is sent once).",
 )
+@click.option(
+    "--plan-only",
+    is_flag=True,
+    help="Build and record the due digests; deliver none (senders with --deliver-only do).",
+)
 @common_options
 @pass_app
-def command(app: AppContext, dry_run: bool, outbox: Path | None, deliver_only: bool) -> None:
+def command(
+    app: AppContext, dry_run: bool, outbox: Path | None, deliver_only: bool, plan_only: bool
+) -> None:
     """Build each subscriber's due digest (the papers announced since their last one) and
     deliver it on their channels: email (SMTP, or the outbox), their private Atom feed.
 
@@ -53,6 +61,8 @@ def command(app: AppContext, dry_run: bool, outbox: Path | None, deliver_only: b
     from paperwire.delivery.base import OutcomeStatus as Status
     from paperwire.scheduling.tick import hold_notice
 
+    if deliver_only and plan_only:
+        raise click.UsageError("--deliver-only and --plan-only exclude each other")
     setup_logging(app)
     pw = app.paperwire
     settings = pw.settings
@@ -66,6 +76,7 @@ def command(app: AppContext, dry_run: bool, outbox: Path | None, deliver_only: b
         dry_run=dry_run,
         outbox=None if outbox is None else str(outbox),
         deliver_only=deliver_only,
+        plan_only=plan_only,
     )
     if not result.readers:
         click.echo(

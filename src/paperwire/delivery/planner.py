@@ -565,11 +565,13 @@ def send_due(
     embedder: Embedder | None = None,
     sleep: Callable[[float], None] = time.sleep,
     deliver_to: Sequence[str] | None = None,
+    deliver: bool = True,
 ) -> SendSummary:
     """Plan each reader's due digests and deliver every pending one (of `deliver_to`,
     default the `readers`: a reader no longer subscribed gets nothing). Idempotent: a second
     run with nothing newly announced sends nothing. With `dry_run`, nothing is written or
-    delivered. Closes the channels."""
+    delivered; without `deliver`, the digests are recorded and left for senders (the
+    summary lists them as planned). Closes the channels."""
     run = DigestRun(store, settings, now, channels, embedder=embedder, sleep=sleep)
     summary = SendSummary()
     try:
@@ -578,7 +580,8 @@ def send_due(
             return summary
         planned = run.plan(readers, limits)
         wanted = [r.email for r in readers] if deliver_to is None else deliver_to
-        run.deliver(summary, subscribers=wanted)
+        if deliver:
+            run.deliver(summary, subscribers=wanted)
     finally:
         for channel in channels.values():
             channel.close()
@@ -587,6 +590,7 @@ def send_due(
         o
         for o in planned
         if o.status == Status.SKIPPED
+        or (o.status == Status.PLANNED and not deliver)
         or (o.status == Status.NOTHING and (o.subscriber, o.channel) not in delivered)
     ]
     return summary
