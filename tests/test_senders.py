@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
+import logging
 import os
 import re
 import subprocess
@@ -14,10 +15,11 @@ from pathlib import Path
 
 import pytest
 from smtpserver import SmtpTestServer
-from test_send import announce, paper
+from test_send import DAY2 as DAY
+from test_send import NOW, announce, paper
 
 from paperwire import Paperwire
-from paperwire.delivery.planner import CLAIM_BATCH, DigestRun
+from paperwire.delivery.planner import CLAIM_BATCH, PARALLEL_MIN, DigestRun
 from paperwire.sources.arxiv.calendar import latest_announcement_date
 from paperwire.store import open_store
 
@@ -136,3 +138,55 @@ def test_plan_only_records_the_digests_and_deliver_only_sends_them(
     assert both.returncode == 2 and "exclude each other" in both.stderr
     assert delivered.returncode == 0 and delivered.stdout.startswith("sent 5 digests")
     assert sorted(r for m in smtp_server.messages for r in m.rcpt_tos) == READERS[:5]
+
+
+@pytest.mark.parametrize("empty", ["skip", "note"])
+def test_worker_processes_compose_the_same_emails_as_the_run_itself(
+    tmp_path: Path, empty: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """With many digests to compose, forked workers compose them; the outbox holds the same
+    bytes, in the same order of the ledger, as when the run composes each itself."""
+    from paperwire import Settings
+
+    readers = [f"reader{i:03d}@example.org" for i in range(PARALLEL_MIN + 20)]
+    outboxes = {}
+    for workers in (1, 2):
+        home = tmp_path / f"workers{workers}"
+        url = f"sqlite:///{home / 'store.sqlite3'}"
+        home.mkdir()
+        settings = Settings.model_validate(
+            {
+                "database": {"url": url},
+                "sources": {"arxiv": {"categories": ["cs.LG"]}},
+                "delivery": {"outbox": str(home / "outbox"), "workers": workers},
+                "digest": {"empty": empty},
+                # Every sixth reader follows nothing announced: an empty digest.
+                "subscribers": [
+                    {"email": r, "keywords": ["zebra" if n % 6 == 0 else f"study {n % 3}"]}
+                    for n, r in enumerate(readers)
+                ],
+            }
+        )
+        with open_store(url) as store:
+            announce(
+                store, *(paper(f"2611.{n:05d}", f"Diffusion study {n}", DAY) for n in range(3))
+            )
+            caplog.clear()
+            with (
+                caplog.at_level(logging.INFO, "paperwire.delivery.planner"),
+                Paperwire(settings, store=store, clock=lambda: NOW) as pw,
+            ):
+                result = pw.send_due()
+            used = "starting 2 worker processes" in caplog.text
+            assert used == (workers == 2), caplog.text
+            assert not result.failed
+            outboxes[workers] = [
+                (d.subscriber, d.state, d.papers, d.subject) for d in store.ledger.deliveries()
+            ]
+        outboxes[workers].append(
+            tuple(sorted(p.read_bytes() for p in (home / "outbox").glob("*.eml")))  # type: ignore[arg-type]
+        )
+
+    assert outboxes[1] == outboxes[2]
+    sent = sum(1 for row in outboxes[2][:-1] if row[1] == "sent")
+    assert sent == (len(readers) if empty == "note" else len(readers) - len(readers[::6]))

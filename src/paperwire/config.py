@@ -339,6 +339,9 @@ class DeliverySettings(_Section):
     # Within one run, a 4xx is tried again this many times after retry_delay seconds (doubling).
     retries_per_run: int = Field(default=1, ge=0, le=10)
     retry_delay: float = Field(default=5.0, ge=0, le=600)
+    # Processes that compose emails while a run plans many digests: 0, one per CPU; 1, none
+    # beside the run itself.
+    workers: int = Field(default=0, ge=0, le=64)
     # https address of pages that handle unsubscribe and preferences; adds one-click unsubscribe
     # (List-Unsubscribe-Post) and links in the footer. Needs `secret` for the links' tokens.
     base_url: str = ""

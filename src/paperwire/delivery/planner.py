@@ -19,17 +19,19 @@ import dataclasses
 import datetime as dt
 import functools
 import logging
+import multiprocessing
 import os
 import socket
 import time
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from paperwire.config import Settings
-from paperwire.delivery.base import NOT_TRIED, Channel, Outcome, SendSummary
+from paperwire.delivery.base import NOT_TRIED, Channel, Outcome, Prepared, SendSummary
 from paperwire.delivery.base import OutcomeStatus as Status
+from paperwire.delivery.email.channel import EmailChannel
 from paperwire.digest.kinds import DigestRequest, Limits, kind_named
 from paperwire.digest.select import DigestBuilder
 from paperwire.errors import DeliveryError
@@ -40,6 +42,8 @@ from paperwire.store.ledger import Delivery, PlannedDelivery
 from paperwire.text import plural
 
 if TYPE_CHECKING:
+    from multiprocessing.pool import Pool
+
     from paperwire.scoring.semantic import Embedder
 
 log = logging.getLogger(__name__)
@@ -59,6 +63,10 @@ UNSUBSCRIBED = "not sent: the reader unsubscribed"
 CLAIM_LEASE = dt.timedelta(minutes=30)
 # How many pending digests a sender claims at a time (several senders share the rest).
 CLAIM_BATCH = 20
+# From this many emails to compose in one chunk, worker processes compose them.
+PARALLEL_MIN = 64
+# Readers planned together: ranked in one pass, composed, recorded, then let go.
+PLAN_CHUNK = 500
 # How many matched papers beyond those an email shows a digest's page lists.
 PAGE_PAPERS = 200
 # A reader's 👍 papers count as their example papers from this many on (fewer are noise),
@@ -161,6 +169,7 @@ class DigestRun:
     # Claims are stamped with the time they are made (a batch can outlast CLAIM_LEASE).
     clock: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))
     builder: DigestBuilder | None = None
+    _pool: Pool | None = field(default=None, init=False, repr=False)
 
     def _builder(self) -> DigestBuilder:
         if self.builder is None:
@@ -233,11 +242,99 @@ class DigestRun:
                 digest_settings.min_score if reader.min_score is None else reader.min_score,
             )
             groups.setdefault(limits_of, []).append(one)
-        for (limit, min_score), members in groups.items():
-            digests = self._build(members, limit=limit, min_score=min_score)
-            for one, digest in zip(members, digests, strict=True):
-                outcomes.append(self.record(one.reader, digest, one.channel, dry_run=dry_run)[0])
+        # In chunks, so that a run for many readers keeps only two chunks of digests in memory;
+        # worker processes compose one chunk's emails while this process ranks the next.
+        previous: tuple[list[tuple[Reader, Digest, Channel]], Iterator[Prepared | None]] | None
+        previous = None
+        try:
+            for (limit, min_score), members in groups.items():
+                for start in range(0, len(members), PLAN_CHUNK):
+                    chunk = members[start : start + PLAN_CHUNK]
+                    digests = self._build(chunk, limit=limit, min_score=min_score)
+                    jobs = [
+                        (one.reader, digest, one.channel)
+                        for one, digest in zip(chunk, digests, strict=True)
+                    ]
+                    ready = self._start_preparing(jobs)
+                    if previous is not None:
+                        outcomes += self._record_all(*previous, dry_run=dry_run)
+                    previous = (jobs, ready)
+            if previous is not None:
+                outcomes += self._record_all(*previous, dry_run=dry_run)
+        finally:
+            if self._pool is not None:
+                self._pool.terminate()
+                self._pool = None
         return outcomes
+
+    def _record_all(
+        self,
+        jobs: Sequence[tuple[Reader, Digest, Channel]],
+        ready: Iterator[Prepared | None],
+        *,
+        dry_run: bool,
+    ) -> list[Outcome]:
+        return [
+            self.record(reader, digest, channel, dry_run=dry_run, ready=prepared)[0]
+            for (reader, digest, channel), prepared in zip(jobs, ready, strict=True)
+        ]
+
+    def _start_preparing(
+        self, jobs: Sequence[tuple[Reader, Digest, Channel]]
+    ) -> Iterator[Prepared | None]:
+        """Each job's digest prepared for its channel, in order: by worker processes
+        (`delivery.workers`) when there are many emails to compose, else None (record
+        prepares it). Composing is most of planning's work and uses one CPU; the workers
+        start at once and compose while this process ranks and records."""
+        wanted = [
+            index
+            for index, (_, digest, channel) in enumerate(jobs)
+            if isinstance(channel, EmailChannel)
+            and (digest.papers or self.settings.digest.empty != "skip")
+        ]
+        pool = self._worker_pool() if len(wanted) >= PARALLEL_MIN else None
+        if pool is None:
+            return iter([None] * len(jobs))
+        work = [
+            (jobs[i][0], dataclasses.replace(jobs[i][1], rest=[]), jobs[i][2].name, self.now)
+            for i in wanted
+        ]
+        log.info("composing %d emails in worker processes", len(work))
+        results = pool.imap(_compose_in_worker, work, chunksize=4)  # they start now
+        return self._collect(jobs, set(wanted), results)
+
+    @staticmethod
+    def _collect(
+        jobs: Sequence[tuple[Reader, Digest, Channel]],
+        chosen: set[int],
+        results: Iterator[tuple[str, str, bytes | None, int] | str],
+    ) -> Iterator[Prepared | None]:
+        for index, (_, digest, _) in enumerate(jobs):
+            if index not in chosen:
+                yield None
+                continue
+            result = next(results)
+            if isinstance(result, str):  # it failed there: record prepares it and says why
+                log.debug("a worker could not compose a digest: %s", result)
+                yield None
+                continue
+            message_id, subject, payload, shown = result
+            cut = dataclasses.replace(digest, papers=digest.papers[:shown])
+            yield Prepared(message_id, subject, payload, cut)
+
+    def _worker_pool(self) -> Pool | None:
+        """The run's composing processes (forks of it), started at first need; None when
+        `delivery.workers` is 1, there is one CPU, or processes cannot be forked."""
+        if self._pool is None:
+            cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+            workers = min(self.settings.delivery.workers or cpus, os.cpu_count() or 1)
+            if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+                return None
+            log.info("starting %d worker processes", workers)
+            self._pool = multiprocessing.get_context("fork").Pool(
+                workers, initializer=_worker_start, initargs=(self.store, dict(self.channels))
+            )
+        return self._pool
 
     def _build(self, members: Sequence[_Due], *, limit: int, min_score: float) -> list[Digest]:
         """One digest per member; a reader's channels that ask for the same window without
@@ -258,11 +355,17 @@ class DigestRun:
         return [built[i] for i in slot]
 
     def record(
-        self, reader: Reader, digest: Digest, channel: Channel, *, dry_run: bool = False
+        self,
+        reader: Reader,
+        digest: Digest,
+        channel: Channel,
+        *,
+        dry_run: bool = False,
+        ready: Prepared | None = None,
     ) -> tuple[Outcome, int | None]:
-        """Prepare a digest for its channel and write it to the ledger as pending (or
-        skipped, when nothing matched and empty windows are skipped): (the outcome, the
-        delivery's id)."""
+        """Prepare a digest for its channel (unless `ready`) and write it to the ledger as
+        pending (or skipped, when nothing matched and empty windows are skipped): (the
+        outcome, the delivery's id)."""
         window = (digest.window_from, digest.window_to)
         empty = not digest.papers
         if empty and self.settings.digest.empty == "skip":
@@ -285,7 +388,7 @@ class DigestRun:
             if delivery_id is None:
                 return self._taken(reader, digest, channel), None
             return outcome, delivery_id
-        prepared = channel.prepare(digest, reader, self.now)
+        prepared = ready or channel.prepare(digest, reader, self.now)
         shown = prepared.shown
         outcome = Outcome(
             reader.email, Status.PLANNED, len(shown.papers), window, prepared.subject, channel.name
@@ -512,6 +615,29 @@ class DigestRun:
             )
             for d in self._claimable(self.store.ledger.pending(list(self.channels)))
         ]
+
+
+# The channels a composing worker process was given (it is a fork of the run; see
+# DigestRun._prepare_all). Nothing else in paperwire reads or writes it.
+_WORKER_CHANNELS: dict[str, Channel] = {}
+
+
+def _worker_start(store: Store, channels: dict[str, Channel]) -> None:
+    """In a forked worker: leave the run's database connections to the run."""
+    store.engine.dispose(close=False)
+    _WORKER_CHANNELS.update(channels)
+
+
+def _compose_in_worker(
+    job: tuple[Reader, Digest, str, dt.datetime],
+) -> tuple[str, str, bytes | None, int] | str:
+    """(Message-ID, subject, bytes, papers shown) of one digest's email, or why not."""
+    reader, digest, name, now = job
+    try:
+        prepared = _WORKER_CHANNELS[name].prepare(digest, reader, now)
+    except Exception as exc:  # the run prepares it again, and reports what went wrong
+        return f"{type(exc).__name__}: {exc}"
+    return prepared.message_id, prepared.subject, prepared.payload, len(prepared.shown.papers)
 
 
 def default_limits(store: Store, now: dt.datetime, kinds: Collection[str]) -> dict[str, Limits]:
