@@ -274,9 +274,20 @@ class DigestRun:
         *,
         dry_run: bool,
     ) -> list[Outcome]:
-        return [
-            self.record(reader, digest, channel, dry_run=dry_run, ready=prepared)[0]
+        """Record a chunk's digests in one transaction (one by one should another planner
+        have recorded one of them meanwhile)."""
+        entries = [
+            self._entry(reader, digest, channel, prepared)
             for (reader, digest, channel), prepared in zip(jobs, ready, strict=True)
+        ]
+        if dry_run:
+            return [outcome for _, outcome in entries]
+        ids = self.store.ledger.add_many([planned for planned, _ in entries], self.now)
+        return [
+            outcome if delivery_id is not None else self._taken(reader, digest, channel)
+            for (reader, digest, channel), (_, outcome), delivery_id in zip(
+                jobs, entries, ids, strict=True
+            )
         ]
 
     def _start_preparing(
@@ -366,9 +377,20 @@ class DigestRun:
         """Prepare a digest for its channel (unless `ready`) and write it to the ledger as
         pending (or skipped, when nothing matched and empty windows are skipped): (the
         outcome, the delivery's id)."""
+        planned, outcome = self._entry(reader, digest, channel, ready)
+        if dry_run:
+            return outcome, None
+        delivery_id = self.store.ledger.add(planned, self.now)
+        if delivery_id is None:
+            return self._taken(reader, digest, channel), None
+        return outcome, delivery_id
+
+    def _entry(
+        self, reader: Reader, digest: Digest, channel: Channel, ready: Prepared | None
+    ) -> tuple[PlannedDelivery, Outcome]:
+        """What the ledger records of a digest, and the outcome once it is recorded."""
         window = (digest.window_from, digest.window_to)
-        empty = not digest.papers
-        if empty and self.settings.digest.empty == "skip":
+        if not digest.papers and self.settings.digest.empty == "skip":
             planned = PlannedDelivery(
                 reader.email,
                 *window,
@@ -381,20 +403,12 @@ class DigestRun:
                 state=SKIPPED,
             )
             detail = f"nothing matched among {plural(digest.announced_count, 'paper')}"
-            outcome = Outcome(reader.email, Status.SKIPPED, 0, window, detail, channel.name)
-            if dry_run:
-                return outcome, None
-            delivery_id = self.store.ledger.add(planned, self.now)
-            if delivery_id is None:
-                return self._taken(reader, digest, channel), None
-            return outcome, delivery_id
+            return planned, Outcome(reader.email, Status.SKIPPED, 0, window, detail, channel.name)
         prepared = ready or channel.prepare(digest, reader, self.now)
         shown = prepared.shown
         outcome = Outcome(
             reader.email, Status.PLANNED, len(shown.papers), window, prepared.subject, channel.name
         )
-        if dry_run:
-            return outcome, None
         unshown = digest.papers[len(shown.papers) :] + digest.rest
         planned = PlannedDelivery(
             reader.email,
@@ -408,10 +422,7 @@ class DigestRun:
             unshown=[(s.paper.key, s.score) for s in unshown],
             reasons={s.paper.key: s.reasons for s in [*shown.papers, *unshown] if s.reasons},
         )
-        delivery_id = self.store.ledger.add(planned, self.now)
-        if delivery_id is None:
-            return self._taken(reader, digest, channel), None
-        return outcome, delivery_id
+        return planned, outcome
 
     @staticmethod
     def _taken(reader: Reader, digest: Digest, channel: Channel) -> Outcome:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from paperwire.digest.corpus import refresh_corpus_stats, semantic_vectors
@@ -54,6 +54,7 @@ class DigestBuilder:
         self._ranker: Ranker | None = None
         self._announced: dict[tuple[dt.date, dt.date], list[Paper]] = {}
         self._featured: dict[tuple[dt.date, dt.date], list[Paper]] = {}
+        self._in_scope: dict[tuple[object, ...], set[str]] = {}
 
     @classmethod
     def from_settings(
@@ -115,6 +116,13 @@ class DigestBuilder:
         if key not in self._featured:
             self._featured[key] = self.store.trending_papers(window_from, window_to)
         return self._featured[key]
+
+    def in_scope(self, key: tuple[object, ...], papers: Callable[[], set[str]]) -> set[str]:
+        """The keys of a window's papers a kind of reader could get (`key` names the window
+        and the kind of reader), found by `papers` once for all the batches of a run."""
+        if key not in self._in_scope:
+            self._in_scope[key] = papers()
+        return self._in_scope[key]
 
     def liked(self, profiles: Sequence[Profile]) -> dict[str, Paper]:
         """The stored papers the profiles like (their topic by example), by the ids they give."""

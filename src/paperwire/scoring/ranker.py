@@ -60,7 +60,7 @@ class Ranker:
         self._cached_for: CorpusStats | None = None
         # Title and abstract analysed for explanations: one paper is explained for many
         # readers in a batch, and analysing a long abstract takes a few milliseconds.
-        self._explained: dict[str, tuple[FieldTerms, list[Word]]] = {}
+        self._explained: dict[str, tuple[FieldTerms, list[Word], frozenset[str]]] = {}
         # Each paper's title and abstract analysed for ranking, by key: a ranker that ranks
         # the same day again (a page's preview, a run's groups of readers) analyses it once.
         self._fields: dict[str, tuple[str, str, FieldTerms, FieldTerms]] = {}
@@ -550,12 +550,16 @@ class Ranker:
 
     # ------------------------------------------------------------ explanations
 
-    def _analysed(self, text: str) -> tuple[FieldTerms, list[Word]]:
+    def _analysed(self, text: str) -> tuple[FieldTerms, list[Word], frozenset[str]]:
+        """A text's terms, its words, and the stems of its words (hyphen parts too) that are
+        not stop words."""
         found = self._explained.get(text)
         if found is None:
             if len(self._explained) >= 16_384:  # a bound on memory: a big day is 5,000 texts
                 self._explained.clear()
-            found = self._explained[text] = (self.analyzer.field(text), self.analyzer.words(text))
+            words = self.analyzer.words(text)
+            stems = frozenset(stem for w in words if not w.stop for stem in (w.stem, *w.parts))
+            found = self._explained[text] = (self.analyzer.field(text), words, stems)
         return found
 
     def explain(self, scored: ScoredPaper, compiled: CompiledProfile) -> list[Reason]:
@@ -563,8 +567,9 @@ class Ranker:
         words as the paper writes them, for highlighting."""
         paper = scored.paper
         fields = {"title": self._analysed(paper.title), "abstract": self._analysed(paper.abstract)}
-        analysed = {name: terms for name, (terms, _) in fields.items()}
-        words = {name: found for name, (_, found) in fields.items()}
+        analysed = {name: terms for name, (terms, _, _) in fields.items()}
+        words = {name: found for name, (_, found, _) in fields.items()}
+        stems_in = {name: stems for name, (_, _, stems) in fields.items()}
         reasons: list[Reason] = []
         for item in compiled.scored:
             if item.kind == "author":
@@ -593,8 +598,9 @@ class Ranker:
                 partial = [
                     w.text
                     for n in ("title", "abstract")
+                    if not stems.isdisjoint(stems_in[n])  # most terms: none of their words
                     for w in words[n]
-                    if not w.stop and (w.stem in stems or stems & set(w.parts))
+                    if not w.stop and (w.stem in stems or not stems.isdisjoint(w.parts))
                 ]
                 if partial:
                     reasons.append(Reason("partial", item.label, (), tuple(dict.fromkeys(partial))))

@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, bindparam, func, select, true
+from sqlalchemy import Connection, Engine, bindparam, func, select, true
 from sqlalchemy.exc import IntegrityError
 
 from paperwire.models import DeliveryState, Reason
@@ -225,54 +225,69 @@ class Ledger:
         """Record a digest (pending, or skipped) with its papers, in one transaction. None
         when the subscriber already has a live delivery of this kind on this channel starting
         on that day (another process planned it first)."""
-        values = {
-            "subscriber": planned.subscriber.lower(),
-            "kind": planned.kind,
-            "channel": planned.channel,
-            "window_from": planned.window_from,
-            "window_to": planned.window_to,
-            "state": planned.state,
-            "attempts": 0,
-            "message_id": planned.message_id,
-            "subject": planned.subject,
-            "papers": len(planned.papers),
-            "message": planned.payload,
-            "created_at": now,
-            "updated_at": now,
-        }
+        return self.add_many([planned], now)[0]
+
+    def add_many(self, planned: Sequence[PlannedDelivery], now: dt.datetime) -> list[int | None]:
+        """Record digests as `add` does, all in one transaction; should one of them be taken
+        already (another process planned it first), each is recorded on its own instead."""
+        if not planned:
+            return []
         try:
             with self.engine.begin() as connection:
-                delivery_id = int(
-                    connection.execute(
-                        DELIVERIES.insert().values(**values).returning(DELIVERIES.c.id)
-                    ).scalar_one()
-                )
-                listed = [(k, s, True) for k, s in planned.papers]
-                seen = {k for k, _ in planned.papers}
-                listed += [(k, s, False) for k, s in planned.unshown if k not in seen]
-                if listed:
-                    connection.execute(
-                        DELIVERY_PAPERS.insert(),
-                        [
-                            {
-                                "delivery_id": delivery_id,
-                                "paper_id": key,
-                                "subscriber": values["subscriber"],
-                                "rank": rank,
-                                "score": score,
-                                "shown": shown,
-                                "reasons": (
-                                    _reasons_json(planned.reasons[key])
-                                    if key in planned.reasons
-                                    else None
-                                ),
-                            }
-                            for rank, (key, score, shown) in enumerate(listed, 1)
-                        ],
-                    )
+                return list(self._insert(connection, planned, now))
         except IntegrityError:
-            return None
-        return delivery_id
+            if len(planned) == 1:
+                return [None]
+        return [self.add_many([one], now)[0] for one in planned]
+
+    @staticmethod
+    def _insert(
+        connection: Connection, planned: Sequence[PlannedDelivery], now: dt.datetime
+    ) -> list[int]:
+        rows = [
+            {
+                "subscriber": one.subscriber.lower(),
+                "kind": one.kind,
+                "channel": one.channel,
+                "window_from": one.window_from,
+                "window_to": one.window_to,
+                "state": one.state,
+                "attempts": 0,
+                "message_id": one.message_id,
+                "subject": one.subject,
+                "papers": len(one.papers),
+                "message": one.payload,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for one in planned
+        ]
+        if len(rows) == 1:  # insertmanyvalues would add a sort column for nothing
+            query = DELIVERIES.insert().returning(DELIVERIES.c.id)
+            ids = [int(connection.execute(query, rows[0]).scalar_one())]
+        else:
+            query = DELIVERIES.insert().returning(DELIVERIES.c.id, sort_by_parameter_order=True)
+            ids = [int(i) for i in connection.execute(query, rows).scalars()]
+        papers = []
+        for one, delivery_id in zip(planned, ids, strict=True):
+            listed = [(k, s, True) for k, s in one.papers]
+            seen = {k for k, _ in one.papers}
+            listed += [(k, s, False) for k, s in one.unshown if k not in seen]
+            papers += [
+                {
+                    "delivery_id": delivery_id,
+                    "paper_id": key,
+                    "subscriber": one.subscriber.lower(),
+                    "rank": rank,
+                    "score": score,
+                    "shown": shown,
+                    "reasons": (_reasons_json(one.reasons[key]) if key in one.reasons else None),
+                }
+                for rank, (key, score, shown) in enumerate(listed, 1)
+            ]
+        if papers:
+            connection.execute(DELIVERY_PAPERS.insert(), papers)
+        return ids
 
     def listed(
         self, subscriber: str, kind: str, window_from: dt.date, channel: str = EMAIL

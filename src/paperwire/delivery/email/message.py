@@ -208,7 +208,8 @@ def headers_of(data: bytes) -> EmailMessage:
     needs (the envelope, the outbox's file name) to send bytes as they are."""
     from email.parser import BytesHeaderParser
 
-    message = BytesHeaderParser(policy=POLICY).parsebytes(data)
+    end = data.find(b"\r\n\r\n")  # the body is not read: only the header block is parsed
+    message = BytesHeaderParser(policy=POLICY).parsebytes(data if end < 0 else data[: end + 4])
     assert isinstance(message, EmailMessage)
     return message
 

@@ -138,21 +138,30 @@ class TopicsKind(DigestKind):
                 ]
             # The papers each reader could get, counted once per kind of reader (most share
             # their categories and sources): one pass over the window per kind, not per reader.
-            scopes: dict[tuple[object, ...], set[str]] = {}
             for index, request, ranked in zip(indexes, batch, rankings, strict=True):
                 profile = request.profile
-                scope_key = (tuple(profile.categories), tuple(request.sources), has_topics(profile))
-                scope = scopes.get(scope_key)
-                if scope is None:
-                    scope = scopes[scope_key] = {
+                scope_key = (
+                    window_from,
+                    window_to,
+                    tuple(profile.categories),
+                    tuple(request.sources),
+                    has_topics(profile),
+                )
+
+                def scope_of(
+                    request: DigestRequest = request, papers: Sequence[Paper] = papers
+                ) -> set[str]:
+                    return {
                         p.key
                         for p in papers
                         if takes(request, p)
                         and (
                             p.source not in ARXIV_BACKED
-                            or in_categories(p.categories, profile.categories)
+                            or in_categories(p.categories, request.profile.categories)
                         )
                     }
+
+                scope = builder.in_scope(scope_key, scope_of)
                 in_scope = len(scope) - len(scope.intersection(request.skip))
                 digests[index] = Digest(
                     request.profile,
