@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import functools
 import html
 import http.server
 import json
@@ -62,8 +63,20 @@ ARXIV_CATEGORY = re.compile(r"[a-z][a-z-]*(?:\.[A-Za-z-]+)?")
 
 
 def arxiv_categories(categories: Sequence[str]) -> list[str]:
-    """The arXiv categories among a corpus's subject codes (it also has ACM and MSC codes)."""
-    return [c for c in categories if ARXIV_CATEGORY.fullmatch(c.partition("^")[0])]
+    """The arXiv categories paperwire knows among a corpus's subject codes (it also has ACM
+    and MSC codes, and retired archives such as adap-org)."""
+    return [c for c in categories if ARXIV_CATEGORY.fullmatch(c.partition("^")[0]) and known(c)]
+
+
+@functools.cache
+def known(category: str) -> bool:
+    from paperwire import Settings
+
+    try:
+        Settings.model_validate({"sources": {"arxiv": {"categories": [category]}}})
+    except ValueError:
+        return False
+    return True
 
 
 def latest_announcement(now: dt.datetime) -> dt.date:
@@ -184,16 +197,7 @@ def reader_entries(count: int, papers: Sequence[dict[str, object]]) -> list[dict
 
 def accepted_archives(archives: set[str]) -> list[str]:
     """The archives paperwire's taxonomy knows (the corpus has retired ones: adap-org)."""
-    from paperwire import Settings
-
-    known = []
-    for archive in sorted(archives):
-        try:
-            Settings.model_validate({"sources": {"arxiv": {"categories": [archive]}}})
-        except ValueError:
-            continue
-        known.append(archive)
-    return known
+    return [archive for archive in sorted(archives) if known(archive)]
 
 
 # --- arXiv on 127.0.0.1, a mail server -----------------------------------------------------------
@@ -497,7 +501,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             shutil.rmtree(work, ignore_errors=True)
 
     store = "PostgreSQL" if args.database else "SQLite"
-    head = " | ".join(f"{i.label}: s | digests/s | peak MB" for i in interpreters)
+    head = " | ".join(f"{i.label}: s | readers/s | peak MB" for i in interpreters)
     print(f"\n{store}, medians of {args.runs} runs\n")
     print(f"| what | {head} |")
     print("|---|" + "---:|---:|---:|" * len(interpreters))
