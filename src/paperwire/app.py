@@ -272,6 +272,12 @@ class Paperwire:
         if send and reader is None:
             raise UsageError("--send needs --subscriber EMAIL: the subscriber it goes to")
         profile = who.profile if isinstance(who, Reader) else who
+        if reader is not None:  # their 👍 and 👎, as their emailed digests have them
+            from paperwire.scoring.feedback import MAX_EXAMPLES, with_feedback
+
+            judged = self.store.feedback.judgments([reader.email], MAX_EXAMPLES)
+            if reader.email.lower() in judged:
+                profile = with_feedback(profile, judged[reader.email.lower()])
         kind_name = kind or (reader.mode if reader else "topics")
         only = reader.only_matching if (reader and only_matching is None) else bool(only_matching)
         if only and kind_name != "trending":

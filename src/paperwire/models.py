@@ -169,6 +169,17 @@ class Profile:
     description: str = ""  # free text: what the reader works on
     like: list[str] = field(default_factory=list)  # ids of papers that define a topic
     query: str = ""  # boolean: ("graph neural" OR GNN) AND (molecule OR protein) NOT survey
+    # Papers the reader gave a 👎 (their feedback, not a setting): papers much like them
+    # rank lower.
+    dislike: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Judgments:
+    """What one reader said of papers: the keys they gave a 👍 and a 👎, newest first."""
+
+    liked: tuple[str, ...] = ()
+    disliked: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -67,5 +67,69 @@ def test_three_likes_bring_papers_like_them_and_say_why(store: Store) -> None:
     listed = _listed(store, [(f"2611.0100{n}", UP) for n in range(3)] + [("2611.01003", DOWN)])
 
     assert set(listed) == {"2611.02001", "2611.02002"}
-    assert listed["2611.02001"] == ("like:like 2611.01000, 2611.01001, 2611.01002",)
+    # The why line names a liked paper (the three are alike: the first).
+    assert listed["2611.02001"] == ("like:like 2611.01000 (Protein folding with contact maps 0)",)
     assert "2611.02003" not in listed  # unrelated papers stay out
+
+
+def test_the_why_line_names_the_liked_paper_a_paper_is_closest_to(store: Store) -> None:
+    colouring = (
+        "Graph colouring heuristics assign registers to variables with few spills, using "
+        "interference graphs built by the compiler."
+    )
+    _liked_and_new(store)
+    announce(
+        store, paper("2611.01009", "Register allocation by graph colouring", colouring, day=DAY1)
+    )
+
+    listed = _listed(store, [("2611.01000", UP), ("2611.01001", UP), ("2611.01009", UP)])
+
+    assert listed["2611.02001"] == ("like:like 2611.01000 (Protein folding with contact maps 0)",)
+    assert listed["2611.02003"] == (
+        "like:like 2611.01009 (Register allocation by graph colouring)",
+    )
+
+
+IMAGES = (
+    "Denoising diffusion models generate photographs: a U-Net predicts the noise added to "
+    "image pixels, sampled with classifier-free guidance at high resolution."
+)
+GRAPHS = (
+    "Diffusion on graphs spreads node features along edges; the heat kernel of the graph "
+    "Laplacian gives a message passing layer for molecules."
+)
+
+
+def _diffusion_days(store: Store) -> None:
+    announce(
+        store,
+        *[
+            paper(f"2611.0110{n}", f"Diffusion models for photographs {n}", IMAGES, day=DAY1)
+            for n in range(3)
+        ],
+        paper("2611.02101", "Diffusion models: guided diffusion of image pixels", IMAGES, day=DAY2),
+        paper("2611.02102", "Graph diffusion for molecules", GRAPHS, day=DAY2),
+    )
+
+
+def test_without_votes_the_image_paper_comes_first(store: Store) -> None:
+    # The baseline of the next test: its keyword alone ranks the image paper first.
+    _diffusion_days(store)
+
+    assert list(_listed(store, [])) == ["2611.02101", "2611.02102"]
+
+
+def test_dislikes_push_papers_much_like_them_down(store: Store) -> None:
+    _diffusion_days(store)
+
+    listed = _listed(store, [(f"2611.0110{n}", DOWN) for n in range(3)])
+
+    assert list(listed) == ["2611.02102", "2611.02101"]
+
+
+def test_one_like_and_two_dislikes_are_three_judgments(store: Store) -> None:
+    _liked_and_new(store)
+
+    listed = _listed(store, [("2611.01000", UP), ("2611.01001", DOWN), ("2611.01002", DOWN)])
+
+    assert "2611.02001" in listed  # like the one liked paper, though it names no keyword

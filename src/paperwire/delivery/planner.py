@@ -35,7 +35,8 @@ from paperwire.delivery.email.channel import EmailChannel
 from paperwire.digest.kinds import DigestRequest, Limits, kind_named
 from paperwire.digest.select import DigestBuilder
 from paperwire.errors import DeliveryError
-from paperwire.models import DeliveryState, Digest, Profile, Reader
+from paperwire.models import DeliveryState, Digest, Judgments, Profile, Reader
+from paperwire.scoring.feedback import MAX_EXAMPLES, with_feedback
 from paperwire.sources.arxiv.calendar import latest_announcement_date
 from paperwire.store import Store
 from paperwire.store.ledger import Delivery, PlannedDelivery
@@ -69,10 +70,6 @@ PARALLEL_MIN = 64
 PLAN_CHUNK = 500
 # How many matched papers beyond those an email shows a digest's page lists.
 PAGE_PAPERS = 200
-# A reader's 👍 papers count as their example papers from this many on (fewer are noise),
-# the newest LIKED_EXAMPLES of them.
-MIN_LIKES = 3
-LIKED_EXAMPLES = 30
 
 
 def process_owner() -> str:
@@ -95,14 +92,11 @@ def _process_start(pid: int) -> str | None:
 
 
 def effective_profile(
-    reader: Reader, categories: Sequence[str], liked: Sequence[str] = ()
+    reader: Reader, categories: Sequence[str], judged: Judgments | None = None
 ) -> Profile:
     """The reader's profile with their categories, or the configured ones when they name
-    none; the papers they gave a 👍 join their example papers once there are MIN_LIKES."""
-    profile = reader.profile
-    if len(liked) >= MIN_LIKES:
-        like = list(dict.fromkeys([*profile.like, *liked]))
-        profile = dataclasses.replace(profile, like=like)
+    none, and what their 👍 and 👎 make of it (scoring.feedback)."""
+    profile = with_feedback(reader.profile, judged) if judged else reader.profile
     if profile.categories:
         return profile
     return dataclasses.replace(profile, categories=list(categories))
@@ -200,7 +194,7 @@ class DigestRun:
         waiting = {(d.subscriber, d.channel) for d in self.store.ledger.pending()}
         unsubscribed = self.store.unsubscribed.all()
         readers = [r for r in readers if r.email.lower() not in unsubscribed]
-        liked = self.store.feedback.liked([r.email for r in readers], LIKED_EXAMPLES)
+        judged = self.store.feedback.judgments([r.email for r in readers], MAX_EXAMPLES)
         for reader in readers:
             bound = limits.get(reader.mode)
             for name in reader.channels:
@@ -225,7 +219,7 @@ class DigestRun:
                     outcomes.append(Outcome(reader.email, Status.NOTHING, channel=name))
                     continue
                 request = DigestRequest(
-                    effective_profile(reader, categories, liked.get(reader.email.lower(), ())),
+                    effective_profile(reader, categories, judged.get(reader.email.lower())),
                     *window,
                     self.store.ledger.received(reader.email, name),
                     reader.mode,

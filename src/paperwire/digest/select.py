@@ -125,8 +125,9 @@ class DigestBuilder:
         return self._in_scope[key]
 
     def liked(self, profiles: Sequence[Profile]) -> dict[str, Paper]:
-        """The stored papers the profiles like (their topic by example), by the ids they give."""
-        liked_ids = sorted({i for profile in profiles for i in profile.like})
+        """The stored papers the profiles like or dislike (their topic by example), by the ids
+        they give."""
+        liked_ids = sorted({i for p in profiles for i in (*p.like, *p.dislike)})
         return self.store.get_papers(liked_ids) if liked_ids else {}
 
     def rank(

@@ -32,6 +32,7 @@ from paperwire.syntax import (
     query_leaves,
     split_weight,
 )
+from paperwire.text import clip_words, one_line
 
 Kind = Literal["text", "author", "category"]
 
@@ -39,6 +40,9 @@ MAX_ALTERNATIVES = 8
 _NO_WORDS = "has no words to look for (stop words, symbols and accents-only are ignored)"
 EXACT_WEIGHT = 0.5  # the words exactly as typed, on top of their stems
 TOPIC_FEATURES = 60  # features kept from a `like` paper or a description
+LIKE_PRIOR = (
+    3  # n liked papers weigh n / (n + LIKE_PRIOR) of a description (benchmarks/feedback.py)
+)
 
 
 # ---------------------------------------------------------------- terms
@@ -165,7 +169,11 @@ class CompiledProfile:
     query_terms: dict[str, Term] = field(default_factory=dict)  # leaf text → term
     topic: dict[str, float] = field(default_factory=dict)  # feature → weight, unit length
     topic_label: str = ""
-    liked: tuple[str, ...] = ()
+    topic_share: float = 1.0  # the topic's share of topic_weight (fewer liked papers: less)
+    avoid: dict[str, float] = field(default_factory=dict)  # the disliked papers' vector
+    # Each liked paper's name (id and title) and vector: the why line names the nearest.
+    examples: tuple[tuple[str, dict[str, float]], ...] = ()
+    liked: tuple[str, ...] = ()  # the papers judged (liked, disliked): never listed
     # Names no keyword, author, description or liked paper: takes every paper its filters
     # (categories, exclusions, query) let through, like arXiv's own category mailings.
     open: bool = False
@@ -177,6 +185,7 @@ def compile_profile(
     stats: CorpusStats | None,
     liked_papers: Mapping[str, Paper] | None = None,
     cache: dict[str, Term | None] | None = None,
+    paper_vectors: dict[str, dict[str, float]] | None = None,
 ) -> CompiledProfile:
     """Turn what a reader typed into terms; raises ProfileError naming a term it cannot read."""
     compiled = CompiledProfile(profile)
@@ -229,16 +238,42 @@ def compile_profile(
         vectors.append(vector)
         compiled.topic_label = "description"
     liked = [liked_papers[i] for i in profile.like if liked_papers and i in liked_papers]
-    for paper in liked:
-        vectors.append(_topic_vector(analyzer, stats, paper.title, paper.abstract))
+
+    def paper_vector(paper: Paper) -> dict[str, float]:
+        # Readers share liked papers: with `paper_vectors` (one per analyzer and statistics,
+        # like `cache`), each paper is analysed once however many readers judged it.
+        if paper_vectors is None:
+            return _topic_vector(analyzer, stats, paper.title, paper.abstract)
+        found = paper_vectors.get(paper.key)
+        if found is None:
+            found = paper_vectors[paper.key] = _topic_vector(
+                analyzer, stats, paper.title, paper.abstract
+            )
+        return found
+
+    examples = [paper_vector(p) for p in liked]
+    vectors += examples
+    compiled.examples = tuple(
+        (f"{p.arxiv_id or p.key} ({clip_words(one_line(p.title), 60)})", vector)
+        for p, vector in zip(liked, examples, strict=True)
+    )
     if liked:
         names = [p.arxiv_id or p.key for p in liked]
         more = f" and {len(names) - 3} more" if len(names) > 3 else ""
         compiled.topic_label = "like " + ", ".join(names[:3]) + more
     # The liked papers themselves are never listed: by their keys in the store, and by the
     # ids the reader wrote.
-    compiled.liked = tuple(dict.fromkeys([*(p.key for p in liked), *profile.like]))
+    disliked = [liked_papers[i] for i in profile.dislike if liked_papers and i in liked_papers]
+    compiled.avoid = _mean_vector([paper_vector(p) for p in disliked])
+    compiled.liked = tuple(
+        dict.fromkeys(
+            [*(p.key for p in liked), *profile.like, *(p.key for p in disliked), *profile.dislike]
+        )
+    )
     compiled.topic = _mean_vector(vectors)
+    if liked and not profile.description.strip():
+        # A few liked papers are a rough topic: it counts for less until there are more.
+        compiled.topic_share = len(liked) / (len(liked) + LIKE_PRIOR)
     # What the reader asked for, not what compiled: liked papers that could not be found
     # leave the profile wanting them, and it lists nothing rather than everything.
     compiled.open = not (
@@ -250,9 +285,17 @@ def compile_profile(
 def _topic_vector(
     analyzer: Analyzer, stats: CorpusStats | None, title: str, abstract: str
 ) -> dict[str, float]:
+    return text_vector(analyzer.field(title).unigrams, analyzer.field(abstract).unigrams, stats)
+
+
+def text_vector(
+    title: Mapping[str, int], abstract: Mapping[str, int], stats: CorpusStats | None
+) -> dict[str, float]:
+    """A paper's topic vector from its title's and abstract's word counts: tf-idf of its
+    TOPIC_FEATURES strongest words, unit length."""
     counts: dict[str, float] = {}
-    for text, weight in ((abstract, 1.0), (title, TITLE_WEIGHT)):
-        for feature, count in analyzer.field(text).unigrams.items():
+    for unigrams, weight in ((abstract, 1.0), (title, TITLE_WEIGHT)):
+        for feature, count in unigrams.items():
             counts[feature] = counts.get(feature, 0.0) + weight * count
     idf = stats.idf(counts) if stats is not None and stats.documents else dict.fromkeys(counts, 1.0)
     weights = {f: (1.0 + math.log(c)) * idf[f] for f, c in counts.items()}

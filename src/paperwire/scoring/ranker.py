@@ -34,7 +34,13 @@ from paperwire.scoring.analysis import (
     category_features,
     paper_author_features,
 )
-from paperwire.scoring.profiles import CompiledProfile, Term, all_terms, compile_profile
+from paperwire.scoring.profiles import (
+    CompiledProfile,
+    Term,
+    all_terms,
+    compile_profile,
+    text_vector,
+)
 from paperwire.scoring.settings import RankSettings
 from paperwire.scoring.stats import CorpusStats
 from paperwire.syntax import All, Leaf, Node, Not
@@ -57,6 +63,7 @@ class Ranker:
         self.settings = settings or RankSettings()
         self.analyzer = Analyzer()
         self._term_cache: dict[str, Term | None] = {}
+        self._example_vectors: dict[str, dict[str, float]] = {}  # liked papers' topic vectors
         self._cached_for: CorpusStats | None = None
         # Title and abstract analysed for explanations: one paper is explained for many
         # readers in a batch, and analysing a long abstract takes a few milliseconds.
@@ -71,7 +78,12 @@ class Ranker:
         stats = self._usable_stats()
         if stats is not self._cached_for:  # terms depend on the statistics' acronyms
             self._term_cache, self._cached_for = {}, stats
-        return compile_profile(profile, self.analyzer, stats, liked, self._term_cache)
+            self._example_vectors = {}
+        if len(self._example_vectors) >= 65_536:  # a bound on memory
+            self._example_vectors.clear()
+        return compile_profile(
+            profile, self.analyzer, stats, liked, self._term_cache, self._example_vectors
+        )
 
     def _usable_stats(self) -> CorpusStats | None:
         return self.stats if self.stats is not None and self.stats.documents else None
@@ -204,9 +216,9 @@ class Ranker:
             for feature in term.weights():
                 vocabulary.setdefault(feature, len(vocabulary))
         for profile in compiled:
-            for feature in profile.topic:
+            for feature in (*profile.topic, *profile.avoid):
                 vocabulary.setdefault(feature, len(vocabulary))
-        want_norms = any(p.topic for p in compiled)
+        want_norms = any(p.topic or p.avoid for p in compiled)
         documents = self._documents(papers, vocabulary, want_norms)
         present = self._presence(documents.matrix, terms, vocabulary)
         # Queries and weighted categories read single terms' columns: one conversion for all.
@@ -405,6 +417,7 @@ class Ranker:
         exclude_entries: tuple[list[int], list[int]] = ([], [])
         category_entries: tuple[list[int], list[int]] = ([], [])
         topic_entries: tuple[list[int], list[int], list[float]] = ([], [], [])
+        avoid_entries: tuple[list[int], list[int], list[float]] = ([], [], [])
         scored_ids: list[list[int]] = []  # per profile, its scored terms' ids (for `matched`)
         for column, profile in enumerate(block):
             scored_ids.append([])
@@ -426,8 +439,13 @@ class Ranker:
             for feature, weight in profile.topic.items():
                 topic_entries[0].append(vocabulary[feature])
                 topic_entries[1].append(column)
-                topic_entries[2].append(weight)
+                topic_entries[2].append(weight * profile.topic_share)
+            for feature, weight in profile.avoid.items():
+                avoid_entries[0].append(vocabulary[feature])
+                avoid_entries[1].append(column)
+                avoid_entries[2].append(weight)
         width = len(block)
+        topic_shares = np.array([p.topic_share for p in block])
 
         def product(left: sparse.csr_matrix, entries: tuple, n_rows: int) -> FloatArray:
             values = entries[2] if len(entries) == 3 else np.ones(len(entries[0]))
@@ -443,6 +461,19 @@ class Ranker:
             topic_cosine = product(documents.matrix, topic_entries, len(vocabulary))
             topic_cosine /= documents.norms[:, None]
             scores += settings.topic_weight * topic_cosine
+            # The listing rule reads the cosine itself, not its share in the score.
+            topic_cosine /= np.maximum(topic_shares, 1e-9)
+        if avoid_entries[0]:
+            avoid_cosine = product(documents.matrix, avoid_entries, len(vocabulary))
+            avoid_cosine /= documents.norms[:, None]
+            # Only papers much closer to what the reader disliked than to what they liked
+            # (or to their description) go down: the disliked papers of a digest share the
+            # reader's own words, and a general push away from them costs relevant papers.
+            closeness: FloatArray | float = topic_cosine if topic_cosine is not None else 0.0
+            gap = np.clip(avoid_cosine - np.maximum(closeness, settings.dislike_floor), 0, None)
+            # Lower, never out: a paper that shows the reader's keywords stays listed.
+            scores *= np.exp(-gap / settings.dislike_scale)
+        if topic_cosine is not None:
             anchored |= topic_cosine >= settings.topic_threshold
         semantic_cosine = None
         if paper_vectors is not None and profile_vectors is not None:
@@ -613,7 +644,24 @@ class Ranker:
             ][:8]
             kind = "description" if compiled.topic_label == "description" else "like"
             forms = _surface_forms(words["abstract"], [tuple(shared)], analysed["abstract"])
-            reasons.append(Reason(kind, compiled.topic_label, ("abstract",), tuple(forms[:8])))
+            label = compiled.topic_label
+            if kind == "like" and len(compiled.examples) > 1:
+                # The liked paper this one is closest to: "like 2611.01234 (Its title)".
+                vector = text_vector(
+                    analysed["title"].unigrams, analysed["abstract"].unigrams, self.stats
+                )
+                label = (
+                    "like "
+                    + max(
+                        compiled.examples,
+                        key=lambda example: sum(
+                            w * vector.get(f, 0.0) for f, w in example[1].items()
+                        ),
+                    )[0]
+                )
+            elif kind == "like" and compiled.examples:
+                label = "like " + compiled.examples[0][0]
+            reasons.append(Reason(kind, label, ("abstract",), tuple(forms[:8])))
         if "semantic" in scored.matched:
             reasons.append(Reason("semantic", "similar meaning", (), ()))
         return reasons

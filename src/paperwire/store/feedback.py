@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, delete, func, select, text
 
-from paperwire.models import Origin
+from paperwire.models import Judgments, Origin
 from paperwire.store.tables import FEEDBACK, SUBSCRIBERS, UNSUBSCRIBED, WEB_ATTEMPTS
 from paperwire.store.upsert import dialect_insert
 
@@ -72,23 +72,25 @@ class FeedbackBook:
                 for row in connection.execute(query)
             ]
 
-    def liked(self, subscribers: list[str], limit: int) -> dict[str, list[str]]:
-        """Per reader, the papers they gave a 👍, newest first, at most `limit` each."""
+    def judgments(self, subscribers: list[str], limit: int) -> dict[str, Judgments]:
+        """Per reader (lower-cased), the papers they gave a 👍 and a 👎, newest first, at most
+        `limit` of each kind."""
         wanted = [s.strip().lower() for s in subscribers]
-        found: dict[str, list[str]] = {}
-        query = (
-            select(FEEDBACK.c.subscriber, FEEDBACK.c.paper_id)
-            .where(FEEDBACK.c.vote == UP)
-            .order_by(FEEDBACK.c.subscriber, FEEDBACK.c.created_at.desc(), FEEDBACK.c.paper_id)
+        found: dict[str, tuple[list[str], list[str]]] = {}
+        query = select(FEEDBACK.c.subscriber, FEEDBACK.c.paper_id, FEEDBACK.c.vote).order_by(
+            FEEDBACK.c.subscriber, FEEDBACK.c.created_at.desc(), FEEDBACK.c.paper_id
         )
         if len(wanted) <= 500:
             query = query.where(FEEDBACK.c.subscriber.in_(wanted))
         keep = set(wanted)
         with self.engine.connect() as connection:
-            for subscriber, paper in connection.execute(query):
-                if subscriber in keep and len(found.setdefault(subscriber, [])) < limit:
-                    found[subscriber].append(paper)
-        return found
+            for subscriber, paper, vote in connection.execute(query):
+                if subscriber in keep:
+                    kinds = found.setdefault(subscriber, ([], []))
+                    kind = kinds[0] if vote == UP else kinds[1]
+                    if len(kind) < limit:
+                        kind.append(paper)
+        return {s: Judgments(tuple(up), tuple(down)) for s, (up, down) in found.items()}
 
 
 class Unsubscribed:

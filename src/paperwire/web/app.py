@@ -38,13 +38,14 @@ from paperwire.config import Settings
 from paperwire.delivery import configured
 from paperwire.delivery.atom import AtomChannel
 from paperwire.delivery.links import ReaderLinks, digest_subject, feedback_subject
-from paperwire.delivery.planner import LIKED_EXAMPLES, default_limits, effective_profile
+from paperwire.delivery.planner import default_limits, effective_profile
 from paperwire.digest.formats import html_pieces, templates_dir
 from paperwire.digest.kinds import KIND_NAMES, kind_named
 from paperwire.digest.view import paper_view
 from paperwire.digest.words import format_window
 from paperwire.errors import PaperwireError, UsageError
 from paperwire.models import Origin, Paper, Profile, Reader, ScoredPaper
+from paperwire.scoring.feedback import MAX_EXAMPLES
 from paperwire.store import Store
 from paperwire.store.feedback import DOWN, UP
 from paperwire.store.ledger import Delivery, ListedPaper
@@ -557,9 +558,9 @@ class Pages:
 
     def profile_of(self, reader: Reader) -> Profile:
         """The profile the reader's digests are ranked with (the planner's: their 👍 too)."""
-        liked = self.store.feedback.liked([reader.email], LIKED_EXAMPLES)
+        judged = self.store.feedback.judgments([reader.email], MAX_EXAMPLES)
         categories = self.settings.sources.arxiv.categories
-        return effective_profile(reader, categories, liked.get(reader.email.lower(), ()))
+        return effective_profile(reader, categories, judged.get(reader.email.lower()))
 
     def builder(self) -> DigestBuilder:
         """The ranker's builder, with the corpus statistics as they were at most
@@ -619,9 +620,12 @@ class Pages:
         heading, note = {
             "up": (
                 "👍 Noted: more like this",
-                "From three papers you liked on, your digests also bring papers like them.",
+                "From three votes on, your digests also bring papers like the ones you liked.",
             ),
-            "down": ("👎 Noted: not for you", "Kept with your votes."),
+            "down": (
+                "👎 Noted: not for you",
+                "From three votes on, papers much like the ones you disliked rank lower.",
+            ),
             "none": ("Vote removed", "Your vote on this paper is gone."),
         }[vote]
         others = [b for b in [*BUTTONS, NO_VOTE] if b[0] != vote]
