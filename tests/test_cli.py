@@ -201,7 +201,20 @@ def test_markdown_digest_written_to_a_file(
 
 
 @pytest.mark.parametrize(
-    "command", ["", "fetch", "digest", "search", "db", "db upgrade", "db status"]
+    "command",
+    [
+        "",
+        "fetch",
+        "digest",
+        "search",
+        "db",
+        "db upgrade",
+        "db status",
+        "feedback",
+        "feedback add",
+        "feedback list",
+        "feedback remove",
+    ],
 )
 def test_every_help_ends_with_an_example(command: str) -> None:
     from click.testing import CliRunner

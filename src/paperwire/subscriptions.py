@@ -20,9 +20,11 @@ from pydantic import ValidationError
 
 from paperwire.config import Settings, SubscriberSettings
 from paperwire.errors import ProfileError, SubscriberExists, UsageError
-from paperwire.models import Origin, Reader
+from paperwire.models import Origin, Paper, Reader
 from paperwire.readers import sync_readers
+from paperwire.sources.arxiv.ids import parse_arxiv_id
 from paperwire.store import Store
+from paperwire.store.feedback import Vote
 from paperwire.store.ledger import Delivery
 from paperwire.store.subscribers import SyncReport
 from paperwire.syntax import split_weight
@@ -138,6 +140,16 @@ def export_text(readers: Sequence[Reader], output_format: str) -> str:
 
 def _missing(email: str) -> UsageError:
     return UsageError(f"{email} is not a subscriber (see paperwire subscribers list)")
+
+
+def _paper_ids(text: str) -> list[str]:
+    """The ids a paper typed by a person may be stored under: an arXiv id without its version
+    (from "arXiv:2401.01234v2" or an abs/pdf URL), else the text itself (a key, a DOI alias)."""
+    text = text.strip()
+    try:
+        return [parse_arxiv_id(text)[0], text]
+    except ValueError:
+        return [text]
 
 
 def _term(text: str) -> str:
@@ -276,6 +288,63 @@ class Subscriptions:
         if not self._store.subscribers.remove(found.email):
             raise _missing(found.email)  # removed meanwhile
         return found
+
+    # --- what readers say of papers --------------------------------------------------------
+
+    def judge(self, email: str, papers: Sequence[str], vote: int, via: str = "cli") -> list[Paper]:
+        """Record the reader's 👍 (`vote` +1) or 👎 (-1) on stored papers (arXiv ids, URLs or
+        keys), replacing earlier votes on them; the papers. UsageError naming the reader or
+        the first paper that is not known, and then nothing is recorded."""
+        reader = self.find(email)
+        gone = self.unsubscribed(reader.email)
+        if gone is not None:
+            raise UsageError(
+                f"{reader.email} unsubscribed on {gone[0]:%Y-%m-%d}: their votes are not kept"
+            )
+        found = self._papers(papers)
+        now = self._now()
+        for paper in found:
+            self._store.feedback.record(reader.email, paper.key, vote, via, now)
+        return found
+
+    def unjudge(self, email: str, papers: Sequence[str]) -> list[str]:
+        """Take back the reader's votes on papers; the keys. UsageError naming the first paper
+        the reader has no vote on, and then nothing is removed."""
+        reader = self.find(email)
+        given = {v.paper for v in self._store.feedback.votes(reader.email)}
+        keys = []
+        for text in papers:
+            key = next((k for k in _paper_ids(text) if k in given), None)
+            if key is None:
+                stored = self._store.get_papers(_paper_ids(text))
+                key = next((p.key for p in stored.values() if p.key in given), None)
+            if key is None:
+                raise UsageError(f"{reader.email} has no vote on {text.strip()!r}")
+            keys.append(key)
+        for key in keys:
+            self._store.feedback.remove(reader.email, key)
+        return keys
+
+    def judgments(self, email: str) -> list[tuple[Vote, Paper | None]]:
+        """The reader's votes, newest first, each with its paper (None: no longer stored)."""
+        reader = self.find(email)
+        votes = self._store.feedback.votes(reader.email)
+        stored = self._store.get_papers([v.paper for v in votes])
+        return [(v, stored.get(v.paper)) for v in votes]
+
+    def _papers(self, texts: Sequence[str]) -> list[Paper]:
+        found: list[Paper] = []
+        for text in texts:
+            ids = _paper_ids(text)
+            stored = self._store.get_papers(ids)
+            paper = next((stored[i] for i in ids if i in stored), None)
+            if paper is None:
+                raise UsageError(
+                    f"paper {text.strip()!r} is not in the store "
+                    "(paperwire search finds the stored papers)"
+                )
+            found.append(paper)
+        return list({p.key: p for p in found}.values())
 
     def import_entries(
         self, entries: list[Any], *, replace: bool = False, where: Where | None = None

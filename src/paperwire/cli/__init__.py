@@ -184,6 +184,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Run the scheduler: fetch after each announcement, send digests when due.",
     ),
     "subscribers": ("paperwire.cli.subscribers", "Add, list, change and remove subscribers."),
+    "feedback": (
+        "paperwire.cli.feedback",
+        "Record, list and remove readers' 👍/👎 on papers (the ranker learns from them).",
+    ),
     "search": ("paperwire.cli.search", "Search stored papers by title, abstract and authors."),
     "web": (
         "paperwire.cli.web",

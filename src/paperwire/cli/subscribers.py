@@ -178,7 +178,7 @@ def command() -> None:
     """
 
 
-def _subscriptions(app: AppContext) -> Subscriptions:
+def synced_subscriptions(app: AppContext) -> Subscriptions:
     """The database's subscribers, after bringing the file's readers up to date."""
     setup_logging(app)
     subscriptions = app.paperwire.subscriptions()
@@ -226,7 +226,7 @@ def add(app: AppContext, email: str, paused: bool, **settings: Any) -> None:
     Settings left out take the defaults of the configuration file's [[subscribers]].
     """
     data = {"email": email, **_given(settings)} | ({"paused": True} if paused else {})
-    reader = _subscriptions(app).add(data, names=OPTION_OF)
+    reader = synced_subscriptions(app).add(data, names=OPTION_OF)
     _info(app, f"added {reader.email}")
 
 
@@ -279,7 +279,7 @@ def list_(app: AppContext, output_format: str) -> None:
     """List every subscriber: the configuration file's ("file") and the database's ("db")."""
     from paperwire.subscriptions import settings_of
 
-    stored = _subscriptions(app).all()
+    stored = synced_subscriptions(app).all()
     if output_format == "json":
         rows = [
             settings_of(s).model_dump(mode="json") | {"origin": ORIGIN_NAMES.get(s.origin, "db")}
@@ -329,7 +329,7 @@ def show(app: AppContext, email: str) -> None:
     """Show every setting of the subscriber EMAIL, where it comes from, and the last digest."""
     from paperwire.subscriptions import settings_of
 
-    subscriptions = _subscriptions(app)
+    subscriptions = synced_subscriptions(app)
     found = subscriptions.find(email)
     subscriber, digest = settings_of(found), app.settings.digest
     inherited = {
@@ -422,7 +422,7 @@ def edit(
     Readers in the configuration file are changed there, not here.
     """
     given = _given(settings) | ({} if pause is None else {"paused": pause})
-    subscriptions = _subscriptions(app)
+    subscriptions = synced_subscriptions(app)
     if not (given or add_keywords or remove_keywords or clear):
         subscriptions.changeable(email)  # who they are, and whether they can be changed here
         raise UsageError(
@@ -454,7 +454,7 @@ def edit(
 def remove(app: AppContext, email: str) -> None:
     """Remove the subscriber EMAIL. Their delivery history is kept, so adding them again
     never resends what they already received."""
-    found = _subscriptions(app).remove(email)
+    found = synced_subscriptions(app).remove(email)
     _info(app, f"removed {found.email} (their delivery history is kept)")
 
 
@@ -479,7 +479,7 @@ def import_(app: AppContext, file: Path, replace: bool) -> None:
     """
     from paperwire.subscriptions import entry_location, read_entries
 
-    subscriptions = _subscriptions(app)
+    subscriptions = synced_subscriptions(app)
     name = "<stdin>" if str(file) == "-" else str(file)
     try:
         text = sys.stdin.read() if str(file) == "-" else file.read_text(encoding="utf-8")
@@ -534,7 +534,7 @@ def import_(app: AppContext, file: Path, replace: bool) -> None:
 @pass_app
 def export(app: AppContext, output: Path | None, output_format: str | None, only_db: bool) -> None:
     """Write every subscriber (the configuration file's too) in a form `import` reads back."""
-    stored = [s for s in _subscriptions(app).all() if not (only_db and s.origin == CONFIG)]
+    stored = [s for s in synced_subscriptions(app).all() if not (only_db and s.origin == CONFIG)]
     if output_format is None:
         output_format = (
             "json" if output is not None and output.suffix.lower() == ".json" else "toml"
