@@ -3,6 +3,7 @@
     python benchmarks/relevance.py [--fixtures DIR] [--dataset NAME ...] [--per-topic] [--semantic]
     python benchmarks/relevance.py --list-topics     # which topics the thresholds select
     python benchmarks/relevance.py --self-check      # the metric functions on toy examples
+    python benchmarks/relevance.py --stemmer inflectional  # paperwire with another stemmer
 
 Three labelled collections from the real fixtures (`corpus/` in PROVENANCE.md):
 
@@ -315,6 +316,41 @@ RANKERS: dict[str, RankFunction] = {
 }
 
 
+# --- another stemmer, for comparison -------------------------------------------------------------
+
+
+def inflectional_stem(word: str) -> str:
+    """A light inflectional stemmer (plural -s/-es/-ies, -ed, -ing, a final -e), against which
+    paperwire's Snowball (Porter2) stemmer is measured: Porter2 also folds derivations
+    ("transformer" and "transform", "conformal" and "conform"), this one does not."""
+    if word.endswith("ies") and len(word) > 4 and word[-4] not in "ae":
+        word = word[:-3] + "y"
+    elif word.endswith(("ches", "shes", "sses", "xes", "zes")) and len(word) > 4:
+        word = word[:-2]
+    elif word.endswith("s") and len(word) > 3 and word[-2] not in "us" and not word.endswith("is"):
+        word = word[:-1]
+    for suffix in ("ing", "ed"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            base = word[: -len(suffix)]
+            if base[-1] == base[-2] and base[-1] not in "lsz":  # "running" → "run"
+                base = base[:-1]
+            return base.rstrip("e")
+    return word.rstrip("e") if len(word) > 4 else word
+
+
+def use_stemmer(name: str) -> None:
+    """Make every Analyzer of this process stem with `name` ("porter2": paperwire's own)."""
+    if name == "porter2":
+        return
+    import snowballstemmer
+
+    class Inflectional:
+        def stemWord(self, word: str) -> str:  # snowballstemmer's interface
+            return inflectional_stem(word)
+
+    snowballstemmer.stemmer = lambda _language: Inflectional()
+
+
 # --- metrics ----------------------------------------------------------------------------------
 
 
@@ -366,6 +402,13 @@ def self_check() -> None:
     tf, length, avg = 3, 4, (4 + 4 + 2) / 3
     expected = index.idf("graph") * tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * length / avg))
     assert close(index.scores(["graph"])["p1"], expected)
+    assert [inflectional_stem(w) for w in ("studies", "boxes", "training", "running")] == [
+        "study",
+        "box",
+        "train",
+        "run",
+    ]
+    assert inflectional_stem("transformer") != inflectional_stem("transform")
     print("self-check passed")
 
 
@@ -451,7 +494,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="add a row for the semantic layer (needs pip install 'paperwire[semantic]')",
     )
+    parser.add_argument(
+        "--stemmer",
+        choices=["porter2", "inflectional"],
+        default="porter2",
+        help="the stemmer paperwire's rows use (porter2: paperwire's own)",
+    )
     args = parser.parse_args(argv)
+    use_stemmer(args.stemmer)
     if args.semantic:
         RANKERS["paperwire + semantic"] = semantic_ranking
 
