@@ -272,10 +272,11 @@ class Paperwire:
         if send and reader is None:
             raise UsageError("--send needs --subscriber EMAIL: the subscriber it goes to")
         profile = who.profile if isinstance(who, Reader) else who
-        if reader is not None:  # their 👍 and 👎, as their emailed digests have them
-            from paperwire.scoring.feedback import MAX_EXAMPLES, with_feedback
+        if reader is not None:  # their 👍, 👎 and past matches, as their emails have them
+            from paperwire.delivery.planner import reader_feedback
+            from paperwire.scoring.feedback import with_feedback
 
-            judged = self.store.feedback.judgments([reader.email], MAX_EXAMPLES)
+            judged = reader_feedback(self.store, [reader.email], self.now())
             if reader.email.lower() in judged:
                 profile = with_feedback(profile, judged[reader.email.lower()])
         kind_name = kind or (reader.mode if reader else "topics")

@@ -172,6 +172,9 @@ class Profile:
     # Papers the reader gave a 👎 (their feedback, not a setting): papers much like them
     # rank lower.
     dislike: list[str] = field(default_factory=list)
+    # The reader's strongest matches in their earlier digests (not a setting): with no likes,
+    # papers like them are listed too, on closer evidence (pseudo-relevance feedback).
+    past: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +183,8 @@ class Judgments:
 
     liked: tuple[str, ...] = ()
     disliked: tuple[str, ...] = ()
+    # Not a judgment: the reader's strongest keyword matches in their earlier digests.
+    past: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from paperwire.config import Settings
 from paperwire.delivery.planner import DigestRun
 from paperwire.store import Store
 from paperwire.store.feedback import DOWN, UP
+from paperwire.store.ledger import SENT
 
 DAY1, DAY2 = dt.date(2026, 11, 23), dt.date(2026, 11, 24)
 FOLDING = (
@@ -133,3 +134,85 @@ def test_one_like_and_two_dislikes_are_three_judgments(store: Store) -> None:
     listed = _listed(store, [("2611.01000", UP), ("2611.01001", DOWN), ("2611.01002", DOWN)])
 
     assert "2611.02001" in listed  # like the one liked paper, though it names no keyword
+
+
+# --- a reader who says nothing: their strongest past matches ------------------------------------
+
+NEIGHBOUR = (
+    "Learned energy functions over residue contacts predict the 3D structure of a protein "
+    "chain; we evaluate on CASP targets and contact maps."
+)
+
+
+def _plan(store: Store, keywords: list[str], now: dt.datetime) -> dict[str, tuple[str, ...]]:
+    """Plan the reader's next digest at `now` and mark it sent; its papers and why lines."""
+    settings = Settings.model_validate(
+        {
+            "database": {"url": str(store.engine.url)},
+            "sources": {"arxiv": {"categories": ["cs.LG"], "announce_types": ["new"]}},
+        }
+    )
+    wire = Paperwire(settings, store=store, clock=lambda: now)
+    subscriptions = wire.subscriptions()
+    if store.subscribers.get("ada@example.org") is None:
+        subscriptions.add({"email": "ada@example.org", "keywords": keywords})
+    else:
+        subscriptions.edit("ada@example.org", {"keywords": keywords})
+    DigestRun(store, settings, now, wire.channels()).plan(wire.readers())
+    waiting = store.ledger.pending()
+    if not waiting:
+        return {}  # nothing matched: a skipped digest
+    [pending] = waiting
+    store.ledger.finish(pending.id, SENT, reply="250 OK", transport="outbox", now=now)
+    found = store.ledger.listed("ada@example.org", "topics", pending.window_from)
+    assert found is not None
+    return {p.key: tuple(f"{r.kind}:{r.term}" for r in p.reasons) for p in found[1]}
+
+
+def _folding_days(store: Store) -> None:
+    announce(
+        store,
+        *[
+            paper(f"2611.0100{n}", f"Protein folding with contact maps {n}", FOLDING, day=DAY1)
+            for n in range(4)
+        ],
+    )
+
+
+def test_past_matches_bring_papers_like_them_on_closer_evidence(store: Store) -> None:
+    _folding_days(store)
+    first = _plan(store, ["protein folding"], NOW - dt.timedelta(days=1))
+    announce(
+        store,
+        paper("2611.02001", "Contact maps and energy functions", NEIGHBOUR, day=DAY2),
+        paper("2611.02002", "Diffusion models for images", day=DAY2),
+    )
+
+    listed = _plan(store, ["protein folding"], NOW)
+
+    assert len(first) == 4  # the four full matches of the first day
+    assert list(listed) == ["2611.02001"]  # no keyword, but like those; not the unrelated one
+    [why] = [r for r in listed["2611.02001"] if r.startswith("like:")]
+    assert why.startswith("like:like 2611.0100") and why.endswith(", from an earlier digest")
+
+
+def test_past_matches_of_keywords_since_dropped_bring_nothing(store: Store) -> None:
+    _folding_days(store)
+    _plan(store, ["protein folding"], NOW - dt.timedelta(days=1))
+    announce(
+        store,
+        paper("2611.02001", "Contact maps and energy functions", NEIGHBOUR, day=DAY2),
+        paper("2611.02002", "Diffusion models for images", day=DAY2),
+    )
+
+    listed = _plan(store, ["diffusion"], NOW)  # the reader changed their mind
+
+    assert list(listed) == ["2611.02002"]
+
+
+def test_without_past_matches_a_neighbour_is_not_listed(store: Store) -> None:
+    # The baseline of the tests above: on a first digest, the neighbour names no keyword.
+    _folding_days(store)
+    announce(store, paper("2611.02001", "Contact maps and energy functions", NEIGHBOUR, day=DAY2))
+
+    assert "2611.02001" not in _plan(store, ["protein folding"], NOW)

@@ -36,7 +36,7 @@ from paperwire.digest.kinds import DigestRequest, Limits, kind_named
 from paperwire.digest.select import DigestBuilder
 from paperwire.errors import DeliveryError
 from paperwire.models import DeliveryState, Digest, Judgments, Profile, Reader
-from paperwire.scoring.feedback import MAX_EXAMPLES, with_feedback
+from paperwire.scoring.feedback import MAX_EXAMPLES, PAST_DAYS, PAST_EXAMPLES, with_feedback
 from paperwire.sources.arxiv.calendar import latest_announcement_date
 from paperwire.store import Store
 from paperwire.store.ledger import Delivery, PlannedDelivery
@@ -100,6 +100,18 @@ def effective_profile(
     if profile.categories:
         return profile
     return dataclasses.replace(profile, categories=list(categories))
+
+
+def reader_feedback(store: Store, emails: Sequence[str], now: dt.datetime) -> dict[str, Judgments]:
+    """Per reader (lower-cased), their votes and their strongest past matches (the
+    feedback model's input: scoring.feedback)."""
+    judged = store.feedback.judgments(list(emails), MAX_EXAMPLES)
+    since = (now - dt.timedelta(days=PAST_DAYS)).date()
+    past = store.ledger.strongest(emails, since, PAST_EXAMPLES)
+    return {
+        email: dataclasses.replace(judged.get(email, Judgments()), past=past.get(email, ()))
+        for email in judged.keys() | past.keys()
+    }
 
 
 def next_window(
@@ -194,7 +206,7 @@ class DigestRun:
         waiting = {(d.subscriber, d.channel) for d in self.store.ledger.pending()}
         unsubscribed = self.store.unsubscribed.all()
         readers = [r for r in readers if r.email.lower() not in unsubscribed]
-        judged = self.store.feedback.judgments([r.email for r in readers], MAX_EXAMPLES)
+        judged = reader_feedback(self.store, [r.email for r in readers], self.now)
         for reader in readers:
             bound = limits.get(reader.mode)
             for name in reader.channels:

@@ -127,7 +127,7 @@ class DigestBuilder:
     def liked(self, profiles: Sequence[Profile]) -> dict[str, Paper]:
         """The stored papers the profiles like or dislike (their topic by example), by the ids
         they give."""
-        liked_ids = sorted({i for p in profiles for i in (*p.like, *p.dislike)})
+        liked_ids = sorted({i for p in profiles for i in (*p.like, *p.dislike, *p.past)})
         return self.store.get_papers(liked_ids) if liked_ids else {}
 
     def rank(

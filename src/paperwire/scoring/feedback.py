@@ -13,6 +13,11 @@ join the reader's profile as example papers (Profile.like, Profile.dislike), and
   dislikes in a digest share the reader's own keywords, so pushing away from them in general
   costs relevant papers; measured in benchmarks/feedback.py.
 
+A reader with fewer votes is not left alone: their strongest past matches (Judgments.past,
+the best full keyword matches of their recent digests) stand in for liked papers, those that
+still show one of their terms, and list papers only on closer evidence
+(RankSettings.past_threshold): pseudo-relevance feedback from the reader's own digests.
+
 Nothing is trained: one more vote is one more example, counted from the next ranking on, and
 10,000 readers' models are their example papers' vectors (each paper analysed once) summed.
 """
@@ -25,14 +30,28 @@ from paperwire.models import Judgments, Profile
 
 MIN_JUDGMENTS = 3  # fewer judgments (of both kinds together) change nothing: too few to tell
 MAX_EXAMPLES = 30  # the newest judgments of each kind that count
+PAST_EXAMPLES = 5  # a reader's strongest past matches that stand in for likes
+MIN_PAST = 3  # fewer past matches change nothing
+PAST_DAYS = 14  # how far back past matches are looked for
 
-__all__ = ["MAX_EXAMPLES", "MIN_JUDGMENTS", "Judgments", "with_feedback"]
+__all__ = [
+    "MAX_EXAMPLES",
+    "MIN_JUDGMENTS",
+    "MIN_PAST",
+    "PAST_DAYS",
+    "PAST_EXAMPLES",
+    "Judgments",
+    "with_feedback",
+]
 
 
 def with_feedback(profile: Profile, judged: Judgments) -> Profile:
-    """`profile` with the reader's judged papers as its liked and disliked examples."""
+    """`profile` with the reader's judged papers as its liked and disliked examples, or with
+    no judgments, their strongest past matches."""
     liked, disliked = judged.liked[:MAX_EXAMPLES], judged.disliked[:MAX_EXAMPLES]
     if len(liked) + len(disliked) < MIN_JUDGMENTS:
+        if len(judged.past) >= MIN_PAST:
+            return dataclasses.replace(profile, past=list(judged.past[:PAST_EXAMPLES]))
         return profile
     return dataclasses.replace(
         profile,

@@ -13,6 +13,7 @@ flags): `"state space models^2"`, `"cs.CL^0.5"`.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -25,6 +26,7 @@ from paperwire.scoring.analysis import (
     author_keys,
     phrase_pairs,
 )
+from paperwire.scoring.feedback import MIN_PAST
 from paperwire.scoring.stats import CorpusStats
 from paperwire.syntax import (
     Node,
@@ -170,6 +172,7 @@ class CompiledProfile:
     topic: dict[str, float] = field(default_factory=dict)  # feature → weight, unit length
     topic_label: str = ""
     topic_share: float = 1.0  # the topic's share of topic_weight (fewer liked papers: less)
+    from_past: bool = False  # the topic is the reader's past matches (a stricter listing)
     avoid: dict[str, float] = field(default_factory=dict)  # the disliked papers' vector
     # Each liked paper's name (id and title) and vector: the why line names the nearest.
     examples: tuple[tuple[str, dict[str, float]], ...] = ()
@@ -185,7 +188,7 @@ def compile_profile(
     stats: CorpusStats | None,
     liked_papers: Mapping[str, Paper] | None = None,
     cache: dict[str, Term | None] | None = None,
-    paper_vectors: dict[str, dict[str, float]] | None = None,
+    paper_vectors: dict[str, tuple[dict[str, float], Counter[str]]] | None = None,
 ) -> CompiledProfile:
     """Turn what a reader typed into terms; raises ProfileError naming a term it cannot read."""
     compiled = CompiledProfile(profile)
@@ -239,20 +242,37 @@ def compile_profile(
         compiled.topic_label = "description"
     liked = [liked_papers[i] for i in profile.like if liked_papers and i in liked_papers]
 
-    def paper_vector(paper: Paper) -> dict[str, float]:
-        # Readers share liked papers: with `paper_vectors` (one per analyzer and statistics,
-        # like `cache`), each paper is analysed once however many readers judged it.
-        if paper_vectors is None:
-            return _topic_vector(analyzer, stats, paper.title, paper.abstract)
-        found = paper_vectors.get(paper.key)
+    def analysed(paper: Paper) -> tuple[dict[str, float], Counter[str]]:
+        # A paper's topic vector and its features. Readers share liked papers: with
+        # `paper_vectors` (one per analyzer and statistics, like `cache`), each paper is
+        # analysed once however many readers judged it.
+        found = paper_vectors.get(paper.key) if paper_vectors is not None else None
         if found is None:
-            found = paper_vectors[paper.key] = _topic_vector(
-                analyzer, stats, paper.title, paper.abstract
-            )
+            title, abstract = analyzer.field(paper.title), analyzer.field(paper.abstract)
+            vector = text_vector(title.unigrams, abstract.unigrams, stats)
+            found = (vector, title.counts + abstract.counts)
+            if paper_vectors is not None:
+                paper_vectors[paper.key] = found
         return found
+
+    def paper_vector(paper: Paper) -> dict[str, float]:
+        return analysed(paper)[0]
 
     examples = [paper_vector(p) for p in liked]
     vectors += examples
+    if not liked and not vectors and profile.past:
+        # No description, no liked papers: the reader's strongest past matches stand in.
+        past = [liked_papers[i] for i in profile.past if liked_papers and i in liked_papers]
+        # Only those that still show a term the reader asks for: after an edit, what they
+        # dropped does not come back through the papers it brought.
+        still = [
+            p for p in past if any(item.term.shown_by(analysed(p)[1]) for item in compiled.scored)
+        ]
+        if len(still) >= MIN_PAST:
+            liked = still
+            examples = [paper_vector(p) for p in liked]
+            vectors += examples
+            compiled.from_past = True
     compiled.examples = tuple(
         (f"{p.arxiv_id or p.key} ({clip_words(one_line(p.title), 60)})", vector)
         for p, vector in zip(liked, examples, strict=True)
@@ -261,6 +281,8 @@ def compile_profile(
         names = [p.arxiv_id or p.key for p in liked]
         more = f" and {len(names) - 3} more" if len(names) > 3 else ""
         compiled.topic_label = "like " + ", ".join(names[:3]) + more
+        if compiled.from_past:
+            compiled.topic_label = "like your earlier digests' best matches"
     # The liked papers themselves are never listed: by their keys in the store, and by the
     # ids the reader wrote.
     disliked = [liked_papers[i] for i in profile.dislike if liked_papers and i in liked_papers]

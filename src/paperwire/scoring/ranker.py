@@ -17,6 +17,7 @@ words of a phrase) add to the score but never list a paper on their own.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -63,7 +64,8 @@ class Ranker:
         self.settings = settings or RankSettings()
         self.analyzer = Analyzer()
         self._term_cache: dict[str, Term | None] = {}
-        self._example_vectors: dict[str, dict[str, float]] = {}  # liked papers' topic vectors
+        # Liked papers' topic vectors and features, by key.
+        self._example_vectors: dict[str, tuple[dict[str, float], Counter[str]]] = {}
         self._cached_for: CorpusStats | None = None
         # Title and abstract analysed for explanations: one paper is explained for many
         # readers in a batch, and analysing a long abstract takes a few milliseconds.
@@ -79,7 +81,7 @@ class Ranker:
         if stats is not self._cached_for:  # terms depend on the statistics' acronyms
             self._term_cache, self._cached_for = {}, stats
             self._example_vectors = {}
-        if len(self._example_vectors) >= 65_536:  # a bound on memory
+        if len(self._example_vectors) >= 16_384:  # a bound on memory
             self._example_vectors.clear()
         return compile_profile(
             profile, self.analyzer, stats, liked, self._term_cache, self._example_vectors
@@ -473,8 +475,9 @@ class Ranker:
             gap = np.clip(avoid_cosine - np.maximum(closeness, settings.dislike_floor), 0, None)
             # Lower, never out: a paper that shows the reader's keywords stays listed.
             scores *= np.exp(-gap / settings.dislike_scale)
+        thresholds = np.array([self._topic_threshold(p) for p in block])
         if topic_cosine is not None:
-            anchored |= topic_cosine >= settings.topic_threshold
+            anchored |= topic_cosine >= thresholds
         semantic_cosine = None
         if paper_vectors is not None and profile_vectors is not None:
             semantic_cosine = np.zeros((len(papers), width))
@@ -543,6 +546,11 @@ class Ranker:
             )
         return results
 
+    def _topic_threshold(self, profile: CompiledProfile) -> float:
+        """The cosine with its topic from which a paper is listed for a profile."""
+        settings = self.settings
+        return settings.past_threshold if profile.from_past else settings.topic_threshold
+
     def _matched(
         self,
         profile: CompiledProfile,
@@ -560,7 +568,7 @@ class Ranker:
         picked = np.asarray(columns, dtype=np.intp)
         shown = block_present[np.ix_(rows, picked)].tolist() if columns else [[]] * len(rows)
         topic = (
-            (topic_cosine[rows, column] >= self.settings.topic_threshold).tolist()
+            (topic_cosine[rows, column] >= self._topic_threshold(profile)).tolist()
             if topic_cosine is not None
             else [False] * len(rows)
         )
@@ -661,6 +669,8 @@ class Ranker:
                 )
             elif kind == "like" and compiled.examples:
                 label = "like " + compiled.examples[0][0]
+            if compiled.from_past:
+                label += ", from an earlier digest"
             reasons.append(Reason(kind, label, ("abstract",), tuple(forms[:8])))
         if "semantic" in scored.matched:
             reasons.append(Reason("semantic", "similar meaning", (), ()))

@@ -14,6 +14,7 @@ class RankSettings:
     author_weight: float = 8.0  # a followed author counts like a strong keyword match
     topic_weight: float = 100.0  # score per unit of cosine with the description / liked papers
     topic_threshold: float = 0.05  # cosine above which similarity alone lists a paper
+    past_threshold: float = 0.12  # the same for the reader's past matches (Profile.past)
     dislike_floor: float = 0.2  # how much closer to the disliked papers before a paper drops
     dislike_scale: float = 0.1  # past the floor, the score shrinks e-fold per this much cosine
     semantic_weight: float = 8.0  # score of a perfect embedding match (semantic layer)

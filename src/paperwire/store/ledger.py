@@ -18,6 +18,10 @@ from sqlalchemy.exc import IntegrityError
 from paperwire.models import DeliveryState, Reason
 from paperwire.store.tables import DELIVERIES, DELIVERY_PAPERS
 
+# The reasons that say a paper showed what the reader asked for in full (not "like" papers,
+# not partial matches): a reader's strongest past matches are among those.
+_FULL_MATCHES = frozenset({"keyword", "author", "query"})
+
 PENDING, SENT, FAILED, SKIPPED = (
     DeliveryState.PENDING,
     DeliveryState.SENT,
@@ -168,6 +172,45 @@ class Ledger:
         )
         with self.engine.connect() as connection:
             return {row[0]: (_aware(row[1]), _date(row[2])) for row in connection.execute(query)}
+
+    def strongest(
+        self, subscribers: Sequence[str], since: dt.date, limit: int, top: int = 3
+    ) -> dict[str, tuple[str, ...]]:
+        """Per reader (lower-cased), the `limit` highest-scoring papers among the first `top`
+        of each of their topics digests whose window starts on or after `since` (pending or
+        sent, shown), counting only papers that matched a keyword, author or query in full."""
+        wanted = sorted({s.strip().lower() for s in subscribers})
+        found: dict[str, dict[str, float]] = {}
+        with self.engine.connect() as connection:
+            for start in range(0, len(wanted), 500):  # by the subscriber index, 500 at a time
+                query = (
+                    select(
+                        DELIVERY_PAPERS.c.subscriber,
+                        DELIVERY_PAPERS.c.paper_id,
+                        DELIVERY_PAPERS.c.score,
+                        DELIVERY_PAPERS.c.reasons,
+                    )
+                    .join(DELIVERIES, DELIVERIES.c.id == DELIVERY_PAPERS.c.delivery_id)
+                    .where(
+                        # The deliveries by their window index, then each one's papers.
+                        DELIVERIES.c.subscriber.in_(wanted[start : start + 500]),
+                        DELIVERIES.c.kind == "topics",
+                        DELIVERIES.c.window_from >= since,
+                        DELIVERY_PAPERS.c.rank <= top,
+                        DELIVERY_PAPERS.c.shown == true(),
+                        DELIVERIES.c.state.in_((PENDING, SENT)),
+                    )
+                )
+                for subscriber, paper, score, reasons in connection.execute(query):
+                    if any(
+                        isinstance(r, list) and r and r[0] in _FULL_MATCHES for r in reasons or ()
+                    ):
+                        scores = found.setdefault(subscriber, {})
+                        scores[paper] = max(score, scores.get(paper, score))
+        return {
+            s: tuple(sorted(scores, key=lambda k: (-scores[k], k))[:limit])
+            for s, scores in found.items()
+        }
 
     def received(self, subscriber: str, channel: str = EMAIL) -> set[str]:
         """Keys of the papers the subscriber has received on a channel, or will with a

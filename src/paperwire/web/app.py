@@ -38,14 +38,13 @@ from paperwire.config import Settings
 from paperwire.delivery import configured
 from paperwire.delivery.atom import AtomChannel
 from paperwire.delivery.links import ReaderLinks, digest_subject, feedback_subject
-from paperwire.delivery.planner import default_limits, effective_profile
+from paperwire.delivery.planner import default_limits, effective_profile, reader_feedback
 from paperwire.digest.formats import html_pieces, templates_dir
 from paperwire.digest.kinds import KIND_NAMES, kind_named
 from paperwire.digest.view import paper_view
 from paperwire.digest.words import format_window
 from paperwire.errors import PaperwireError, UsageError
 from paperwire.models import Origin, Paper, Profile, Reader, ScoredPaper
-from paperwire.scoring.feedback import MAX_EXAMPLES
 from paperwire.store import Store
 from paperwire.store.feedback import DOWN, UP
 from paperwire.store.ledger import Delivery, ListedPaper
@@ -558,7 +557,7 @@ class Pages:
 
     def profile_of(self, reader: Reader) -> Profile:
         """The profile the reader's digests are ranked with (the planner's: their 👍 too)."""
-        judged = self.store.feedback.judgments([reader.email], MAX_EXAMPLES)
+        judged = reader_feedback(self.store, [reader.email], self.clock())
         categories = self.settings.sources.arxiv.categories
         return effective_profile(reader, categories, judged.get(reader.email.lower()))
 
