@@ -54,7 +54,7 @@ from relevance import (
 )
 
 from paperwire import CorpusStats, Paper, Profile, Ranker
-from paperwire.scoring.feedback import Judgments, with_feedback
+from paperwire.scoring.feedback import PAST_EXAMPLES, Judgments, with_feedback
 
 JUDGMENTS = (0, 3, 10, 30)
 MIN_RELEVANT = 3  # a topic is measured when each half holds at least this many relevant papers
@@ -249,6 +249,82 @@ def print_curves(
         print()
 
 
+@dataclass
+class Listing:
+    whole: float  # MAP of the whole ranking
+    listed: float  # MAP of what a digest lists
+    precision: float  # relevant share of what it lists
+    share: float  # share of the papers it lists
+    quiet: float  # share it lists of a day with nothing relevant
+
+
+def measure_past(data: Split) -> dict[str, Listing]:
+    """Readers who say nothing: their keywords alone, and with their strongest past matches
+    (the first PAST_EXAMPLES full matches of their digest of the earlier half). A quiet day
+    is the later half without the topic's relevant papers."""
+    ranker = Ranker(data.stats)
+    profiles = PROFILES[data.dataset.name]
+    later_keys = {p.key for p in data.later}
+    rows: dict[str, list[Listing]] = {"keywords only": [], "+ past matches": []}
+    for topic, relevant in data.dataset.topics.items():
+        target = relevant & later_keys
+        if len(target) < MIN_RELEVANT or len(relevant - later_keys) < MIN_RELEVANT:
+            continue
+        profile = Profile(keywords=profiles[topic])
+        [earlier] = ranker.rank(data.earlier, [profile], require_match=True)
+        past = tuple(s.paper.key for s in earlier[:PAST_EXAMPLES])
+        quiet = [p for p in data.later if p.key not in target]
+        for name, judged in (
+            ("keywords only", Judgments()),
+            ("+ past matches", Judgments(past=past)),
+        ):
+            effective = with_feedback(profile, judged)
+            examples = {k: data.by_id[k] for k in past}
+            [whole] = ranker.rank(data.later, [effective], liked=examples, require_match=False)
+            [listed] = ranker.rank(data.later, [effective], liked=examples, require_match=True)
+            [on_quiet] = ranker.rank(quiet, [effective], liked=examples, require_match=True)
+            keys = [s.paper.key for s in listed]
+            rows[name].append(
+                Listing(
+                    average_precision([s.paper.key for s in whole], target),
+                    average_precision(keys, target),
+                    sum(k in target for k in keys) / len(keys) if keys else 1.0,
+                    len(keys) / len(data.later),
+                    len(on_quiet) / len(quiet),
+                )
+            )
+    return {
+        name: Listing(
+            *(statistics.fmean(getattr(v, f) for v in values) for f in Listing.__annotations__)
+        )
+        for name, values in rows.items()
+    }
+
+
+def print_past(runs: list[tuple[Split, dict[str, Listing]]]) -> None:
+    print("### says nothing: keywords alone, and with their strongest past matches\n")
+    print("| dataset | model | MAP whole | MAP listed | listed precision | listed | quiet day |")
+    print("|---|---|---:|---:|---:|---:|---:|")
+    names = list(runs[0][1]) if runs else []
+    for data, result in [*runs, (None, None)]:
+        for name in names:
+            if result is None:
+                values = [
+                    statistics.fmean(getattr(r[name], f) for _, r in runs)
+                    for f in Listing.__annotations__
+                ]
+                label = "**mean**"
+            else:
+                values = [getattr(result[name], f) for f in Listing.__annotations__]
+                label = data.dataset.name
+            whole, listed, precision, share, quiet = values
+            print(
+                f"| {label} | {name} | {whole:.3f} | {listed:.3f} | {precision:.3f} "
+                f"| {share:.1%} | {quiet:.1%} |"
+            )
+    print()
+
+
 def time_updates(data: Split, readers: int) -> None:
     """Build `readers` feedback models of 30 judgments each (drawn from the earlier half), and
     train 50 arxiv-sanity SVMs, scaled to `readers`."""
@@ -301,8 +377,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.readers:
         time_updates(split(datasets[-1]), args.readers)
         return 0
-    runs = [(data, measure(data, args.judgments)) for data in map(split, datasets)]
+    splits = [split(d) for d in datasets]
+    runs = [(data, measure(data, args.judgments)) for data in splits]
     print_curves(runs, args.judgments)
+    print_past([(data, measure_past(data)) for data in splits])
     return 0
 
 
