@@ -503,3 +503,20 @@ def test_plural_mixed_case_acronyms_are_learnt() -> None:
 
     assert stats.expansion("vit") == "vision transform"
     assert set(_ids(ranked)) == {"2611.01501", "2611.01502", "2611.01503"}
+
+
+def test_a_paper_explained_as_like_the_liked_papers_is_never_like_itself() -> None:
+    # A digest's page explained later may find one of its papers among the reader's past
+    # matches: its why line names another example, not the paper itself.
+    a = Paper("2611.00701", "Protein folding with contact maps", "Residue contacts fold proteins.")
+    b = Paper("2611.00702", "Graph colouring for registers", "Interference graphs and spills.")
+    ranker = Ranker()
+    ranker.stats = CorpusStats()
+    ranker.stats.update([a, b])
+    compiled = ranker.compile(Profile(like=[a.key, b.key]), {a.key: a, b.key: b})
+    from paperwire.models import ScoredPaper
+
+    [reason] = ranker.explain(ScoredPaper(a, 1.0, [compiled.topic_label]), compiled)
+
+    assert reason.kind == "like"
+    assert reason.term == "like 2611.00702 (Graph colouring for registers)"

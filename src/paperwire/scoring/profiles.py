@@ -175,7 +175,7 @@ class CompiledProfile:
     from_past: bool = False  # the topic is the reader's past matches (a stricter listing)
     avoid: dict[str, float] = field(default_factory=dict)  # the disliked papers' vector
     # Each liked paper's name (id and title) and vector: the why line names the nearest.
-    examples: tuple[tuple[str, dict[str, float]], ...] = ()
+    examples: tuple[tuple[str, dict[str, float], str], ...] = ()  # (name, vector, key)
     liked: tuple[str, ...] = ()  # the papers judged (liked, disliked): never listed
     # Names no keyword, author, description or liked paper: takes every paper its filters
     # (categories, exclusions, query) let through, like arXiv's own category mailings.
@@ -274,7 +274,7 @@ def compile_profile(
             vectors += examples
             compiled.from_past = True
     compiled.examples = tuple(
-        (f"{p.arxiv_id or p.key} ({clip_words(one_line(p.title), 60)})", vector)
+        (f"{p.arxiv_id or p.key} ({clip_words(one_line(p.title), 60)})", vector, p.key)
         for p, vector in zip(liked, examples, strict=True)
     )
     if liked:

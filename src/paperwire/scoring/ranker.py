@@ -653,7 +653,10 @@ class Ranker:
             kind = "description" if compiled.topic_label == "description" else "like"
             forms = _surface_forms(words["abstract"], [tuple(shared)], analysed["abstract"])
             label = compiled.topic_label
-            if kind == "like" and len(compiled.examples) > 1:
+            # Never "like itself": a page explained later may find the paper among the
+            # reader's past matches by then.
+            examples = [e for e in compiled.examples if e[2] != paper.key] or compiled.examples
+            if kind == "like" and len(examples) > 1:
                 # The liked paper this one is closest to: "like 2611.01234 (Its title)".
                 vector = text_vector(
                     analysed["title"].unigrams, analysed["abstract"].unigrams, self.stats
@@ -661,14 +664,14 @@ class Ranker:
                 label = (
                     "like "
                     + max(
-                        compiled.examples,
+                        examples,
                         key=lambda example: sum(
                             w * vector.get(f, 0.0) for f, w in example[1].items()
                         ),
                     )[0]
                 )
-            elif kind == "like" and compiled.examples:
-                label = "like " + compiled.examples[0][0]
+            elif kind == "like" and examples:
+                label = "like " + examples[0][0]
             if compiled.from_past:
                 label += ", from an earlier digest"
             reasons.append(Reason(kind, label, ("abstract",), tuple(forms[:8])))
