@@ -216,3 +216,41 @@ def test_without_past_matches_a_neighbour_is_not_listed(store: Store) -> None:
     announce(store, paper("2611.02001", "Contact maps and energy functions", NEIGHBOUR, day=DAY2))
 
     assert "2611.02001" not in _plan(store, ["protein folding"], NOW)
+
+
+def test_a_digest_of_the_day_past_matches_were_sent_still_lists_them(store: Store) -> None:
+    # Past matches are not votes: the one-off digest of that day still shows its best papers.
+    _folding_days(store)
+    _plan(store, ["protein folding"], NOW - dt.timedelta(days=1))
+    announce(store, paper("2611.02001", "Contact maps and energy functions", NEIGHBOUR, day=DAY2))
+    settings = Settings.model_validate(
+        {
+            "database": {"url": str(store.engine.url)},
+            "sources": {"arxiv": {"categories": ["cs.LG"], "announce_types": ["new"]}},
+        }
+    )
+    wire = Paperwire(settings, store=store, clock=lambda: NOW)
+    [reader] = wire.readers()
+
+    result = wire.digest(reader, date=DAY1, fetch=False)
+
+    assert {p.paper.key for p in result.digest.papers} == {f"2611.0100{n}" for n in range(4)}
+
+
+def test_three_dislikes_and_no_like_keep_the_past_matches(store: Store) -> None:
+    _folding_days(store)
+    announce(
+        store,
+        *[
+            paper(f"2611.0120{n}", f"Diffusion models for photographs {n}", IMAGES, day=DAY1)
+            for n in range(3)
+        ],
+    )
+    _plan(store, ["protein folding"], NOW - dt.timedelta(days=1))
+    for n in range(3):
+        store.feedback.record("ada@example.org", f"2611.0120{n}", DOWN, "email", NOW)
+    announce(store, paper("2611.02001", "Contact maps and energy functions", NEIGHBOUR, day=DAY2))
+
+    listed = _plan(store, ["protein folding"], NOW)
+
+    assert list(listed) == ["2611.02001"]  # still like the reader's earlier best matches

@@ -147,8 +147,12 @@ class DigestBuilder:
         liked = self.liked(profiles)
         paper_vectors = profile_vectors = None
         if self.embedder is not None and semantic and papers:
+            # Only liked papers join a reader's semantic vector: disliked and past matches
+            # need no embedding.
+            wanted = {i for p in profiles for i in p.like}
+            liked_only = {i: paper for i, paper in liked.items() if i in wanted}
             paper_vectors, profile_vectors = semantic_vectors(
-                self.store, self.embedder, papers, profiles, liked, self.now
+                self.store, self.embedder, papers, profiles, liked_only, self.now
             )
         return self.ranker().rank_explained_many(
             papers,

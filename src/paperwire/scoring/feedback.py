@@ -13,9 +13,9 @@ join the reader's profile as example papers (Profile.like, Profile.dislike), and
   dislikes in a digest share the reader's own keywords, so pushing away from them in general
   costs relevant papers; measured in benchmarks/feedback.py.
 
-A reader with fewer votes is not left alone: their strongest past matches (Judgments.past,
-the best full keyword matches of their recent digests) stand in for liked papers, those that
-still show one of their terms, and list papers only on closer evidence
+A reader with fewer votes, or with no 👍 among them, is not left alone: their strongest past
+matches (Judgments.past, the best full keyword matches of their recent digests) stand in for
+liked papers, those that still show one of their terms, and list papers only on closer evidence
 (RankSettings.past_threshold): pseudo-relevance feedback from the reader's own digests.
 
 Nothing is trained: one more vote is one more example, counted from the next ranking on, and
@@ -49,12 +49,14 @@ def with_feedback(profile: Profile, judged: Judgments) -> Profile:
     """`profile` with the reader's judged papers as its liked and disliked examples, or with
     no judgments, their strongest past matches."""
     liked, disliked = judged.liked[:MAX_EXAMPLES], judged.disliked[:MAX_EXAMPLES]
+    # Past matches stand in for likes the reader has not given: with too few votes, or with
+    # votes that are all 👎.
+    past = list(judged.past[:PAST_EXAMPLES]) if len(judged.past) >= MIN_PAST else []
     if len(liked) + len(disliked) < MIN_JUDGMENTS:
-        if len(judged.past) >= MIN_PAST:
-            return dataclasses.replace(profile, past=list(judged.past[:PAST_EXAMPLES]))
-        return profile
+        return dataclasses.replace(profile, past=past) if past else profile
     return dataclasses.replace(
         profile,
         like=list(dict.fromkeys([*profile.like, *liked])),
         dislike=list(dict.fromkeys([*profile.dislike, *disliked])),
+        past=[] if liked else past,
     )

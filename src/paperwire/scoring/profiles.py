@@ -287,9 +287,12 @@ def compile_profile(
     # ids the reader wrote.
     disliked = [liked_papers[i] for i in profile.dislike if liked_papers and i in liked_papers]
     compiled.avoid = _mean_vector([paper_vector(p) for p in disliked])
+    # Past matches are not judged: a digest of the day they were sent still lists them (the
+    # planner leaves out what a reader has received).
+    judged = [] if compiled.from_past else liked
     compiled.liked = tuple(
         dict.fromkeys(
-            [*(p.key for p in liked), *profile.like, *(p.key for p in disliked), *profile.dislike]
+            [*(p.key for p in judged), *profile.like, *(p.key for p in disliked), *profile.dislike]
         )
     )
     compiled.topic = _mean_vector(vectors)

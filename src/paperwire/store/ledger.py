@@ -20,7 +20,7 @@ from paperwire.store.tables import DELIVERIES, DELIVERY_PAPERS
 
 # The reasons that say a paper showed what the reader asked for in full (not "like" papers,
 # not partial matches): a reader's strongest past matches are among those.
-_FULL_MATCHES = frozenset({"keyword", "author", "query"})
+_FULL_MATCHES = frozenset({"keyword", "query"})  # an author match says nothing of the topic
 
 PENDING, SENT, FAILED, SKIPPED = (
     DeliveryState.PENDING,
@@ -178,7 +178,7 @@ class Ledger:
     ) -> dict[str, tuple[str, ...]]:
         """Per reader (lower-cased), the `limit` highest-scoring papers among the first `top`
         of each of their topics digests whose window starts on or after `since` (pending or
-        sent, shown), counting only papers that matched a keyword, author or query in full."""
+        sent, shown), counting only papers that matched a keyword or query in full."""
         wanted = sorted({s.strip().lower() for s in subscribers})
         found: dict[str, dict[str, float]] = {}
         with self.engine.connect() as connection:
