@@ -71,6 +71,36 @@ def test_add_records_each_paper_however_its_id_is_written(cli: PaperwireCLI, db_
     ]
 
 
+def test_add_takes_a_doi_however_it_is_written(cli: PaperwireCLI, db_url: str) -> None:
+    import datetime as dt
+
+    from paperwire.models import Paper
+
+    with open_store(db_url) as store:
+        preprint = Paper(
+            "doi:10.1101/743294",
+            "Neurons of the mouse cortex",
+            abstract="A preprint.",
+            authors=["Ada Lovelace"],
+            announced=dt.date.fromisoformat(EARLIER),
+            source="biorxiv",
+            doi="10.1101/743294",
+            aliases=("doi:10.1101/743294",),
+        )
+        announce(store, preprint)
+
+    result = cli(
+        "feedback",
+        "add",
+        "ada@example.org",
+        "https://doi.org/10.1101/743294",
+        "10.48550/arXiv.2611.01001",  # arXiv's own DOI: the arXiv paper
+    )
+
+    assert result.exit_code == 0, result.output
+    assert sorted(votes(db_url)) == [("2611.01001", 1, "cli"), ("doi:10.1101/743294", 1, "cli")]
+
+
 def test_down_replaces_an_earlier_up(cli: PaperwireCLI, db_url: str) -> None:
     cli("feedback", "add", "ada@example.org", "2611.01000")
 
@@ -141,6 +171,16 @@ def test_remove_takes_a_vote_back_and_refuses_one_never_given(
     assert removed.exit_code == 0, removed.output
     assert removed.stdout.splitlines()[0] == "removed the vote on 2611.01001"
     assert votes(db_url) == [("2611.01000", 1, "cli")]
+
+
+def test_remove_of_one_paper_named_twice_takes_it_back_once(cli: PaperwireCLI) -> None:
+    cli("feedback", "add", "ada@example.org", "2611.01000")
+
+    removed = cli("feedback", "remove", "ada@example.org", "2611.01000", "arXiv:2611.01000v1")
+
+    assert removed.exit_code == 0, removed.output
+    assert removed.stdout.splitlines()[0] == "removed the vote on 2611.01000"
+    assert "removed the vote" not in "".join(removed.stdout.splitlines()[1:])
 
 
 def test_the_readers_digest_learns_from_three_likes(cli: PaperwireCLI) -> None:

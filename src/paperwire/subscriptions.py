@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from paperwire.config import Settings, SubscriberSettings
+from paperwire.doi import arxiv_id_of_doi, normal_doi
 from paperwire.errors import ProfileError, SubscriberExists, UsageError
 from paperwire.models import Origin, Paper, Reader
 from paperwire.readers import sync_readers
@@ -144,12 +145,17 @@ def _missing(email: str) -> UsageError:
 
 def _paper_ids(text: str) -> list[str]:
     """The ids a paper typed by a person may be stored under: an arXiv id without its version
-    (from "arXiv:2401.01234v2" or an abs/pdf URL), else the text itself (a key, a DOI alias)."""
+    (from "arXiv:2401.01234v2" or an abs/pdf URL), else the text itself (a key, a DOI alias),
+    and for a DOI however written ("10.1101/743294", a doi.org link), its "doi:…" alias."""
     text = text.strip()
     try:
         return [parse_arxiv_id(text)[0], text]
     except ValueError:
-        return [text]
+        doi = normal_doi(text)
+        if doi is None or f"doi:{doi}" == text:
+            return [text]
+        arxiv = arxiv_id_of_doi(doi)  # arXiv's own DOI names the arXiv paper
+        return [text, arxiv] if arxiv else [text, f"doi:{doi}"]
 
 
 def _term(text: str) -> str:
@@ -312,7 +318,7 @@ class Subscriptions:
         the reader has no vote on, and then nothing is removed."""
         reader = self.find(email)
         given = {v.paper for v in self._store.feedback.votes(reader.email)}
-        keys = []
+        keys: list[str] = []
         for text in papers:
             key = next((k for k in _paper_ids(text) if k in given), None)
             if key is None:
@@ -320,7 +326,8 @@ class Subscriptions:
                 key = next((p.key for p in stored.values() if p.key in given), None)
             if key is None:
                 raise UsageError(f"{reader.email} has no vote on {text.strip()!r}")
-            keys.append(key)
+            if key not in keys:  # the same paper named twice is taken back once
+                keys.append(key)
         for key in keys:
             self._store.feedback.remove(reader.email, key)
         return keys

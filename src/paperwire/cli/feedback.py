@@ -60,9 +60,9 @@ def _learning(count: int) -> str:
 @common_options
 @pass_app
 def add(app: AppContext, email: str, papers: tuple[str, ...], up: bool) -> None:
-    """Record the reader EMAIL's vote on each PAPER (an arXiv id or URL, or a stored paper's
-    key such as doi:10.1101/743294), replacing an earlier vote on it. Papers must be in the
-    store; an unknown one records nothing."""
+    """Record the reader EMAIL's vote on each PAPER (an arXiv id or URL, a DOI or doi.org
+    link, or a stored paper's key such as doi:10.1101/743294), replacing an earlier vote on
+    it. Papers must be in the store; an unknown one records nothing."""
     subscriptions = synced_subscriptions(app)
     found = subscriptions.judge(email, list(papers), UP if up else DOWN)
     mark = "👍" if up else "👎"
