@@ -98,33 +98,29 @@ def _build_apart(model_dir: Path, path: Path) -> None:
         raise PaperwireError(f"building the semantic model's graph failed: {lines[-1]}")
 
 
-def build_graph(model_dir: Path, path: Path, quantize: bool = True) -> None:
-    """Write the encoder's ONNX graph to `path` (int8 unless not `quantize`), atomically: no
-    reader sees half a file, and two processes building it at once both succeed."""
+def build_graph(model_dir: Path, path: Path) -> None:
+    """Write the encoder's int8 ONNX graph to `path`, atomically: no reader sees half a file,
+    and two processes building it at once both succeed."""
     from onnx import TensorProto, save_model
+    from onnxruntime.quantization import QuantType, quantize_dynamic
 
     with tempfile.TemporaryDirectory(dir=path.parent, prefix=".build-") as work:
-        built = Path(work) / "built.onnx"
-        if quantize:
-            plain = Path(work) / "float32.onnx"
-            save_model(bert_graph(model_dir), str(plain))  # and let go of it: the quantizer
-            from onnxruntime.quantization import QuantType, quantize_dynamic  # reads the file
-
-            with _quiet_root_logger():  # it advises pre-processing on the root logger
-                quantize_dynamic(
-                    plain,
-                    built,
-                    weight_type=QuantType.QInt8,
-                    # Per output channel: per tensor, vectors agree with the float model's
-                    # only to a cosine of 0.90 (benchmarks/semantic.py); per channel, 0.99.
-                    per_channel=True,
-                    extra_options={
-                        "MatMulConstBOnly": True,  # weights only, not attention's products
-                        "DefaultTensorType": TensorProto.FLOAT,  # for the fused Attention
-                    },
-                )
-        else:
-            save_model(bert_graph(model_dir), str(built))
+        plain, built = Path(work) / "float32.onnx", Path(work) / "built.onnx"
+        # Saved and let go of: the quantizer reads the file.
+        save_model(bert_graph(model_dir), str(plain))
+        with _quiet_root_logger():  # it advises pre-processing on the root logger
+            quantize_dynamic(
+                plain,
+                built,
+                weight_type=QuantType.QInt8,
+                # Per output channel: per tensor, vectors agree with the float model's only
+                # to a cosine of 0.90 (benchmarks/semantic.py); per channel, 0.99.
+                per_channel=True,
+                extra_options={
+                    "MatMulConstBOnly": True,  # weights only, not attention's products
+                    "DefaultTensorType": TensorProto.FLOAT,  # for the fused Attention
+                },
+            )
         built.replace(path)
 
 

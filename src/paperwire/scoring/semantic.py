@@ -86,7 +86,7 @@ def _findable(name: str) -> bool:
 def load_embedder(batch_size: int = 64, backend: Literal["onnx", "torch"] = "onnx") -> Embedder:
     """The all-MiniLM-L6-v2 embedder on the CPU, loaded from the installed model package: the
     int8 ONNX encoder, or with backend="torch" sentence-transformers (`batch_size` texts at a
-    time; the ONNX encoder batches by tokens).
+    time; the ONNX encoder runs each text on its own, one per core).
 
     Raises ConfigError naming what to install when the backend's extra or the model package
     is missing. Never touches the network: HF_HUB_OFFLINE and TRANSFORMERS_OFFLINE are set
@@ -149,11 +149,9 @@ def _set_threads(torch: Any) -> None:
     single encoder forward pass, so one inter-op thread is enough.
     """
     if not os.environ.get("OMP_NUM_THREADS"):
-        try:
-            cores = len(os.sched_getaffinity(0))
-        except AttributeError:  # not on Linux
-            cores = os.cpu_count() or 1
-        torch.set_num_threads(max(1, cores))
+        from paperwire.scoring.encoder import cores
+
+        torch.set_num_threads(cores())
     # RuntimeError: already set, or inter-op work has started; keep what is there then
     with contextlib.suppress(RuntimeError):
         torch.set_num_interop_threads(1)
